@@ -1,0 +1,100 @@
+"""moto, loaded the way the emulator needs it: in-process, quiet, and callable without a socket.
+
+Importing this module imports moto. Nothing outside `scanner.emulator` may import it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+# Before moto.ec2 is imported: the default AMI catalogue costs ~1 s per EC2 backend.
+os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+
+import boto3
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.config import Config as BotoConfig
+from moto.iam.models import get_account_id_from
+from moto.moto_api import _internal as moto_api_internal
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.test import Client
+from werkzeug.wrappers import Response
+
+WSGIEnviron = dict[str, Any]
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[WSGIEnviron, StartResponse], Iterable[bytes]]
+
+ACCOUNT_HEADER = "x-moto-account-id"
+DEFAULT_ACCOUNT_ID = "123456789012"
+
+
+def create_moto_app() -> WSGIApp:
+    app: WSGIApp = DomainDispatcherApplication(create_backend_app)
+    return app
+
+
+def reset_moto() -> None:
+    """Forget every account's state, as moto's /moto-api/reset does."""
+    moto_api_internal.moto_api_backend.reset()
+
+
+def account_for_access_key(access_key_id: str) -> str:
+    """The account moto resolves a request's access key to (its default account when unknown)."""
+    account: str = get_account_id_from(access_key_id)
+    return account
+
+
+class _RawBody:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Iterable[bytes]:
+        yield self._data
+
+
+class InProcessMoto:
+    """boto3 clients that talk to moto's WSGI app directly: no socket, no fault layer.
+
+    The emulator's own collectors read resource state through moto's public API this way, acting in
+    the account named by `acting_account` (moto's `x-moto-account-id` header). Callers hold the
+    emulator's state lock, so one account at a time.
+    """
+
+    def __init__(self, app: WSGIApp) -> None:
+        self._client = Client(app, response_wrapper=Response)
+        self._session = boto3.Session(
+            aws_access_key_id="AKIAEMULATORINTERNAL",
+            aws_secret_access_key="emulator-internal",
+            region_name="us-east-1",
+        )
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.RLock()
+        self.acting_account = DEFAULT_ACCOUNT_ID
+
+    def client(self, service: str, region: str) -> Any:
+        with self._lock:
+            key = (service, region)
+            if key not in self._clients:
+                client = self._session.client(
+                    service,  # type: ignore[call-overload]
+                    region_name=region,
+                    endpoint_url="http://moto.in-process",
+                    config=BotoConfig(retries={"total_max_attempts": 1}),
+                )
+                client.meta.events.register_first("before-send", self._send)
+                self._clients[key] = client
+            return self._clients[key]
+
+    def _send(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse:
+        headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
+        headers[ACCOUNT_HEADER] = self.acting_account
+        body = request.body
+        if hasattr(body, "read"):
+            body = body.read()
+        url = request.url or "/"
+        path = url.split("://", 1)[-1]
+        path = "/" + path.split("/", 1)[1] if "/" in path else "/"
+        response = self._client.open(path, method=request.method, headers=headers, data=body or b"")
+        return AWSResponse(url, response.status_code, dict(response.headers), _RawBody(response.get_data()))

@@ -1,0 +1,170 @@
+"""The emulator process: moto's server in a thread on loopback, behind our Config and fault layers.
+
+Request path: socket -> FaultLayer (latency, throttling, errors; outside the state lock, so injected
+latency overlaps) -> ConfigLayer (AWS Config actions, served from moto's live state) -> moto.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from scanner.emulator.config_service import ConfigLayer, ConfigService
+from scanner.emulator.faults import FaultLayer, FaultPlan, FaultRule
+from scanner.emulator.moto_app import (
+    InProcessMoto,
+    account_for_access_key,
+    create_moto_app,
+    reset_moto,
+)
+from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+_running_lock = threading.Lock()
+_running: Emulator | None = None
+
+
+class EmulatorError(Exception):
+    """The emulator could not start or was asked for something it cannot do."""
+
+
+@dataclass(frozen=True)
+class EmulatorOptions:
+    host: str = "127.0.0.1"
+    port: int = 0
+    seed: str = "none"
+    latency_ms: int = 0
+    throttle_rate: float = 0.0
+    fault_seed: int = 0
+    global_resource_region: str = "us-east-1"
+
+
+class _QuietRequestHandler(MotoRequestHandler):  # type: ignore[misc]
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def log_error(self, *args: Any) -> None:
+        return None
+
+
+def _check_loopback(host: str) -> None:
+    if host == "localhost":
+        return
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError as exc:
+        raise EmulatorError(f"--host must be a loopback address, got {host!r}") from exc
+    if not address.is_loopback:
+        raise EmulatorError(
+            f"--host must be a loopback address (127.0.0.0/8 or ::1), got {host}: "
+            "the emulator has no authentication"
+        )
+
+
+class Emulator:
+    """A running AWS emulator. Use as a context manager; `endpoint_url` is where clients point.
+
+    moto keeps its state in module globals, so one emulator runs per process at a time.
+    """
+
+    def __init__(self, options: EmulatorOptions | None = None) -> None:
+        self.options = options or EmulatorOptions()
+        _check_loopback(self.options.host)
+        self.faults = FaultPlan(seed=self.options.fault_seed)
+        if self.options.latency_ms:
+            self.faults.add(FaultRule.latency(self.options.latency_ms))
+        if self.options.throttle_rate:
+            self.faults.add(FaultRule.throttle(probability=self.options.throttle_rate))
+        self._lock = threading.RLock()
+        self._moto = create_moto_app()
+        self.config = ConfigService(
+            InProcessMoto(self._moto), global_resource_region=self.options.global_resource_region
+        )
+        self._app = FaultLayer(
+            ConfigLayer(self._moto, self.config, self._lock),
+            self.faults,
+            resolve_account=self._resolve_account,
+        )
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def _resolve_account(self, access_key_id: str) -> str:
+        with self._lock:
+            return account_for_access_key(access_key_id)
+
+    @property
+    def endpoint_url(self) -> str:
+        if self._server is None:
+            raise EmulatorError("the emulator is not running")
+        host, port = self._server.server_address[:2]
+        host = f"[{host}]" if ":" in str(host) else host
+        return f"http://{host}:{port}"
+
+    def start(self) -> Emulator:
+        global _running
+        with _running_lock:
+            if _running is not None:
+                raise EmulatorError("an emulator is already running in this process")
+            _running = self
+        try:
+            reset_moto()
+            self.config.reset()
+            self._server = make_server(
+                self.options.host,
+                self.options.port,
+                self._app,
+                threaded=True,
+                request_handler=_QuietRequestHandler,
+            )
+        except BaseException:
+            with _running_lock:
+                _running = None
+            raise
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="cloudsweep-emulator", daemon=True
+        )
+        self._thread.start()
+        if self.options.seed == "demo":
+            from scanner.emulator.seed import seed_demo
+
+            self.demo = seed_demo(self.endpoint_url)
+        elif self.options.seed != "none":
+            self.stop()
+            raise EmulatorError(f"unknown seed {self.options.seed!r}: use 'demo' or 'none'")
+        return self
+
+    def stop(self) -> None:
+        global _running
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._server = None
+        self._thread = None
+        with _running_lock:
+            if _running is self:
+                _running = None
+
+    def reset(self) -> None:
+        """Forget all AWS state, recorded history, rules, evaluations and faults."""
+        with self._lock:
+            reset_moto()
+            self.config.reset()
+        self.faults.clear()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
