@@ -15,9 +15,10 @@ os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 import boto3
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.compat import HTTPHeaders
 from botocore.config import Config as BotoConfig
 from moto.iam.models import get_account_id_from
-from moto.moto_api import _internal as moto_api_internal
+from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
@@ -37,7 +38,7 @@ def create_moto_app() -> WSGIApp:
 
 def reset_moto() -> None:
     """Forget every account's state, as moto's /moto-api/reset does."""
-    moto_api_internal.moto_api_backend.reset()
+    moto_api_backend.reset()
 
 
 def account_for_access_key(access_key_id: str) -> str:
@@ -90,11 +91,14 @@ class InProcessMoto:
     def _send(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse:
         headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
         headers[ACCOUNT_HEADER] = self.acting_account
-        body = request.body
+        body: Any = request.body
         if hasattr(body, "read"):
             body = body.read()
         url = request.url or "/"
         path = url.split("://", 1)[-1]
         path = "/" + path.split("/", 1)[1] if "/" in path else "/"
         response = self._client.open(path, method=request.method, headers=headers, data=body or b"")
-        return AWSResponse(url, response.status_code, dict(response.headers), _RawBody(response.get_data()))
+        response_headers = HTTPHeaders()
+        for name, value in response.headers.items():
+            response_headers[name] = value
+        return AWSResponse(url, response.status_code, response_headers, _RawBody(response.get_data()))

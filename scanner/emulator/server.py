@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+from moto.moto_server.werkzeug_app import MotoRequestHandler
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from scanner.emulator.config_service import ConfigLayer, ConfigService
@@ -22,7 +23,6 @@ from scanner.emulator.moto_app import (
     create_moto_app,
     reset_moto,
 )
-from moto.moto_server.werkzeug_app import MotoRequestHandler
 
 _running_lock = threading.Lock()
 _running: Emulator | None = None
@@ -43,7 +43,7 @@ class EmulatorOptions:
     global_resource_region: str = "us-east-1"
 
 
-class _QuietRequestHandler(MotoRequestHandler):  # type: ignore[misc]
+class _QuietRequestHandler(MotoRequestHandler):
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         return None
 
@@ -60,8 +60,7 @@ def _check_loopback(host: str) -> None:
         raise EmulatorError(f"--host must be a loopback address, got {host!r}") from exc
     if not address.is_loopback:
         raise EmulatorError(
-            f"--host must be a loopback address (127.0.0.0/8 or ::1), got {host}: "
-            "the emulator has no authentication"
+            f"--host must be a loopback address (127.0.0.0/8 or ::1), got {host}: the emulator has no authentication"
         )
 
 
@@ -100,8 +99,8 @@ class Emulator:
     def endpoint_url(self) -> str:
         if self._server is None:
             raise EmulatorError("the emulator is not running")
-        host, port = self._server.server_address[:2]
-        host = f"[{host}]" if ":" in str(host) else host
+        host, port = (str(part) for part in self._server.server_address[:2])
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{port}"
 
     def start(self) -> Emulator:
@@ -124,10 +123,7 @@ class Emulator:
             with _running_lock:
                 _running = None
             raise
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="cloudsweep-emulator", daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.serve_forever, name="cloudsweep-emulator", daemon=True)
         self._thread.start()
         if self.options.seed == "demo":
             from scanner.emulator.seed import seed_demo

@@ -1,0 +1,34 @@
+"""Helpers for tests: real boto3 clients against the emulator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore.config import Config as BotoConfig
+
+
+def client(session: Any, service: str, endpoint_url: str, region: str = "us-east-1") -> Any:
+    """A boto3 client against the emulator that surfaces every error at once (no retries)."""
+    return session.client(
+        service,
+        endpoint_url=endpoint_url,
+        region_name=region,
+        config=BotoConfig(retries={"total_max_attempts": 1}),
+    )
+
+
+def assumed_session(
+    session: Any, endpoint_url: str, account_id: str, role: str = "OrganizationAccountAccessRole"
+) -> Any:
+    """A boto3 session in another account, through a real AssumeRole."""
+    sts = client(session, "sts", endpoint_url)
+    credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/{role}", RoleSessionName="tests")[
+        "Credentials"
+    ]
+    return boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name="us-east-1",
+    )
