@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest emulator clean lock
+.PHONY: demo test lint typecheck pytest emulator bench-emulator clean lock
 
 demo: $(STAMP)
 	$(BIN)/cloudsweep demo
@@ -23,6 +23,9 @@ pytest: $(STAMP)
 
 emulator: $(STAMP)
 	$(BIN)/cloudsweep emulator --seed demo
+
+bench-emulator: $(STAMP)
+	$(BIN)/python bench/emulator_startup.py 5
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
