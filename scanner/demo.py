@@ -76,7 +76,9 @@ def run_demo(console: Console | None = None) -> None:
             table.add_column(resource_type.rsplit("::", 1)[-1], justify="right")
         for account in organization.accounts:
             for region in organization.regions:
-                row = [str(counts[(account.account_id, region, resource_type)]) for resource_type in DEMO_RESOURCE_TYPES]
+                row = [
+                    str(counts[(account.account_id, region, resource_type)]) for resource_type in DEMO_RESOURCE_TYPES
+                ]
                 table.add_row(f"{account.account_id} {account.name}", region, *row)
         console.print(table)
         log.info("demo inventory read", resources=sum(counts.values()), accounts=len(organization.accounts))

@@ -22,16 +22,17 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from scanner.emulator.moto_app import (
-    ACCOUNT_HEADER,
-    InProcessMoto,
+from scanner.emulator.moto_app import InProcessMoto, account_for_access_key
+from scanner.emulator.recorder import Clock, RecordedItem, Recorder, utc_now
+from scanner.emulator.wsgi import (
+    AwsRequest,
     StartResponse,
     WSGIApp,
     WSGIEnviron,
-    account_for_access_key,
+    acting_account,
+    read_request,
+    request_body,
 )
-from scanner.emulator.recorder import Clock, RecordedItem, Recorder, utc_now
-from scanner.emulator.wsgi import request_body, signed_request
 
 TARGET_PREFIX = "StarlingDoveService."
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -665,40 +666,30 @@ class ConfigLayer:
         self._service = service
         self._lock = lock
 
-    def _account(self, environ: WSGIEnviron, access_key_id: str) -> str:
-        header = environ.get("HTTP_" + ACCOUNT_HEADER.upper().replace("-", "_"))
-        return header or account_for_access_key(access_key_id)
-
     def __call__(self, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
-        request = signed_request(environ)
-        target = request.target or ""
-        if target.startswith(TARGET_PREFIX) and request.operation in self._service.operations:
-            return self._serve_config(environ, start_response, request.operation, request.access_key_id, request.region)
+        request = read_request(environ)
+        if (request.target or "").startswith(TARGET_PREFIX) and request.operation in self._service.operations:
+            return self._serve_config(environ, start_response, request)
         with self._lock:
             # Materialise the body under the lock: moto's responses read shared state lazily.
             body = list(self._app(environ, start_response))
             if not _is_read(request.service, request.operation, environ.get("REQUEST_METHOD", "GET")):
-                self._service.recorder.mark_changed(self._account(environ, request.access_key_id))
+                self._service.recorder.mark_changed(acting_account(request, account_for_access_key))
         return body
 
-    def _serve_config(
-        self,
-        environ: WSGIEnviron,
-        start_response: StartResponse,
-        operation: str,
-        access_key_id: str,
-        region: str,
-    ) -> list[bytes]:
+    def _serve_config(self, environ: WSGIEnviron, start_response: StartResponse, request: AwsRequest) -> list[bytes]:
         try:
             document = json.loads(request_body(environ) or b"{}")
         except ValueError:
-            return _json_response(start_response, 400, {"__type": "SerializationException", "message": "bad JSON"})
+            document = None
         if not isinstance(document, dict):
-            return _json_response(start_response, 400, {"__type": "SerializationException", "message": "bad JSON"})
+            return _json_response(
+                start_response, 400, {"__type": "SerializationException", "message": "the body is not a JSON object"}
+            )
         with self._lock:
-            scope = RequestScope(self._account(environ, access_key_id), region)
+            scope = RequestScope(acting_account(request, account_for_access_key), request.region or "us-east-1")
             try:
-                response = self._service.operations[operation](scope, document)
+                response = self._service.operations[str(request.operation)](scope, document)
             except ConfigApiError as error:
                 return _json_response(start_response, error.status, {"__type": error.code, "message": error.message})
             except ClientError as error:
@@ -708,7 +699,7 @@ class ConfigLayer:
             return _json_response(start_response, 200, response)
 
 
-def _is_read(service: str, operation: str | None, method: str) -> bool:
+def _is_read(service: str | None, operation: str | None, method: str) -> bool:
     if service == "sts":
         return True
     if operation is not None:

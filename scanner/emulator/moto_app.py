@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 # Before moto.ec2 is imported: the default AMI catalogue costs ~1 s per EC2 backend.
@@ -23,9 +23,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
-WSGIEnviron = dict[str, Any]
-StartResponse = Callable[..., Any]
-WSGIApp = Callable[[WSGIEnviron, StartResponse], Iterable[bytes]]
+from scanner.emulator.wsgi import WSGIApp
 
 ACCOUNT_HEADER = "x-moto-account-id"
 DEFAULT_ACCOUNT_ID = "123456789012"

@@ -1,46 +1,137 @@
-"""Reading AWS requests at the WSGI level: body, SigV4 scope, operation, acting account."""
+"""Reading AWS requests at the WSGI level, once, for every layer: protocol, SigV4 scope, operation, body."""
 
 from __future__ import annotations
 
 import io
 import re
-import urllib.parse
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
+from urllib.parse import parse_qs
 
-BODY_KEY = "cloudsweep.body"
-_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
+WSGIEnviron = dict[str, Any]
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[WSGIEnviron, StartResponse], Iterable[bytes]]
+
+ACCOUNT_HEADER_ENVIRON = "HTTP_X_MOTO_ACCOUNT_ID"
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request")
+_QUERY_CREDENTIAL = re.compile(r"^([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request$")
+_FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+_BODY_KEY = "cloudsweep.body"
 
 
-def request_body(environ: dict[str, Any]) -> bytes:
-    """The request body, read once; later readers (moto included) get a fresh stream of the same bytes."""
-    if BODY_KEY not in environ:
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        body = environ["wsgi.input"].read(length) if length > 0 else b""
-        environ[BODY_KEY] = body
-    body = environ[BODY_KEY]
-    environ["wsgi.input"] = io.BytesIO(body)
-    return bytes(body)
+class ApiProtocol(Enum):
+    JSON = "json"
+    EC2 = "ec2"
+    QUERY = "query"
+    REST_XML = "rest-xml"
 
 
 @dataclass(frozen=True)
-class SignedRequest:
+class AwsRequest:
+    """What a request is, as far as its bytes say (the account needs moto: see `acting_account`)."""
+
+    protocol: ApiProtocol
     access_key_id: str
-    region: str
-    service: str
+    service: str | None
     operation: str | None
+    region: str | None
     target: str | None
+    moto_account_header: str | None
+    role_arn: str | None = None
 
 
-def signed_request(environ: dict[str, Any]) -> SignedRequest:
-    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
-    access_key, region, service = match.groups() if match else ("", "us-east-1", "")
+def read_request(environ: WSGIEnviron) -> AwsRequest:
+    """Parse a request once; reads a form body, leaving an identical fresh `wsgi.input` behind."""
+    access_key, region, service = _credential_scope(environ)
     target = environ.get("HTTP_X_AMZ_TARGET")
-    operation: str | None = target.split(".", 1)[1] if target and "." in target else None
-    if operation is None and environ.get("REQUEST_METHOD") == "POST" and service not in ("s3", ""):
-        form = urllib.parse.parse_qs(request_body(environ).decode("utf-8", "replace"))
-        operation = form.get("Action", [None])[0]
-    return SignedRequest(access_key, region, service, operation, target)
+    form = _form(environ)
+    protocol = _protocol(service, target, form)
+    return AwsRequest(
+        protocol=protocol,
+        access_key_id=access_key,
+        service=service,
+        operation=_operation(protocol, target, form, environ),
+        region=region,
+        target=target,
+        moto_account_header=environ.get(ACCOUNT_HEADER_ENVIRON),
+        role_arn=form.get("RoleArn"),
+    )
+
+
+def acting_account(request: AwsRequest, resolve_account: Callable[[str], str]) -> str:
+    """The account moto acts in: its `x-moto-account-id` header first, else the access key's account."""
+    return request.moto_account_header or resolve_account(request.access_key_id)
+
+
+def request_body(environ: WSGIEnviron) -> bytes:
+    """The whole body, read once; later readers (moto included) get a fresh stream of the same bytes."""
+    if _BODY_KEY not in environ:
+        environ[_BODY_KEY] = _take_body(environ)
+    body: bytes = environ[_BODY_KEY]
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _credential_scope(environ: WSGIEnviron) -> tuple[str, str | None, str | None]:
+    """(access key id, region, signing service) from SigV4 headers or a presigned URL."""
+    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if match is None:
+        presigned = parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential", [""])[0]
+        match = _QUERY_CREDENTIAL.match(presigned)
+    if match is None:
+        return "", None, None
+    return match.group(1), match.group(2), match.group(3)
+
+
+def _form(environ: WSGIEnviron) -> dict[str, str]:
+    """Query-string parameters, overlaid with a form-encoded body's."""
+    params = _first_values(environ.get("QUERY_STRING", ""))
+    if environ.get("CONTENT_TYPE", "").startswith(_FORM_CONTENT_TYPE):
+        params.update(_first_values(request_body(environ).decode("utf-8", errors="replace")))
+    return params
+
+
+def _first_values(encoded: str) -> dict[str, str]:
+    return {name: values[0] for name, values in parse_qs(encoded, keep_blank_values=True).items()}
+
+
+def _take_body(environ: WSGIEnviron) -> bytes:
+    stream = environ["wsgi.input"]
+    length = _content_length(environ)
+    if length is not None:
+        body: bytes = stream.read(length)
+    elif environ.get("wsgi.input_terminated"):
+        body = stream.read()
+    else:
+        body = b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _content_length(environ: WSGIEnviron) -> int | None:
+    try:
+        return max(int(environ.get("CONTENT_LENGTH") or ""), 0)
+    except ValueError:
+        return None
+
+
+def _protocol(service: str | None, target: str | None, form: Mapping[str, str]) -> ApiProtocol:
+    if target:
+        return ApiProtocol.JSON
+    if service == "s3":
+        return ApiProtocol.REST_XML
+    if "Action" in form:
+        return ApiProtocol.EC2 if service == "ec2" else ApiProtocol.QUERY
+    return ApiProtocol.JSON
+
+
+def _operation(protocol: ApiProtocol, target: str | None, form: Mapping[str, str], environ: WSGIEnviron) -> str | None:
+    if target:
+        return target.rsplit(".", 1)[-1]
+    if protocol is ApiProtocol.REST_XML:
+        # S3 names its operations by method and path; only the account-level listing is unambiguous.
+        is_root = environ.get("PATH_INFO", "/") in ("", "/")
+        return "ListBuckets" if is_root and environ.get("REQUEST_METHOD") == "GET" else None
+    return form.get("Action")
