@@ -66,4 +66,3 @@ def test_the_command_refuses_a_public_host() -> None:
     assert result.returncode == 2
     assert "loopback" in result.stderr
     assert result.stdout == ""
-
