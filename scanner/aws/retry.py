@@ -1,0 +1,145 @@
+"""The one retry policy for AWS calls (botocore's own retries are off), and error translation.
+
+Retried: throttling, 5xx, connection errors and timeouts, with exponential backoff and full jitter,
+bounded in attempts and total time. Not retried: AccessDenied, validation errors and the like.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import structlog
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    HTTPClientError,
+    ReadTimeoutError,
+)
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_random_exponential,
+)
+
+from scanner.errors import AwsError
+
+log = structlog.get_logger("cloudsweep.aws")
+
+T = TypeVar("T")
+Sleep = Callable[[float], Awaitable[None]]
+
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "SlowDown",
+        "ProvisionedThroughputExceededException",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "EC2ThrottledException",
+        "PriorRequestNotComplete",
+    }
+)
+TRANSIENT_CODES = frozenset(
+    {
+        "InternalFailure",
+        "InternalError",
+        "ServiceUnavailable",
+        "Unavailable",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
+)
+_TRANSPORT_ERRORS = (
+    ConnectionClosedError,
+    EndpointConnectionError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+    HTTPClientError,
+    asyncio.TimeoutError,
+    ConnectionError,
+)
+
+
+def error_code(exc: BaseException) -> str:
+    if isinstance(exc, ClientError):
+        return str(
+            exc.response.get("Error", {}).get("Code") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        )
+    return type(exc).__name__
+
+
+def is_throttle(exc: BaseException) -> bool:
+    return isinstance(exc, ClientError) and error_code(exc) in THROTTLING_CODES
+
+
+def is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, ClientError):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return error_code(exc) in THROTTLING_CODES | TRANSIENT_CODES or (isinstance(status, int) and status >= 500)
+    return isinstance(exc, _TRANSPORT_ERRORS)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 6
+    max_seconds: float = 120.0
+    base_seconds: float = 0.2
+    max_backoff_seconds: float = 20.0
+    sleep: Sleep = asyncio.sleep
+
+    async def call(
+        self,
+        function: Callable[..., Awaitable[T]],
+        *,
+        service: str,
+        operation: str,
+        context: dict[str, Any],
+        **kwargs: Any,
+    ) -> T:
+        """Call `function(**kwargs)`, retrying what is worth retrying; raise AwsError when it fails for good."""
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(is_retryable),
+            stop=stop_after_attempt(self.max_attempts) | stop_after_delay(self.max_seconds),
+            wait=wait_random_exponential(multiplier=self.base_seconds, max=self.max_backoff_seconds),
+            sleep=self.sleep,
+            before_sleep=lambda state: _log_retry(state, service, operation, context),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await function(**kwargs)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            raise AwsError(service, operation, error_code(exc), str(error.get("Message", exc)), **context) from exc
+        except _TRANSPORT_ERRORS as exc:
+            raise AwsError(service, operation, type(exc).__name__, str(exc), **context) from exc
+        raise AssertionError("tenacity neither returned nor raised")  # pragma: no cover
+
+
+def _log_retry(state: RetryCallState, service: str, operation: str, context: dict[str, Any]) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    log.info(
+        "aws call retried",
+        service=service,
+        operation=operation,
+        attempt=state.attempt_number,
+        sleep=round(state.upcoming_sleep, 3),
+        error_code=error_code(exc) if exc else None,
+        throttled=bool(exc and is_throttle(exc)),
+        **context,
+    )

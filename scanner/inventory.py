@@ -1,0 +1,189 @@
+"""Reading AWS Config's inventory for one account and region: every page, in batches of 100.
+
+- `list_resource_ids` pages ListDiscoveredResources to the end (AWS's sample read only the first page).
+- `fetch_items` gets items with BatchGetResourceConfig, 100 keys a call, retries `unprocessedResourceKeys`,
+  and falls back to GetResourceConfigHistory (limit 1) for a key that stays unprocessed.
+- `stream_items` overlaps the two: each page of ids is fetched as soon as it is listed.
+- `credential_report` reads the IAM credential report once per account.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+
+from scanner.aws.clients import AwsClients, Credentials
+from scanner.errors import AwsError
+from scanner.model import ConfigurationItem, ItemError, Target
+
+PAGE_LIMIT = 100
+BATCH_LIMIT = 100
+UNPROCESSED_ROUNDS = 3
+CREDENTIAL_REPORT_POLLS = 30
+
+
+@dataclass(frozen=True)
+class ItemFailure:
+    """A resource whose item could not be read."""
+
+    resource_type: str
+    resource_id: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class FetchedItems:
+    items: tuple[ConfigurationItem, ...]
+    failures: tuple[ItemFailure, ...] = ()
+
+
+class ConfigInventory:
+    """AWS Config reads for one target, through the shared clients and their retry policy."""
+
+    def __init__(self, clients: AwsClients, config_client: Any, target: Target) -> None:
+        self._clients = clients
+        self._config = config_client
+        self.target = target
+
+    @classmethod
+    async def open(cls, clients: AwsClients, target: Target, credentials: Credentials | None = None) -> ConfigInventory:
+        config = await clients.client("config", target.region, credentials, account=target.account_id)
+        return cls(clients, config, target)
+
+    async def _call(self, operation: str, **kwargs: Any) -> Any:
+        return await self._clients.call(
+            self._config, operation, account_id=self.target.account_id, region=self.target.region, **kwargs
+        )
+
+    async def list_resource_ids(self, resource_type: str) -> AsyncIterator[list[str]]:
+        """Pages of the ids of discovered, not deleted, resources of one type."""
+        token: str | None = None
+        while True:
+            arguments: dict[str, Any] = {"resourceType": resource_type, "limit": PAGE_LIMIT}
+            if token:
+                arguments["nextToken"] = token
+            page = await self._call("list_discovered_resources", **arguments)
+            ids = [
+                identifier["resourceId"]
+                for identifier in page.get("resourceIdentifiers", [])
+                if "resourceDeletionTime" not in identifier
+            ]
+            if ids:
+                yield ids
+            token = page.get("nextToken")
+            if not token:
+                return
+
+    async def count(self, resource_type: str) -> int:
+        total = 0
+        async for ids in self.list_resource_ids(resource_type):
+            total += len(ids)
+        return total
+
+    async def fetch_items(self, resource_type: str, resource_ids: list[str]) -> FetchedItems:
+        items: list[ConfigurationItem] = []
+        failures: list[ItemFailure] = []
+        for start in range(0, len(resource_ids), BATCH_LIMIT):
+            chunk = resource_ids[start : start + BATCH_LIMIT]
+            fetched = await self._batch_get(resource_type, chunk)
+            items.extend(fetched.items)
+            failures.extend(fetched.failures)
+        return FetchedItems(tuple(items), tuple(failures))
+
+    async def _batch_get(self, resource_type: str, resource_ids: list[str]) -> FetchedItems:
+        items: list[ConfigurationItem] = []
+        failures: list[ItemFailure] = []
+        pending = list(resource_ids)
+        for _ in range(UNPROCESSED_ROUNDS):
+            response = await self._call(
+                "batch_get_resource_config",
+                resourceKeys=[{"resourceType": resource_type, "resourceId": resource_id} for resource_id in pending],
+            )
+            for raw in response.get("baseConfigurationItems", []):
+                self._parse_into(raw, items, failures)
+            pending = [key["resourceId"] for key in response.get("unprocessedResourceKeys", [])]
+            if not pending:
+                break
+        for resource_id in pending:
+            await self._from_history(resource_type, resource_id, items, failures)
+        return FetchedItems(tuple(items), tuple(failures))
+
+    async def _from_history(
+        self, resource_type: str, resource_id: str, items: list[ConfigurationItem], failures: list[ItemFailure]
+    ) -> None:
+        try:
+            response = await self._call(
+                "get_resource_config_history", resourceType=resource_type, resourceId=resource_id, limit=1
+            )
+        except AwsError as error:
+            failures.append(ItemFailure(resource_type, resource_id, error.code, error.message))
+            return
+        for raw in response.get("configurationItems", [])[:1]:
+            self._parse_into(raw, items, failures)
+
+    @staticmethod
+    def _parse_into(raw: Mapping[str, Any], items: list[ConfigurationItem], failures: list[ItemFailure]) -> None:
+        try:
+            item = ConfigurationItem.parse(raw)
+        except ItemError as error:
+            failures.append(
+                ItemFailure(str(raw.get("resourceType")), str(raw.get("resourceId")), "MalformedItem", str(error))
+            )
+            return
+        if not item.deleted:
+            items.append(item)
+
+    async def stream_items(self, resource_type: str) -> AsyncIterator[FetchedItems]:
+        """Items of one type, a page at a time: fetching one page overlaps listing the next."""
+        send, receive = anyio.create_memory_object_stream[FetchedItems](max_buffer_size=2)
+        async with anyio.create_task_group() as group:
+            group.start_soon(self._produce, resource_type, send)
+            async with receive:
+                async for fetched in receive:
+                    yield fetched
+
+    async def _produce(self, resource_type: str, send: anyio.abc.ObjectSendStream[FetchedItems]) -> None:
+        async with send:
+            async for ids in self.list_resource_ids(resource_type):
+                await send.send(await self.fetch_items(resource_type, ids))
+
+    async def all_items(self, resource_type: str) -> FetchedItems:
+        items: list[ConfigurationItem] = []
+        failures: list[ItemFailure] = []
+        async for fetched in self.stream_items(resource_type):
+            items.extend(fetched.items)
+            failures.extend(fetched.failures)
+        return FetchedItems(tuple(items), tuple(failures))
+
+
+async def credential_report(
+    clients: AwsClients, target: Target, credentials: Credentials | None = None, poll_seconds: float = 1.0
+) -> dict[str, dict[str, str]]:
+    """The IAM credential report, one row per user name (one report per account, not one GetUser per user)."""
+    iam = await clients.client("iam", target.region, credentials, account=target.account_id)
+    for _ in range(CREDENTIAL_REPORT_POLLS):
+        state = await clients.call(
+            iam, "generate_credential_report", account_id=target.account_id, region=target.region
+        )
+        if state.get("State") == "COMPLETE":
+            break
+        await anyio.sleep(poll_seconds)
+    else:
+        raise AwsError(
+            "iam",
+            "generate_credential_report",
+            "ReportNotReady",
+            f"the credential report was not ready after {CREDENTIAL_REPORT_POLLS} polls",
+            account_id=target.account_id,
+            region=target.region,
+        )
+    report = await clients.call(iam, "get_credential_report", account_id=target.account_id, region=target.region)
+    content = report["Content"]
+    text = content.decode("utf-8") if isinstance(content, bytes) else str(content)
+    return {row["user"]: row for row in csv.DictReader(io.StringIO(text)) if row.get("user")}

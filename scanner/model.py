@@ -1,0 +1,203 @@
+"""cloudsweep's values: configuration items, evaluations, compliance, scan targets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+ANNOTATION_LIMIT = 256
+TRUNCATION_MARKER = " [truncated]"
+ACCOUNT_RESOURCE_TYPE = "AWS::::Account"
+
+# The Lambda invocation model spells four keys differently from the API model; we read both.
+_INVOCATION_TO_API = {
+    "awsAccountId": "accountId",
+    "ARN": "arn",
+    "configurationStateMd5Hash": "configurationItemMD5Hash",
+    "configurationItemVersion": "version",
+}
+DELETED_STATUSES = frozenset({"ResourceDeleted", "ResourceDeletedNotRecorded", "ResourceNotRecorded"})
+
+
+class Compliance(Enum):
+    COMPLIANT = "COMPLIANT"
+    NON_COMPLIANT = "NON_COMPLIANT"
+    NOT_APPLICABLE = "NOT_APPLICABLE"
+
+
+class ItemError(ValueError):
+    """A configuration item that cannot be read: names the field that is wrong."""
+
+
+@dataclass(frozen=True)
+class Relationship:
+    resource_type: str
+    resource_id: str
+    name: str
+    resource_name: str | None = None
+
+
+def _parse_time(value: Any, field_name: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # Epoch seconds (the API) or milliseconds (configurationStateId-like values).
+        seconds = value / 1000 if value > 10**11 else value
+        return datetime.fromtimestamp(seconds, UTC)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ItemError(f"{field_name} is not an ISO-8601 time: {value!r}") from exc
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    raise ItemError(f"{field_name} is not a time: {value!r}")
+
+
+def _json_document(value: Any, field_name: str) -> Any:
+    """`configuration` and supplementary values arrive as objects or as JSON strings."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value) if value else None
+        except ValueError as exc:
+            raise ItemError(f"{field_name} is a string but not JSON: {exc}") from exc
+    return value
+
+
+def _tags(value: Any) -> dict[str, str]:
+    if isinstance(value, Mapping):
+        return {str(key): str(item) for key, item in value.items()}
+    if isinstance(value, list):
+        # The configuration's own spelling: [{"key": ..., "value": ...}].
+        return {
+            str(item.get("key", item.get("Key"))): str(item.get("value", item.get("Value")))
+            for item in value
+            if isinstance(item, Mapping)
+        }
+    return {}
+
+
+@dataclass(frozen=True)
+class ConfigurationItem:
+    """One AWS Config configuration item, whichever model it came in."""
+
+    account_id: str
+    region: str
+    resource_type: str
+    resource_id: str
+    status: str
+    configuration: Mapping[str, Any] | None
+    capture_time: datetime | None = None
+    resource_name: str | None = None
+    arn: str | None = None
+    availability_zone: str | None = None
+    creation_time: datetime | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    relationships: tuple[Relationship, ...] = ()
+    supplementary: Mapping[str, Any] = field(default_factory=dict)
+    version: str | None = None
+
+    @property
+    def deleted(self) -> bool:
+        return self.status in DELETED_STATUSES
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> ConfigurationItem:
+        """Read an item in the API model (BatchGetResourceConfig, history) or the invocation model (events)."""
+        if not isinstance(raw, Mapping):
+            raise ItemError(f"a configuration item must be a JSON object, got {type(raw).__name__}")
+        item = {_INVOCATION_TO_API.get(key, key): value for key, value in raw.items()}
+        for required in ("resourceType", "resourceId"):
+            if not isinstance(item.get(required), str) or not item[required]:
+                raise ItemError(f"configuration item has no {required}")
+        configuration = _json_document(item.get("configuration"), "configuration")
+        if configuration is not None and not isinstance(configuration, Mapping):
+            raise ItemError("configuration must be a JSON object")
+        supplementary = {
+            key: _json_document(value, f"supplementaryConfiguration.{key}")
+            for key, value in (item.get("supplementaryConfiguration") or {}).items()
+        }
+        relationships = tuple(
+            Relationship(
+                resource_type=str(relation.get("resourceType", "")),
+                resource_id=str(relation.get("resourceId") or relation.get("resourceName") or ""),
+                name=str(relation.get("relationshipName", relation.get("name", ""))),
+                resource_name=relation.get("resourceName"),
+            )
+            for relation in item.get("relationships") or ()
+            if isinstance(relation, Mapping)
+        )
+        tags = item.get("tags")
+        if not tags and configuration:
+            tags = configuration.get("tags")
+        return cls(
+            account_id=str(item.get("accountId") or ""),
+            region=str(item.get("awsRegion") or ""),
+            resource_type=item["resourceType"],
+            resource_id=item["resourceId"],
+            status=str(item.get("configurationItemStatus") or "OK"),
+            configuration=configuration,
+            capture_time=_parse_time(item.get("configurationItemCaptureTime"), "configurationItemCaptureTime"),
+            resource_name=item.get("resourceName"),
+            arn=item.get("arn"),
+            availability_zone=item.get("availabilityZone"),
+            creation_time=_parse_time(item.get("resourceCreationTime"), "resourceCreationTime"),
+            tags=_tags(tags),
+            relationships=relationships,
+            supplementary=supplementary,
+            version=item.get("version"),
+        )
+
+
+def truncate_annotation(text: str | None) -> str | None:
+    """AWS Config takes 1..256 characters; longer text is cut with a visible marker, empty text is none."""
+    if not text:
+        return None
+    if len(text) <= ANNOTATION_LIMIT:
+        return text
+    return text[: ANNOTATION_LIMIT - len(TRUNCATION_MARKER)] + TRUNCATION_MARKER
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    account_id: str
+    region: str
+    check: str
+    resource_type: str
+    resource_id: str
+    compliance: Compliance
+    annotation: str | None
+    ordering_timestamp: datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "annotation", truncate_annotation(self.annotation))
+
+    def to_record(self) -> dict[str, Any]:
+        """The JSON-lines record: exactly these keys, in this order."""
+        timestamp = self.ordering_timestamp.astimezone(UTC)
+        return {
+            "account_id": self.account_id,
+            "region": self.region,
+            "check": self.check,
+            "resource_type": self.resource_type,
+            "resource_id": self.resource_id,
+            "compliance": self.compliance.value,
+            "annotation": self.annotation,
+            "ordering_timestamp": timestamp.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        }
+
+    def to_json_line(self) -> str:
+        return json.dumps(self.to_record(), separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class Target:
+    """One account in one region: the unit a scan reads and evaluates."""
+
+    account_id: str
+    region: str

@@ -1,0 +1,318 @@
+"""Scanning targets: read what the selected checks need, run them, stream evaluations to a sink.
+
+Per target (one account in one region): the types checks only look things up in, the counts and the
+extra data are read first, concurrently; then every evaluated type is streamed page by page, and each
+item is evaluated as soon as it arrives. A read that fails fails only the checks that needed it: they
+produce no evaluation (never a COMPLIANT for data that was not read) and the failure is recorded.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any, Protocol
+
+import anyio
+import structlog
+
+from scanner.aws.clients import AwsClients, Credentials
+from scanner.errors import AwsError
+from scanner.inventory import ConfigInventory, ItemFailure, credential_report
+from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, Target
+from scanner.registry import Check, CheckScope, ExtraData, ParameterValues, Result, Snapshot
+
+log = structlog.get_logger("cloudsweep.scan")
+
+GLOBAL_TYPE_PREFIXES = ("AWS::IAM::",)
+
+
+def is_global_type(resource_type: str) -> bool:
+    return resource_type.startswith(GLOBAL_TYPE_PREFIXES)
+
+
+@dataclass(frozen=True)
+class SelectedCheck:
+    check: Check
+    params: ParameterValues
+
+
+class EvaluationSink(Protocol):
+    async def put(self, evaluation: Evaluation) -> None: ...
+
+
+class TargetStatus(Enum):
+    OK = "ok"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Something that could not be read or evaluated; what it cost is in `affects`."""
+
+    account_id: str
+    region: str
+    what: str
+    code: str
+    message: str
+    affects: tuple[str, ...] = ()
+
+
+@dataclass
+class TargetOutcome:
+    target: Target
+    failures: list[Failure] = field(default_factory=list)
+    counts: Counter[tuple[str, Compliance]] = field(default_factory=Counter)
+
+    @property
+    def status(self) -> TargetStatus:
+        return TargetStatus.ERROR if self.failures else TargetStatus.OK
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What one target needs read, given the selected checks (global types only in the global region)."""
+
+    lookup_types: frozenset[str]
+    evaluated_types: frozenset[str]
+    count_types: frozenset[str]
+    extra: frozenset[ExtraData]
+    resource_checks: tuple[SelectedCheck, ...]
+    account_checks: tuple[SelectedCheck, ...]
+
+
+def _in_region(resource_type: str, in_global_region: bool) -> bool:
+    return in_global_region or not is_global_type(resource_type)
+
+
+def plan_target(selected: Sequence[SelectedCheck], in_global_region: bool) -> _Plan:
+    lookups: set[str] = set()
+    evaluated: set[str] = set()
+    counted: set[str] = set()
+    extra: set[ExtraData] = set()
+    resource_checks = []
+    account_checks = []
+    for choice in selected:
+        needs = choice.check.needs(choice.params)
+        types = set(choice.check.resource_types) | needs.count_types
+        if not all(_in_region(resource_type, in_global_region) for resource_type in types):
+            continue
+        if choice.check.scope is CheckScope.RESOURCE:
+            resource_checks.append(choice)
+            evaluated.update(choice.check.resource_types)
+        else:
+            account_checks.append(choice)
+        lookups.update(t for t in choice.check.lookup_types if _in_region(t, in_global_region))
+        counted.update(needs.count_types)
+        extra.update(needs.extra)
+    return _Plan(
+        lookup_types=frozenset(lookups),
+        evaluated_types=frozenset(evaluated - lookups),
+        count_types=frozenset(counted),
+        extra=frozenset(extra),
+        resource_checks=tuple(resource_checks),
+        account_checks=tuple(account_checks),
+    )
+
+
+class TargetScan:
+    """One target's scan. Holds its snapshot only while it runs."""
+
+    def __init__(
+        self,
+        target: Target,
+        plan: _Plan,
+        clients: AwsClients,
+        sink: EvaluationSink,
+        now: datetime,
+        credentials: Credentials | None = None,
+    ) -> None:
+        self.target = target
+        self.plan = plan
+        self.clients = clients
+        self.sink = sink
+        self.now = now
+        self.credentials = credentials
+        self.outcome = TargetOutcome(target)
+        self._items: dict[str, tuple[ConfigurationItem, ...]] = {}
+        self._counts: dict[str, int] = {}
+        self._extra: dict[ExtraData, Any] = {}
+        self._unread: set[str] = set()
+
+    async def run(self) -> TargetOutcome:
+        try:
+            inventory = await ConfigInventory.open(self.clients, self.target, self.credentials)
+        except AwsError as error:
+            self._fail("AWS Config client", error, affects=("every check",))
+            return self.outcome
+        async with anyio.create_task_group() as group:
+            for resource_type in self.plan.lookup_types:
+                group.start_soon(self._read_lookup, inventory, resource_type)
+            for resource_type in self.plan.count_types:
+                group.start_soon(self._read_count, inventory, resource_type)
+            for data in self.plan.extra:
+                group.start_soon(self._read_extra, data)
+        snapshot = Snapshot(
+            self.target.account_id, self.target.region, self.now, self._items, self._counts, self._extra
+        )
+        async with anyio.create_task_group() as group:
+            for resource_type in self.plan.evaluated_types:
+                group.start_soon(self._evaluate_stream, inventory, resource_type, snapshot)
+            for resource_type in self.plan.lookup_types:
+                if resource_type in self._items:
+                    group.start_soon(self._evaluate_items, resource_type, self._items[resource_type], snapshot)
+            for choice in self.plan.account_checks:
+                group.start_soon(self._evaluate_account, choice, snapshot)
+        return self.outcome
+
+    def _fail(self, what: str, error: AwsError, affects: Iterable[str]) -> None:
+        failure = Failure(
+            self.target.account_id, self.target.region, what, error.code, error.message, tuple(sorted(affects))
+        )
+        self.outcome.failures.append(failure)
+        log.warning(
+            "read failed",
+            account_id=failure.account_id,
+            region=failure.region,
+            what=what,
+            error_code=failure.code,
+            error=failure.message,
+            affects=list(failure.affects),
+        )
+
+    def _checks_needing(self, resource_type: str) -> list[str]:
+        return [
+            choice.check.id
+            for choice in (*self.plan.resource_checks, *self.plan.account_checks)
+            if resource_type
+            in choice.check.needs(choice.params).item_types | choice.check.needs(choice.params).count_types
+        ]
+
+    async def _read_lookup(self, inventory: ConfigInventory, resource_type: str) -> None:
+        try:
+            fetched = await inventory.all_items(resource_type)
+        except AwsError as error:
+            self._unread.add(resource_type)
+            self._fail(resource_type, error, self._checks_needing(resource_type))
+            return
+        self._record_item_failures(fetched.failures)
+        self._items[resource_type] = fetched.items
+
+    async def _read_count(self, inventory: ConfigInventory, resource_type: str) -> None:
+        try:
+            self._counts[resource_type] = await inventory.count(resource_type)
+        except AwsError as error:
+            self._unread.add(resource_type)
+            self._fail(f"{resource_type} count", error, self._checks_needing(resource_type))
+
+    async def _read_extra(self, data: ExtraData) -> None:
+        try:
+            if data is ExtraData.IAM_CREDENTIAL_REPORT:
+                self._extra[data] = await credential_report(self.clients, self.target, self.credentials)
+        except AwsError as error:
+            affected = [choice.check.id for choice in self.plan.resource_checks if data in choice.check.extra_data]
+            self._fail(data.value, error, affected)
+
+    def _record_item_failures(self, failures: Iterable[ItemFailure]) -> None:
+        for failure in failures:
+            self._fail(
+                f"{failure.resource_type} {failure.resource_id}",
+                AwsError("config", "batch_get_resource_config", failure.code, failure.message),
+                self._checks_needing(failure.resource_type),
+            )
+
+    def _ready(self, choice: SelectedCheck) -> bool:
+        needs = choice.check.needs(choice.params)
+        if (needs.item_types | needs.count_types) & self._unread:
+            return False
+        return all(data in self._extra for data in needs.extra)
+
+    async def _evaluate_stream(self, inventory: ConfigInventory, resource_type: str, snapshot: Snapshot) -> None:
+        try:
+            async for fetched in inventory.stream_items(resource_type):
+                self._record_item_failures(fetched.failures)
+                await self._evaluate_items(resource_type, fetched.items, snapshot)
+        except AwsError as error:
+            self._fail(resource_type, error, self._checks_needing(resource_type))
+
+    async def _evaluate_items(self, resource_type: str, items: Iterable[ConfigurationItem], snapshot: Snapshot) -> None:
+        checks = [
+            choice
+            for choice in self.plan.resource_checks
+            if resource_type in choice.check.resource_types and self._ready(choice)
+        ]
+        for item in items:
+            for choice in checks:
+                evaluate = choice.check.evaluate_resource
+                assert evaluate is not None
+                result = self._guarded(choice, item.resource_id, evaluate, item, choice.params, snapshot)
+                if result is not None:
+                    await self._emit(choice, item.resource_type, item.resource_id, result)
+
+    async def _evaluate_account(self, choice: SelectedCheck, snapshot: Snapshot) -> None:
+        if not self._ready(choice):
+            return
+        evaluate = choice.check.evaluate_account
+        assert evaluate is not None
+        result = self._guarded(choice, self.target.account_id, evaluate, snapshot, choice.params)
+        if result is not None:
+            await self._emit(choice, ACCOUNT_RESOURCE_TYPE, self.target.account_id, result)
+
+    def _guarded(self, choice: SelectedCheck, resource_id: str, evaluate: Any, *arguments: Any) -> Result | None:
+        try:
+            result: Result = evaluate(*arguments)
+        except Exception as exc:  # noqa: BLE001  (a faulty check fails its own evaluation, not the scan)
+            error = AwsError("cloudsweep", choice.check.id, "CheckFailed", f"{type(exc).__name__}: {exc}")
+            self._fail(f"{choice.check.id} on {resource_id}", error, (choice.check.id,))
+            return None
+        return result
+
+    async def _emit(self, choice: SelectedCheck, resource_type: str, resource_id: str, result: Result) -> None:
+        evaluation = Evaluation(
+            account_id=self.target.account_id,
+            region=self.target.region,
+            check=choice.check.id,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            compliance=result.compliance,
+            annotation=result.annotation,
+            ordering_timestamp=self.now,
+        )
+        self.outcome.counts[(choice.check.id, result.compliance)] += 1
+        await self.sink.put(evaluation)
+
+
+async def scan_targets(
+    targets: Sequence[Target],
+    selected: Sequence[SelectedCheck],
+    clients: AwsClients,
+    sink: EvaluationSink,
+    now: datetime,
+    *,
+    global_region: str,
+    max_targets: int = 8,
+) -> list[TargetOutcome]:
+    """Scan every target, `max_targets` at a time; outcomes in target order."""
+    outcomes: dict[Target, TargetOutcome] = {}
+    limiter = anyio.CapacityLimiter(max_targets)
+
+    async def scan_one(target: Target) -> None:
+        async with limiter:
+            plan = plan_target(selected, in_global_region=target.region == global_region)
+            log.info("target started", account_id=target.account_id, region=target.region)
+            outcome = await TargetScan(target, plan, clients, sink, now).run()
+            outcomes[target] = outcome
+            log.info(
+                "target finished",
+                account_id=target.account_id,
+                region=target.region,
+                status=outcome.status.value,
+                evaluations=sum(outcome.counts.values()),
+            )
+
+    async with anyio.create_task_group() as group:
+        for target in targets:
+            group.start_soon(scan_one, target)
+    return [outcomes[target] for target in targets]

@@ -1,0 +1,355 @@
+"""The check contract: metadata, typed parameters, and the registry that refuses duplicates.
+
+A check is pure. The scanner reads what a check declares it needs (configuration items of some types,
+counts of others, extra data such as the IAM credential report) into a `Snapshot` for one account and
+region, and hands the check that snapshot plus its parsed parameters. No I/O, clients or logging inside.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from scanner.model import Compliance, ConfigurationItem
+
+
+class Severity(Enum):
+    INFORMATIONAL = "informational"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class CheckScope(Enum):
+    RESOURCE = "resource"  # one evaluation per configuration item
+    ACCOUNT = "account"  # one evaluation per account and region, resource type AWS::::Account
+
+
+class ExtraData(Enum):
+    """Data beyond Config items that a check may ask for, with the IAM permissions reading it costs."""
+
+    IAM_CREDENTIAL_REPORT = "iam_credential_report"
+
+    @property
+    def permissions(self) -> tuple[str, ...]:
+        return _EXTRA_DATA_PERMISSIONS[self]
+
+
+_EXTRA_DATA_PERMISSIONS = {
+    ExtraData.IAM_CREDENTIAL_REPORT: ("iam:GenerateCredentialReport", "iam:GetCredentialReport"),
+}
+CONFIG_READ_PERMISSIONS = (
+    "config:ListDiscoveredResources",
+    "config:BatchGetResourceConfig",
+    "config:GetResourceConfigHistory",
+)
+
+
+class ParameterType(Enum):
+    STRING = "string"
+    INTEGER = "integer"
+    STRING_LIST = "string_list"  # comma-separated, blanks dropped
+    PORT_RANGE = "port_range"  # "8080" or an inclusive "1-1024"
+
+
+class ParameterError(ValueError):
+    """A parameter that is missing or malformed, named with its check."""
+
+    def __init__(self, check_id: str, parameter: str | None, message: str) -> None:
+        where = f"check {check_id}" + (f", parameter {parameter}" if parameter else "")
+        super().__init__(f"{where}: {message}")
+        self.check_id = check_id
+        self.parameter = parameter
+
+
+@dataclass(frozen=True)
+class PortRange:
+    first: int
+    last: int
+
+    def __str__(self) -> str:
+        return str(self.first) if self.first == self.last else f"{self.first}-{self.last}"
+
+    def intersects(self, first: int, last: int) -> bool:
+        return self.first <= last and first <= self.last
+
+
+_PORT_RANGE = re.compile(r"^\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?$")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: ParameterType
+    description: str
+    required: bool = False
+    default: Any = None
+    aliases: tuple[str, ...] = ()
+    minimum: int | None = None
+
+    def convert(self, check_id: str, raw: Any) -> Any:
+        """AWS Config passes every parameter as a string; a parameters file may pass typed values."""
+        if self.type is ParameterType.STRING:
+            if not isinstance(raw, str) or not raw.strip():
+                raise ParameterError(check_id, self.name, f"expected a non-empty string, got {raw!r}")
+            return raw.strip()
+        if self.type is ParameterType.INTEGER:
+            return self._integer(check_id, raw)
+        if self.type is ParameterType.STRING_LIST:
+            values = raw if isinstance(raw, list) else str(raw).split(",")
+            items = tuple(str(value).strip() for value in values if str(value).strip())
+            if not items:
+                raise ParameterError(check_id, self.name, f"expected a comma-separated list, got {raw!r}")
+            return items
+        return self._port_range(check_id, raw)
+
+    def _integer(self, check_id: str, raw: Any) -> int:
+        if isinstance(raw, bool):
+            raise ParameterError(check_id, self.name, f"expected an integer, got {raw!r}")
+        try:
+            value = raw if isinstance(raw, int) else int(str(raw).strip())
+        except ValueError as exc:
+            raise ParameterError(check_id, self.name, f"expected an integer, got {raw!r}") from exc
+        if self.minimum is not None and value < self.minimum:
+            raise ParameterError(check_id, self.name, f"must be at least {self.minimum}, got {value}")
+        return value
+
+    def _port_range(self, check_id: str, raw: Any) -> PortRange:
+        match = _PORT_RANGE.match(str(raw))
+        if match is None or isinstance(raw, bool):
+            raise ParameterError(check_id, self.name, f"expected a port like 8080 or a range like 1-1024, got {raw!r}")
+        first = int(match.group(1))
+        last = int(match.group(2) or first)
+        if not 0 <= first <= last <= 65535:
+            raise ParameterError(check_id, self.name, f"expected ports within 0-65535, low to high, got {raw!r}")
+        return PortRange(first, last)
+
+
+@dataclass(frozen=True)
+class ParameterValues(Mapping[str, Any]):
+    """Parsed, typed parameter values by canonical name (free-form names kept as given)."""
+
+    by_name: Mapping[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.by_name[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.by_name)
+
+    def __len__(self) -> int:
+        return len(self.by_name)
+
+
+@dataclass(frozen=True)
+class ParameterSchema:
+    parameters: tuple[Parameter, ...] = ()
+    # When set, any other name is a parameter of this kind (the sample ec2-exposed-instance's free port keys).
+    free_form: Parameter | None = None
+    min_free_form: int = 0
+
+    def parse(self, check_id: str, raw: Mapping[str, Any] | str | None) -> ParameterValues:
+        document = _parameters_document(check_id, raw)
+        values: dict[str, Any] = {}
+        known: dict[str, Parameter] = {}
+        for parameter in self.parameters:
+            for name in (parameter.name, *parameter.aliases):
+                known[name] = parameter
+        for name, raw_value in document.items():
+            declared = known.get(name)
+            if declared is not None:
+                if declared.name in values:
+                    raise ParameterError(check_id, declared.name, f"given twice (as {name!r} and an alias)")
+                values[declared.name] = declared.convert(check_id, raw_value)
+            elif self.free_form is not None:
+                free = Parameter(name, self.free_form.type, self.free_form.description)
+                values[name] = free.convert(check_id, raw_value)
+            else:
+                raise ParameterError(check_id, name, f"unknown parameter (known: {', '.join(sorted(known)) or 'none'})")
+        for parameter in self.parameters:
+            if parameter.name not in values:
+                if parameter.required:
+                    raise ParameterError(check_id, parameter.name, "is required")
+                values[parameter.name] = parameter.default
+        free_count = len(values) - len(self.parameters)
+        if self.free_form is not None and free_count < self.min_free_form:
+            raise ParameterError(check_id, None, f"needs at least {self.min_free_form} {self.free_form.description}")
+        return ParameterValues(values)
+
+    def has_required(self) -> bool:
+        return any(parameter.required for parameter in self.parameters) or self.min_free_form > 0
+
+
+def _parameters_document(check_id: str, raw: Mapping[str, Any] | str | None) -> Mapping[str, Any]:
+    if raw is None or raw == "":
+        return {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError as exc:
+            raise ParameterError(check_id, None, f"parameters are not valid JSON: {exc}") from exc
+    if not isinstance(raw, Mapping):
+        raise ParameterError(check_id, None, "parameters must be a JSON object of name to value")
+    return raw
+
+
+@dataclass(frozen=True)
+class Result:
+    compliance: Compliance
+    annotation: str | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the scanner read for one account and region, as the checks need it."""
+
+    account_id: str
+    region: str
+    now: datetime
+    items: Mapping[str, Sequence[ConfigurationItem]] = field(default_factory=dict)
+    counts: Mapping[str, int] = field(default_factory=dict)
+    extra: Mapping[ExtraData, Any] = field(default_factory=dict)
+
+    def item(self, resource_type: str, resource_id: str) -> ConfigurationItem | None:
+        for candidate in self.items.get(resource_type, ()):
+            if candidate.resource_id == resource_id:
+                return candidate
+        return None
+
+
+ResourceEvaluator = Callable[[ConfigurationItem, ParameterValues, Snapshot], Result]
+AccountEvaluator = Callable[[Snapshot, ParameterValues], Result]
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What one check, with its parameters, needs the scanner to read."""
+
+    item_types: frozenset[str] = frozenset()  # full configuration items
+    count_types: frozenset[str] = frozenset()  # only how many resources are discovered
+    extra: frozenset[ExtraData] = frozenset()
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    title: str
+    description: str
+    severity: Severity
+    remediation: str
+    scope: CheckScope
+    resource_types: tuple[str, ...] = ()  # the types evaluated (resource scope) or read
+    lookup_types: tuple[str, ...] = ()  # types read only to look things up (an instance's security groups)
+    parameters: ParameterSchema = ParameterSchema()
+    extra_data: tuple[ExtraData, ...] = ()
+    evaluate_resource: ResourceEvaluator | None = None
+    evaluate_account: AccountEvaluator | None = None
+    # For checks whose counted types come from parameters (resource-count-max).
+    count_types: Callable[[ParameterValues], Iterable[str]] | None = None
+    demo_parameters: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", self.id):
+            raise ValueError(f"check id {self.id!r} must be lower-case words joined by '-'")
+        if (self.scope is CheckScope.RESOURCE) != (self.evaluate_resource is not None):
+            raise ValueError(f"check {self.id}: a resource-scope check has evaluate_resource, and only it")
+        if (self.scope is CheckScope.ACCOUNT) != (self.evaluate_account is not None):
+            raise ValueError(f"check {self.id}: an account-scope check has evaluate_account, and only it")
+
+    def needs(self, params: ParameterValues) -> Needs:
+        counted = frozenset(self.count_types(params)) if self.count_types else frozenset()
+        return Needs(
+            item_types=frozenset(self.resource_types) | frozenset(self.lookup_types),
+            count_types=counted,
+            extra=frozenset(self.extra_data),
+        )
+
+    @property
+    def permissions(self) -> tuple[str, ...]:
+        extra = [permission for data in self.extra_data for permission in data.permissions]
+        return (*CONFIG_READ_PERMISSIONS, *extra)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "description": self.description,
+            "severity": self.severity.value,
+            "scope": self.scope.value,
+            "resource_types": list(self.resource_types),
+            "lookup_types": list(self.lookup_types),
+            "parameters": [
+                {
+                    "name": parameter.name,
+                    "type": parameter.type.value,
+                    "required": parameter.required,
+                    "default": parameter.default,
+                    "aliases": list(parameter.aliases),
+                    "description": parameter.description,
+                }
+                for parameter in self.parameters.parameters
+            ]
+            + (
+                [
+                    {
+                        "name": "<any name>",
+                        "type": self.parameters.free_form.type.value,
+                        "required": self.parameters.min_free_form > 0,
+                        "default": None,
+                        "aliases": [],
+                        "description": self.parameters.free_form.description,
+                    }
+                ]
+                if self.parameters.free_form
+                else []
+            ),
+            "extra_data": [data.value for data in self.extra_data],
+            "permissions": list(self.permissions),
+            "remediation": self.remediation,
+        }
+
+
+class DuplicateCheckError(ValueError):
+    pass
+
+
+class UnknownCheckError(KeyError):
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class Registry:
+    """Checks by id. Registering an id twice is an error, never a silent overwrite."""
+
+    def __init__(self, checks: Iterable[Check] = ()) -> None:
+        self._checks: dict[str, Check] = {}
+        for check in checks:
+            self.register(check)
+
+    def register(self, check: Check) -> Check:
+        if check.id in self._checks:
+            raise DuplicateCheckError(f"check id {check.id!r} is registered twice")
+        self._checks[check.id] = check
+        return check
+
+    def get(self, check_id: str) -> Check:
+        try:
+            return self._checks[check_id]
+        except KeyError:
+            known = ", ".join(sorted(self._checks))
+            raise UnknownCheckError(f"unknown check {check_id!r} (known: {known})") from None
+
+    def __iter__(self) -> Iterator[Check]:
+        return iter(sorted(self._checks.values(), key=lambda check: check.id))
+
+    def __len__(self) -> int:
+        return len(self._checks)
+
+    def __contains__(self, check_id: object) -> bool:
+        return check_id in self._checks

@@ -1,0 +1,152 @@
+"""A periodic scan of the caller's account: targets, checks, outputs and the exit code."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+from typing import TextIO
+
+import anyio
+import structlog
+
+from scanner.aws.clients import AwsClients, AwsSettings
+from scanner.errors import AwsError, UsageError
+from scanner.model import Target
+from scanner.orchestrator import EvaluationSink, Failure, SelectedCheck, TargetOutcome, scan_targets
+from scanner.outputs.jsonl import CountingSink, JsonLinesSink, TeeSink
+
+log = structlog.get_logger("cloudsweep.scan")
+
+EXIT_OK = 0
+EXIT_NON_COMPLIANT = 1
+EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+DEFAULT_GLOBAL_REGION = "us-east-1"
+
+
+class FailOn(Enum):
+    NONCOMPLIANT = "noncompliant"
+    NEVER = "never"
+
+
+def parse_regions(value: str | None) -> tuple[str, ...]:
+    if not value:
+        ambient = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_GLOBAL_REGION
+        return (ambient,)
+    regions = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+    invalid = [region for region in regions if not _REGION.match(region)]
+    if invalid or not regions:
+        raise UsageError(f"--regions: not region names: {', '.join(invalid) or value!r} (e.g. us-east-1,eu-west-1)")
+    return regions
+
+
+def global_region_for(regions: Sequence[str]) -> str:
+    """Where global resources (IAM) are read: once per account, in us-east-1 when scanned, else the first region."""
+    return DEFAULT_GLOBAL_REGION if DEFAULT_GLOBAL_REGION in regions else regions[0]
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    regions: tuple[str, ...]
+    checks: tuple[SelectedCheck, ...]
+    output: Path | None = None
+    endpoint_url: str | None = None
+    fail_on: FailOn = FailOn.NONCOMPLIANT
+    now: datetime | None = None
+
+
+@dataclass
+class ScanReport:
+    account_id: str | None
+    started: datetime
+    outcomes: list[TargetOutcome] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    counts: CountingSink = field(default_factory=CountingSink)
+
+    @property
+    def all_failures(self) -> list[Failure]:
+        return self.failures + [failure for outcome in self.outcomes for failure in outcome.failures]
+
+    def exit_code(self, fail_on: FailOn) -> int:
+        if self.all_failures:
+            return EXIT_INCOMPLETE
+        if fail_on is FailOn.NONCOMPLIANT and self.counts.any_non_compliant():
+            return EXIT_NON_COMPLIANT
+        return EXIT_OK
+
+
+@contextlib.contextmanager
+def _output_stream(path: Path | None) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        stream = path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write --output {path}: {exc.strerror}") from exc
+    with stream:
+        yield stream
+
+
+async def caller_account(clients: AwsClients, region: str) -> str:
+    sts = await clients.client("sts", region)
+    identity = await clients.call(sts, "get_caller_identity", account_id=None, region=region)
+    return str(identity["Account"])
+
+
+async def scan_account(request: ScanRequest, sink: EvaluationSink | None = None) -> ScanReport:
+    """Scan the account of the ambient credentials in every requested region."""
+    started = request.now or datetime.now(UTC)
+    report = ScanReport(account_id=None, started=started)
+    with _output_stream(request.output) as stream:
+        sinks: list[EvaluationSink] = [JsonLinesSink(stream), report.counts]
+        if sink is not None:
+            sinks.append(sink)
+        async with AwsClients(AwsSettings(endpoint_url=request.endpoint_url)) as clients:
+            try:
+                report.account_id = await caller_account(clients, request.regions[0])
+            except AwsError as error:
+                report.failures.append(
+                    Failure(
+                        "unknown", request.regions[0], "caller identity", error.code, error.message, ("every check",)
+                    )
+                )
+                log.error(
+                    "cannot tell which account the credentials belong to", error_code=error.code, error=error.message
+                )
+                return report
+            targets = [Target(report.account_id, region) for region in request.regions]
+            log.info(
+                "scan started",
+                account_id=report.account_id,
+                regions=list(request.regions),
+                checks=[choice.check.id for choice in request.checks],
+            )
+            report.outcomes = await scan_targets(
+                targets,
+                request.checks,
+                clients,
+                TeeSink(sinks),
+                started,
+                global_region=global_region_for(request.regions),
+            )
+            log.info(
+                "scan finished",
+                account_id=report.account_id,
+                evaluations=report.counts.total,
+                failures=len(report.all_failures),
+                api_calls=clients.calls,
+            )
+    return report
+
+
+def run_scan(request: ScanRequest, sink: EvaluationSink | None = None) -> ScanReport:
+    return anyio.run(scan_account, request, sink)
