@@ -67,6 +67,7 @@ def run_demo(console: Console | None = None) -> None:
         emulator = Emulator(EmulatorOptions(seed="demo")).start()
     try:
         organization = emulator.demo
+        assert organization is not None, "a demo-seeded emulator has its organization"
         console.print(f"Emulator at [bold]{emulator.endpoint_url}[/bold]: organization {organization.organization_id}")
         counts = anyio.run(inventory, emulator.endpoint_url, organization)
         table = Table(title="What AWS Config lists in the demo organization")

@@ -10,7 +10,7 @@ import ipaddress
 import threading
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -23,6 +23,9 @@ from scanner.emulator.moto_app import (
     create_moto_app,
     reset_moto,
 )
+
+if TYPE_CHECKING:
+    from scanner.emulator.seed import DemoOrganization
 
 _running_lock = threading.Lock()
 _running: Emulator | None = None
@@ -74,10 +77,6 @@ class Emulator:
         self.options = options or EmulatorOptions()
         _check_loopback(self.options.host)
         self.faults = FaultPlan(seed=self.options.fault_seed)
-        if self.options.latency_ms:
-            self.faults.add(FaultRule.latency(self.options.latency_ms))
-        if self.options.throttle_rate:
-            self.faults.add(FaultRule.throttle(probability=self.options.throttle_rate))
         self._lock = threading.RLock()
         self._moto = create_moto_app()
         self.config = ConfigService(
@@ -90,6 +89,7 @@ class Emulator:
         )
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self.demo: DemoOrganization | None = None
 
     def _resolve_account(self, access_key_id: str) -> str:
         with self._lock:
@@ -125,14 +125,25 @@ class Emulator:
             raise
         self._thread = threading.Thread(target=self._server.serve_forever, name="cloudsweep-emulator", daemon=True)
         self._thread.start()
+        try:
+            self._seed()
+        except BaseException:
+            self.stop()
+            raise
+        # Faults asked for on the command line apply to clients, not to building the demo organization.
+        if self.options.latency_ms:
+            self.faults.add(FaultRule.latency(self.options.latency_ms))
+        if self.options.throttle_rate:
+            self.faults.add(FaultRule.throttle(probability=self.options.throttle_rate))
+        return self
+
+    def _seed(self) -> None:
         if self.options.seed == "demo":
             from scanner.emulator.seed import seed_demo
 
             self.demo = seed_demo(self.endpoint_url)
         elif self.options.seed != "none":
-            self.stop()
             raise EmulatorError(f"unknown seed {self.options.seed!r}: use 'demo' or 'none'")
-        return self
 
     def stop(self) -> None:
         global _running

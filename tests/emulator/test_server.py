@@ -9,6 +9,8 @@ import sys
 
 import boto3
 import pytest
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import ClientError
 
 from scanner.emulator.server import Emulator, EmulatorError, EmulatorOptions
 
@@ -66,3 +68,31 @@ def test_the_command_refuses_a_public_host() -> None:
     assert result.returncode == 2
     assert "loopback" in result.stderr
     assert result.stdout == ""
+
+
+def test_command_line_faults_apply_after_the_demo_seed() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scanner", "emulator", "--seed", "demo", "--throttle-rate", "1.0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        endpoint = process.stdout.readline().strip().removeprefix("endpoint: ")
+        assert endpoint.startswith("http://127.0.0.1:")
+        config = boto3.client(
+            "config",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
+            aws_secret_access_key="secret",
+            config=BotoConfig(retries={"total_max_attempts": 1}),
+        )
+        with pytest.raises(ClientError) as excinfo:
+            config.list_discovered_resources(resourceType="AWS::EC2::Instance")
+        assert excinfo.value.response["Error"]["Code"] == "ThrottlingException"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr

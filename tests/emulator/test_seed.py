@@ -1,0 +1,335 @@
+"""The demo organization, checked through the same AWS APIs a scanner would read it with."""
+
+from __future__ import annotations
+
+import socket
+from collections import Counter
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
+
+from scanner.emulator.seed import (
+    AUDIT_ROLE_NAME,
+    EC2_INSTANCE,
+    EC2_SECURITY_GROUP,
+    EC2_VOLUME,
+    GLOBAL_REGION,
+    IAM_POLICY,
+    IAM_ROLE,
+    IAM_USER,
+    ORGANIZATION_ACCESS_ROLE_NAME,
+    S3_BUCKET,
+    DemoAccount,
+    DemoOrganization,
+    OpenIngressRule,
+    ResourceRef,
+    SeedError,
+    seed_demo,
+)
+from scanner.emulator.server import Emulator
+
+MANAGEMENT_CREDENTIALS = {"aws_access_key_id": "AKIAIOSFODNN7EXAMPLE", "aws_secret_access_key": "secret"}
+
+
+@pytest.fixture
+def demo(emulator: Emulator) -> DemoOrganization:
+    return seed_demo(emulator.endpoint_url)
+
+
+class Clients:
+    """boto3 clients acting in one demo account: the management account directly, members via CloudSweepAudit."""
+
+    def __init__(self, endpoint_url: str, account: DemoAccount) -> None:
+        self.endpoint_url = endpoint_url
+        if account.is_management:
+            self.session = boto3.Session(**MANAGEMENT_CREDENTIALS)
+        else:
+            self.session = assumed_session(endpoint_url, account.audit_role_arn)
+
+    def __call__(self, service: str, region: str = "us-east-1") -> Any:
+        return self.session.client(service, region_name=region, endpoint_url=self.endpoint_url)
+
+
+def assumed_session(endpoint_url: str, role_arn: str) -> boto3.Session:
+    sts = boto3.client("sts", region_name="us-east-1", endpoint_url=endpoint_url, **MANAGEMENT_CREDENTIALS)
+    credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName="test-seed")["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
+def all_items(client: Any, operation: str, key: str, **params: Any) -> list[Any]:
+    return [item for page in client.get_paginator(operation).paginate(**params) for item in page[key]]
+
+
+def instances(ec2: Any, **params: Any) -> list[dict[str, Any]]:
+    reservations = all_items(ec2, "describe_instances", "Reservations", **params)
+    return [instance for reservation in reservations for instance in reservation["Instances"]]
+
+
+def test_the_organization_has_four_active_accounts_in_their_ous(emulator: Emulator, demo: DemoOrganization) -> None:
+    organizations = boto3.client(
+        "organizations", region_name="us-east-1", endpoint_url=emulator.endpoint_url, **MANAGEMENT_CREDENTIALS
+    )
+    organization = organizations.describe_organization()["Organization"]
+    assert organization["Id"] == demo.organization_id
+    assert organization["FeatureSet"] == "ALL"
+    assert organization["MasterAccountId"] == demo.management_account_id == "123456789012"
+
+    listed = {account["Id"]: account for account in all_items(organizations, "list_accounts", "Accounts")}
+    assert {(a["Name"], a["Status"]) for a in listed.values()} == {
+        ("master", "ACTIVE"),
+        ("prod", "ACTIVE"),
+        ("staging", "ACTIVE"),
+        ("sandbox", "ACTIVE"),
+    }
+    assert {account.account_id for account in demo.accounts} == set(listed)
+    for account in demo.accounts:
+        assert (account.name, account.email) == (
+            listed[account.account_id]["Name"],
+            listed[account.account_id]["Email"],
+        )
+
+    root_id = organizations.list_roots()["Roots"][0]["Id"]
+    placement = {demo.management_account_id: None}
+    for ou in organizations.list_organizational_units_for_parent(ParentId=root_id)["OrganizationalUnits"]:
+        for account in all_items(organizations, "list_accounts_for_parent", "Accounts", ParentId=ou["Id"]):
+            placement[account["Id"]] = ou["Name"]
+    by_name = {listed[account_id]["Name"]: ou for account_id, ou in placement.items()}
+    assert by_name == {"master": None, "prod": "Workloads", "staging": "Workloads", "sandbox": "Sandbox"}
+    assert {account.account_id: account.ou_name for account in demo.accounts} == placement
+    assert [account.name for account in demo.members] == ["prod", "staging", "sandbox"]
+
+
+def test_every_account_has_the_audit_role_and_members_can_be_entered(
+    emulator: Emulator, demo: DemoOrganization
+) -> None:
+    for account in demo.accounts:
+        assert account.audit_role_arn == f"arn:aws:iam::{account.account_id}:role/{AUDIT_ROLE_NAME}"
+        audit = assumed_session(emulator.endpoint_url, account.audit_role_arn)
+        sts = audit.client("sts", region_name="us-east-1", endpoint_url=emulator.endpoint_url)
+        assert sts.get_caller_identity()["Account"] == account.account_id
+        iam = audit.client("iam", region_name="us-east-1", endpoint_url=emulator.endpoint_url)
+        trust = iam.get_role(RoleName=AUDIT_ROLE_NAME)["Role"]["AssumeRolePolicyDocument"]
+        assert trust["Statement"][0]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+        attached = iam.list_attached_role_policies(RoleName=AUDIT_ROLE_NAME)["AttachedPolicies"]
+        assert [policy["PolicyName"] for policy in attached] == ["CloudSweepAuditAccess"]
+        if not account.is_management:
+            iam.get_role(RoleName=ORGANIZATION_ACCESS_ROLE_NAME)
+            via_org_role = assumed_session(
+                emulator.endpoint_url, f"arn:aws:iam::{account.account_id}:role/{ORGANIZATION_ACCESS_ROLE_NAME}"
+            )
+            sts = via_org_role.client("sts", region_name="us-east-1", endpoint_url=emulator.endpoint_url)
+            assert sts.get_caller_identity()["Account"] == account.account_id
+
+
+def test_the_inventory_matches_the_counts_in_every_account_and_region(
+    emulator: Emulator, demo: DemoOrganization
+) -> None:
+    found: list[dict[str, Any]] = []
+    volumes: list[dict[str, Any]] = []
+    for account in demo.accounts:
+        clients = Clients(emulator.endpoint_url, account)
+        for region in demo.regions:
+            region_instances, region_volumes = check_ec2_counts(
+                clients("ec2", region), demo, account.account_id, region
+            )
+            found += region_instances
+            volumes += region_volumes
+        check_iam_counts(clients("iam"), demo, account.account_id)
+        check_s3_counts(clients("s3"), demo, account.account_id)
+
+    assert demo.count(demo.account("prod").account_id, "us-east-1", EC2_INSTANCE) > 100, "needs a second Config page"
+    assert len(found) == demo.total(EC2_INSTANCE)
+    assert len({instance["InstanceType"] for instance in found}) >= 4
+    assert any(len(instance["SecurityGroups"]) == 2 for instance in found)
+    stopped = [instance for instance in found if instance["State"]["Name"] == "stopped"]
+    assert len(stopped) == len(demo.known_violations.stopped_instances) > 0
+    assert {volume["Encrypted"] for volume in volumes} == {True, False}
+    assert {bool(volume["Attachments"]) for volume in volumes} == {True, False}
+
+
+def check_ec2_counts(
+    ec2: Any, demo: DemoOrganization, account_id: str, region: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    found = instances(ec2)
+    assert len(found) == demo.count(account_id, region, EC2_INSTANCE) > 0
+    groups = all_items(ec2, "describe_security_groups", "SecurityGroups")
+    default_groups = demo.provider_defaults[(account_id, region, EC2_SECURITY_GROUP)]
+    assert len(groups) == demo.count(account_id, region, EC2_SECURITY_GROUP) + default_groups
+    assert [group["GroupName"] for group in groups].count("default") == default_groups == 1
+    volumes = all_items(ec2, "describe_volumes", "Volumes")
+    assert len(volumes) == demo.count(account_id, region, EC2_VOLUME)
+    return found, volumes
+
+
+def check_iam_counts(iam: Any, demo: DemoOrganization, account_id: str) -> None:
+    users = all_items(iam, "list_users", "Users")
+    assert len(users) == demo.count(account_id, GLOBAL_REGION, IAM_USER)
+    roles = all_items(iam, "list_roles", "Roles")
+    organization_roles = demo.provider_defaults.get((account_id, GLOBAL_REGION, IAM_ROLE), 0)
+    assert len(roles) == demo.count(account_id, GLOBAL_REGION, IAM_ROLE) + organization_roles
+    policies = all_items(iam, "list_policies", "Policies", Scope="Local")
+    assert len(policies) == demo.count(account_id, GLOBAL_REGION, IAM_POLICY)
+    assert all(policy["AttachmentCount"] > 0 for policy in policies)
+    assert any(_has(iam.get_login_profile, UserName=user["UserName"]) for user in users)
+
+
+def check_s3_counts(s3: Any, demo: DemoOrganization, account_id: str) -> None:
+    regions: Counter[str] = Counter()
+    features: Counter[str] = Counter()
+    for bucket in s3.list_buckets()["Buckets"]:
+        name = bucket["Name"]
+        regions[s3.get_bucket_location(Bucket=name)["LocationConstraint"] or "us-east-1"] += 1
+        features["versioning"] += s3.get_bucket_versioning(Bucket=name).get("Status") == "Enabled"
+        features["policy"] += _has(s3.get_bucket_policy, Bucket=name)
+        features["public access block"] += _has(s3.get_public_access_block, Bucket=name)
+        features["encryption"] += _has(s3.get_bucket_encryption, Bucket=name)
+    assert regions == Counter({region: demo.count(account_id, region, S3_BUCKET) for region in demo.regions})
+    assert set(features) == {"versioning", "policy", "public access block", "encryption"}
+    assert all(features.values()), features
+
+
+def _has(read: Any, **params: Any) -> bool:
+    try:
+        read(**params)
+    except ClientError:
+        return False
+    return True
+
+
+def test_the_planted_violations_are_really_there(emulator: Emulator, demo: DemoOrganization) -> None:
+    violations = demo.known_violations
+    clients = {account.account_id: Clients(emulator.endpoint_url, account) for account in demo.accounts}
+    check_open_ingress(violations.open_ingress, clients)
+    check_unused_users(violations.unused_iam_users, clients)
+
+    assert violations.admin_policies
+    for policy in violations.admin_policies:
+        iam = clients[policy.account_id]("iam")
+        arn = f"arn:aws:iam::{policy.account_id}:policy/{policy.resource_name}"
+        version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+        document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+        assert document["Statement"] == [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
+
+    assert violations.public_buckets
+    for bucket in violations.public_buckets:
+        s3 = clients[bucket.account_id]("s3")
+        assert '"Principal": "*"' in s3.get_bucket_policy(Bucket=bucket.resource_id)["Policy"]
+        assert not _has(s3.get_public_access_block, Bucket=bucket.resource_id)
+    assert violations.unencrypted_buckets
+    for bucket in violations.unencrypted_buckets:
+        assert not _has(clients[bucket.account_id]("s3").get_bucket_encryption, Bucket=bucket.resource_id)
+
+    volumes = volumes_by_id(violations.unattached_volumes + violations.unencrypted_volumes, clients)
+    assert violations.unattached_volumes
+    assert all(volumes[ref.resource_id]["Attachments"] == [] for ref in violations.unattached_volumes)
+    assert 0 < len(violations.unencrypted_volumes) < demo.total(EC2_VOLUME)
+    assert all(volumes[ref.resource_id]["Encrypted"] is False for ref in violations.unencrypted_volumes)
+
+    found = instances_by_id(violations.stopped_instances + violations.instances_missing_cost_center, clients)
+    assert violations.stopped_instances
+    assert all(found[ref.resource_id]["State"]["Name"] == "stopped" for ref in violations.stopped_instances)
+    assert violations.instances_missing_cost_center
+    for ref in violations.instances_missing_cost_center:
+        assert "CostCenter" not in {tag["Key"] for tag in found[ref.resource_id]["Tags"]}
+
+
+def check_open_ingress(rules: tuple[OpenIngressRule, ...], clients: dict[str, Clients]) -> None:
+    kinds = set()
+    for rule in rules:
+        ec2 = clients[rule.account_id]("ec2", rule.region)
+        (group,) = ec2.describe_security_groups(GroupIds=[rule.group_id])["SecurityGroups"]
+        assert group["GroupName"] == rule.group_name
+        assert any(
+            permission["IpProtocol"] == rule.ip_protocol
+            and permission.get("FromPort") == rule.from_port
+            and permission.get("ToPort") == rule.to_port
+            and rule.cidr
+            in [r["CidrIp"] for r in permission["IpRanges"]] + [r["CidrIpv6"] for r in permission["Ipv6Ranges"]]
+            for permission in group["IpPermissions"]
+        ), rule
+        kinds.add((rule.ip_protocol, rule.from_port, rule.to_port, rule.cidr))
+    assert kinds == {
+        ("tcp", 22, 22, "0.0.0.0/0"),
+        ("tcp", 3389, 3389, "0.0.0.0/0"),
+        ("-1", None, None, "0.0.0.0/0"),
+        ("tcp", 8000, 8100, "::/0"),
+        ("icmp", -1, -1, "0.0.0.0/0"),
+    }
+
+
+def check_unused_users(refs: tuple[ResourceRef, ...], clients: dict[str, Clients]) -> None:
+    assert refs
+    unused = {(ref.account_id, ref.resource_name) for ref in refs}
+    for account_id, account_clients in clients.items():
+        iam = account_clients("iam")
+        for user in all_items(iam, "list_users", "Users"):
+            keys = iam.list_access_keys(UserName=user["UserName"])["AccessKeyMetadata"]
+            last_used = [
+                iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])["AccessKeyLastUsed"] for key in keys
+            ]
+            used = any("LastUsedDate" in usage for usage in last_used)
+            assert used == ((account_id, user["UserName"]) not in unused), user["UserName"]
+
+
+def volumes_by_id(refs: tuple[ResourceRef, ...], clients: dict[str, Clients]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for (account_id, region), ids in ids_by_place(refs).items():
+        volumes = clients[account_id]("ec2", region).describe_volumes(VolumeIds=ids)["Volumes"]
+        found |= {volume["VolumeId"]: volume for volume in volumes}
+    return found
+
+
+def instances_by_id(refs: tuple[ResourceRef, ...], clients: dict[str, Clients]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for (account_id, region), ids in ids_by_place(refs).items():
+        found |= {
+            instance["InstanceId"]: instance
+            for instance in instances(clients[account_id]("ec2", region), InstanceIds=ids)
+        }
+    return found
+
+
+def ids_by_place(refs: tuple[ResourceRef, ...]) -> dict[tuple[str, str], list[str]]:
+    """Resource ids grouped by (account, region), so each place is described in one call."""
+    grouped: dict[tuple[str, str], set[str]] = {}
+    for ref in refs:
+        grouped.setdefault((ref.account_id, ref.region), set()).add(ref.resource_id)
+    return {place: sorted(ids) for place, ids in grouped.items()}
+
+
+def test_the_same_seed_builds_the_same_organization(emulator: Emulator) -> None:
+    first = seed_demo(emulator.endpoint_url, seed=7)
+    emulator.reset()
+    second = seed_demo(emulator.endpoint_url, seed=7)
+    assert second == first  # moto's ids too: seed_demo seeds moto's id generator
+
+
+def test_a_failing_call_names_the_account_region_and_step(emulator: Emulator) -> None:
+    organizations = boto3.client(
+        "organizations", region_name="us-east-1", endpoint_url=emulator.endpoint_url, **MANAGEMENT_CREDENTIALS
+    )
+    organizations.create_organization(FeatureSet="ALL")
+    with pytest.raises(SeedError, match=r"account management \(123456789012\).*create_organization") as raised:
+        seed_demo(emulator.endpoint_url)
+    assert isinstance(raised.value.__cause__, ClientError)
+    assert raised.value.account == "123456789012"
+
+
+@pytest.fixture
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_an_unreachable_endpoint_is_a_seed_error(closed_port: int) -> None:
+    with pytest.raises(SeedError, match=f"127.0.0.1:{closed_port}") as raised:
+        seed_demo(f"http://127.0.0.1:{closed_port}")
+    assert isinstance(raised.value.__cause__, EndpointConnectionError)
