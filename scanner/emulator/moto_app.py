@@ -77,7 +77,7 @@ class InProcessMoto:
             key = (service, region)
             if key not in self._clients:
                 client = self._session.client(
-                    service,  # type: ignore[call-overload]
+                    service,
                     region_name=region,
                     endpoint_url="http://moto.in-process",
                     config=BotoConfig(retries={"total_max_attempts": 1}),

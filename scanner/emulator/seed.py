@@ -408,7 +408,7 @@ class _ClientFactory:
     def api(self, service: str, region: str, credentials: _Credentials, account_id: str, account_label: str) -> _Api:
         with _client_creation_lock:
             client = _boto3_session().client(
-                service,  # type: ignore[call-overload]
+                service,
                 region_name=region,
                 endpoint_url=self.endpoint_url,
                 aws_access_key_id=credentials.access_key_id,
