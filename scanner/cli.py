@@ -72,11 +72,12 @@ def emulator(host: str, port: int, seed: str, latency_ms: int, throttle_rate: fl
 
 
 @cli.command()
-def demo() -> None:
-    """Start the emulator with its demo organization and show what AWS Config sees in it."""
+@click.option("--output", type=click.Path(path_type=Path), default=Path("cloudsweep-demo.jsonl"), show_default=True)
+def demo(output: Path) -> None:
+    """Start the emulator with its demo organization and scan every account with every built-in check."""
     from scanner.demo import run_demo
 
-    run_demo()
+    sys.exit(run_demo(output=output))
 
 
 @cli.command()

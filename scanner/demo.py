@@ -1,87 +1,112 @@
-"""`cloudsweep demo`: the emulator's demo organization, seen through AWS Config."""
+"""`cloudsweep demo`: start the emulator with its demo organization and scan it with every built-in check."""
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import Any
+from datetime import UTC, datetime
+from pathlib import Path
 
 import aioboto3
 import anyio
 import structlog
 from rich.console import Console
-from rich.table import Table
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from scanner.aws.clients import Credentials
+from scanner.model import Evaluation
+from scanner.orchestrator import SelectedCheck
+from scanner.outputs.jsonl import CountingSink, JsonLinesSink, TeeSink
+from scanner.outputs.summary import failures_table, summary_table
+from scanner.scan import ScanReport, ScanRequest, scan_account
 
 log = structlog.get_logger("cloudsweep.demo")
 
-DEMO_RESOURCE_TYPES = (
-    "AWS::EC2::Instance",
-    "AWS::EC2::SecurityGroup",
-    "AWS::EC2::Volume",
-    "AWS::IAM::User",
-    "AWS::IAM::Role",
-    "AWS::IAM::Policy",
-    "AWS::S3::Bucket",
-)
+DEMO_OUTPUT = Path("cloudsweep-demo.jsonl")
 # Static credentials for the emulator's management account; the emulator accepts any.
-DEMO_CREDENTIALS = {"aws_access_key_id": "AKIADEMOMANAGEMENT00", "aws_secret_access_key": "demo-secret"}
+DEMO_CREDENTIALS = Credentials("AKIADEMOMANAGEMENT00", "demo-secret")
 
 
-async def _assume(session: aioboto3.Session, endpoint_url: str, role_arn: str) -> aioboto3.Session:
+def demo_checks() -> list[SelectedCheck]:
+    from checks import BUILTIN
+
+    return [SelectedCheck(check, check.parameters.parse(check.id, dict(check.demo_parameters))) for check in BUILTIN]
+
+
+async def assume(endpoint_url: str, role_arn: str) -> Credentials:
+    session = aioboto3.Session(
+        aws_access_key_id=DEMO_CREDENTIALS.access_key_id,
+        aws_secret_access_key=DEMO_CREDENTIALS.secret_access_key,
+        region_name="us-east-1",
+    )
     async with session.client("sts", endpoint_url=endpoint_url) as sts:
         credentials = (await sts.assume_role(RoleArn=role_arn, RoleSessionName="cloudsweep-demo"))["Credentials"]
-    return aioboto3.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name=session.region_name,
-    )
+    return Credentials(credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"])
 
 
-async def _count_region(
-    session: aioboto3.Session, endpoint_url: str, region: str, counts: Counter[tuple[str, str, str]], account_id: str
-) -> None:
-    async with session.client("config", endpoint_url=endpoint_url, region_name=region) as config:
-        paginator = config.get_paginator("list_discovered_resources")
-        for resource_type in DEMO_RESOURCE_TYPES:
-            async for page in paginator.paginate(resourceType=resource_type):
-                counts[(account_id, region, resource_type)] += len(page["resourceIdentifiers"])
+class ProgressSink:
+    """Counts evaluations into a live progress line per account."""
+
+    def __init__(self, progress: Progress, task: TaskID) -> None:
+        self._progress = progress
+        self._task = task
+
+    async def put(self, evaluation: Evaluation) -> None:
+        self._progress.advance(self._task)
 
 
-async def inventory(endpoint_url: str, organization: Any) -> Counter[tuple[str, str, str]]:
-    """Resources AWS Config lists per (account, region, type), read through each account's audit role."""
-    counts: Counter[tuple[str, str, str]] = Counter()
-    management = aioboto3.Session(**DEMO_CREDENTIALS, region_name="us-east-1")
-    async with anyio.create_task_group() as group:
-        for account in organization.accounts:
-            session = await _assume(management, endpoint_url, account.audit_role_arn)
-            for region in organization.regions:
-                group.start_soon(_count_region, session, endpoint_url, region, counts, account.account_id)
-    return counts
+async def scan_organization(
+    endpoint_url: str, organization: object, output: Path, console: Console
+) -> tuple[CountingSink, list[ScanReport]]:
+    checks = demo_checks()
+    now = datetime.now(UTC)
+    counts = CountingSink()
+    reports: list[ScanReport] = []
+    accounts = getattr(organization, "accounts", ())
+    regions = tuple(getattr(organization, "regions", ("us-east-1",)))
+    with (
+        output.open("w", encoding="utf-8") as stream,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("evaluations"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress,
+    ):
+        writer = JsonLinesSink(stream)
+        for account in accounts:
+            task = progress.add_task(f"{account.account_id} {account.name:<8}", total=None)
+            credentials = await assume(endpoint_url, account.audit_role_arn)
+            request = ScanRequest(
+                regions=regions, checks=tuple(checks), endpoint_url=endpoint_url, now=now, credentials=credentials
+            )
+            report = await scan_account(request, TeeSink([writer, counts, ProgressSink(progress, task)]))
+            progress.update(task, total=report.counts.total, completed=report.counts.total)
+            reports.append(report)
+    return counts, reports
 
 
-def run_demo(console: Console | None = None) -> None:
+def run_demo(console: Console | None = None, output: Path = DEMO_OUTPUT) -> int:
     from scanner.emulator.server import Emulator, EmulatorOptions
 
-    console = console or Console()
-    with console.status("Starting the emulator and seeding the demo organization..."):
+    console = console or Console(stderr=True)
+    with console.status("Starting the AWS emulator and seeding the demo organization..."):
         emulator = Emulator(EmulatorOptions(seed="demo")).start()
     try:
         organization = emulator.demo
         assert organization is not None, "a demo-seeded emulator has its organization"
-        console.print(f"Emulator at [bold]{emulator.endpoint_url}[/bold]: organization {organization.organization_id}")
-        counts = anyio.run(inventory, emulator.endpoint_url, organization)
-        table = Table(title="What AWS Config lists in the demo organization")
-        table.add_column("account")
-        table.add_column("region")
-        for resource_type in DEMO_RESOURCE_TYPES:
-            table.add_column(resource_type.rsplit("::", 1)[-1], justify="right")
-        for account in organization.accounts:
-            for region in organization.regions:
-                row = [
-                    str(counts[(account.account_id, region, resource_type)]) for resource_type in DEMO_RESOURCE_TYPES
-                ]
-                table.add_row(f"{account.account_id} {account.name}", region, *row)
-        console.print(table)
-        log.info("demo inventory read", resources=sum(counts.values()), accounts=len(organization.accounts))
+        console.print(
+            f"Emulator at [bold]{emulator.endpoint_url}[/bold]: organization {organization.organization_id}, "
+            f"{len(organization.accounts)} accounts, regions {', '.join(organization.regions)}"
+        )
+        counts, reports = anyio.run(scan_organization, emulator.endpoint_url, organization, output, console)
     finally:
         emulator.stop()
+    check_ids = [choice.check.id for choice in demo_checks()]
+    console.print(summary_table(counts, check_ids, title="Demo organization: evaluations per check"))
+    failures = [failure for report in reports for failure in report.all_failures]
+    if failures:
+        console.print(failures_table(failures))
+    console.print(f"{counts.total} evaluations written to [bold]{output.resolve()}[/bold]")
+    log.info("demo finished", evaluations=counts.total, output=str(output.resolve()), failures=len(failures))
+    return 0 if not failures else 3

@@ -140,18 +140,30 @@ class ConfigInventory:
             items.append(item)
 
     async def stream_items(self, resource_type: str) -> AsyncIterator[FetchedItems]:
-        """Items of one type, a page at a time: fetching one page overlaps listing the next."""
+        """Items of one type, a page at a time: fetching one page overlaps listing the next.
+
+        A read that fails for good raises its AwsError here, after the pages that were read.
+        """
         send, receive = anyio.create_memory_object_stream[FetchedItems](max_buffer_size=2)
+        failed: list[AwsError] = []
         async with anyio.create_task_group() as group:
-            group.start_soon(self._produce, resource_type, send)
+            group.start_soon(self._produce, resource_type, send, failed)
             async with receive:
                 async for fetched in receive:
                     yield fetched
+        if failed:
+            raise failed[0]
 
-    async def _produce(self, resource_type: str, send: anyio.abc.ObjectSendStream[FetchedItems]) -> None:
+    async def _produce(
+        self, resource_type: str, send: anyio.abc.ObjectSendStream[FetchedItems], failed: list[AwsError]
+    ) -> None:
+        # Handed to the consumer rather than raised: an exception here would reach it as an ExceptionGroup.
         async with send:
-            async for ids in self.list_resource_ids(resource_type):
-                await send.send(await self.fetch_items(resource_type, ids))
+            try:
+                async for ids in self.list_resource_ids(resource_type):
+                    await send.send(await self.fetch_items(resource_type, ids))
+            except AwsError as error:
+                failed.append(error)
 
     async def all_items(self, resource_type: str) -> FetchedItems:
         items: list[ConfigurationItem] = []
@@ -163,17 +175,19 @@ class ConfigInventory:
 
 
 async def credential_report(
-    clients: AwsClients, target: Target, credentials: Credentials | None = None, poll_seconds: float = 1.0
+    clients: AwsClients, target: Target, credentials: Credentials | None = None, first_poll_seconds: float = 0.1
 ) -> dict[str, dict[str, str]]:
     """The IAM credential report, one row per user name (one report per account, not one GetUser per user)."""
     iam = await clients.client("iam", target.region, credentials, account=target.account_id)
+    wait = first_poll_seconds
     for _ in range(CREDENTIAL_REPORT_POLLS):
         state = await clients.call(
             iam, "generate_credential_report", account_id=target.account_id, region=target.region
         )
         if state.get("State") == "COMPLETE":
             break
-        await anyio.sleep(poll_seconds)
+        await anyio.sleep(wait)
+        wait = min(wait * 2, 5.0)
     else:
         raise AwsError(
             "iam",

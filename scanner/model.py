@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 ANNOTATION_LIMIT = 256
@@ -69,6 +71,16 @@ def _json_document(value: Any, field_name: str) -> Any:
     return value
 
 
+def _supplementary_value(value: Any) -> Any:
+    """Supplementary values are JSON strings in the API model, but some are plain strings (an ARN): keep those."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
 def _tags(value: Any) -> dict[str, str]:
     if isinstance(value, Mapping):
         return {str(key): str(item) for key, item in value.items()}
@@ -119,8 +131,7 @@ class ConfigurationItem:
         if configuration is not None and not isinstance(configuration, Mapping):
             raise ItemError("configuration must be a JSON object")
         supplementary = {
-            key: _json_document(value, f"supplementaryConfiguration.{key}")
-            for key, value in (item.get("supplementaryConfiguration") or {}).items()
+            key: _supplementary_value(value) for key, value in (item.get("supplementaryConfiguration") or {}).items()
         }
         relationships = tuple(
             Relationship(
@@ -152,6 +163,33 @@ class ConfigurationItem:
             supplementary=supplementary,
             version=item.get("version"),
         )
+
+
+def load_item_file(path: str | os.PathLike[str]) -> ConfigurationItem:
+    """One configuration item from a JSON file; every error names the file.
+
+    The file holds the item itself, a list of exactly one item, or an invoking event around it
+    (`{"configurationItem": {...}}`), as AWS's published examples do.
+    """
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ItemError(f"cannot read configuration item file {source}: {exc}") from exc
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise ItemError(f"configuration item file {source} is not valid JSON: {exc}") from exc
+    if isinstance(document, list):
+        if len(document) != 1:
+            raise ItemError(f"configuration item file {source} holds {len(document)} items, expected one")
+        document = document[0]
+    if isinstance(document, Mapping) and "resourceType" not in document and "configurationItem" in document:
+        document = document["configurationItem"]
+    try:
+        return ConfigurationItem.parse(document)
+    except ItemError as exc:
+        raise ItemError(f"configuration item file {source}: {exc}") from exc
 
 
 def truncate_annotation(text: str | None) -> str | None:

@@ -96,7 +96,8 @@ def plan_target(selected: Sequence[SelectedCheck], in_global_region: bool) -> _P
     account_checks = []
     for choice in selected:
         needs = choice.check.needs(choice.params)
-        types = set(choice.check.resource_types) | needs.count_types
+        # A check runs where all it reads is recorded: one reading global types runs in the global region only.
+        types = set(choice.check.resource_types) | set(choice.check.lookup_types) | needs.count_types
         if not all(_in_region(resource_type, in_global_region) for resource_type in types):
             continue
         if choice.check.scope is CheckScope.RESOURCE:
@@ -104,7 +105,7 @@ def plan_target(selected: Sequence[SelectedCheck], in_global_region: bool) -> _P
             evaluated.update(choice.check.resource_types)
         else:
             account_checks.append(choice)
-        lookups.update(t for t in choice.check.lookup_types if _in_region(t, in_global_region))
+        lookups.update(choice.check.lookup_types)
         counted.update(needs.count_types)
         extra.update(needs.extra)
     return _Plan(
@@ -139,7 +140,6 @@ class TargetScan:
         self._items: dict[str, tuple[ConfigurationItem, ...]] = {}
         self._counts: dict[str, int] = {}
         self._extra: dict[ExtraData, Any] = {}
-        self._unread: set[str] = set()
 
     async def run(self) -> TargetOutcome:
         try:
@@ -182,20 +182,25 @@ class TargetScan:
             affects=list(failure.affects),
         )
 
-    def _checks_needing(self, resource_type: str) -> list[str]:
+    def _checks_needing_items(self, resource_type: str) -> list[str]:
         return [
             choice.check.id
             for choice in (*self.plan.resource_checks, *self.plan.account_checks)
-            if resource_type
-            in choice.check.needs(choice.params).item_types | choice.check.needs(choice.params).count_types
+            if resource_type in choice.check.needs(choice.params).item_types
+        ]
+
+    def _checks_needing_count(self, resource_type: str) -> list[str]:
+        return [
+            choice.check.id
+            for choice in (*self.plan.resource_checks, *self.plan.account_checks)
+            if resource_type in choice.check.needs(choice.params).count_types
         ]
 
     async def _read_lookup(self, inventory: ConfigInventory, resource_type: str) -> None:
         try:
             fetched = await inventory.all_items(resource_type)
         except AwsError as error:
-            self._unread.add(resource_type)
-            self._fail(resource_type, error, self._checks_needing(resource_type))
+            self._fail(resource_type, error, self._checks_needing_items(resource_type))
             return
         self._record_item_failures(fetched.failures)
         self._items[resource_type] = fetched.items
@@ -204,8 +209,7 @@ class TargetScan:
         try:
             self._counts[resource_type] = await inventory.count(resource_type)
         except AwsError as error:
-            self._unread.add(resource_type)
-            self._fail(f"{resource_type} count", error, self._checks_needing(resource_type))
+            self._fail(f"{resource_type} count", error, self._checks_needing_count(resource_type))
 
     async def _read_extra(self, data: ExtraData) -> None:
         try:
@@ -220,14 +224,15 @@ class TargetScan:
             self._fail(
                 f"{failure.resource_type} {failure.resource_id}",
                 AwsError("config", "batch_get_resource_config", failure.code, failure.message),
-                self._checks_needing(failure.resource_type),
+                self._checks_needing_items(failure.resource_type),
             )
 
     def _ready(self, choice: SelectedCheck) -> bool:
+        """Everything the check looks up was read: its lookup types, counts and extra data."""
         needs = choice.check.needs(choice.params)
-        if (needs.item_types | needs.count_types) & self._unread:
-            return False
-        return all(data in self._extra for data in needs.extra)
+        lookups_read = all(t in self._items for t in choice.check.lookup_types)
+        counts_read = all(t in self._counts for t in needs.count_types)
+        return lookups_read and counts_read and all(data in self._extra for data in needs.extra)
 
     async def _evaluate_stream(self, inventory: ConfigInventory, resource_type: str, snapshot: Snapshot) -> None:
         try:
@@ -235,7 +240,7 @@ class TargetScan:
                 self._record_item_failures(fetched.failures)
                 await self._evaluate_items(resource_type, fetched.items, snapshot)
         except AwsError as error:
-            self._fail(resource_type, error, self._checks_needing(resource_type))
+            self._fail(resource_type, error, self._checks_needing_items(resource_type))
 
     async def _evaluate_items(self, resource_type: str, items: Iterable[ConfigurationItem], snapshot: Snapshot) -> None:
         checks = [
@@ -301,10 +306,10 @@ async def scan_targets(
     async def scan_one(target: Target) -> None:
         async with limiter:
             plan = plan_target(selected, in_global_region=target.region == global_region)
-            log.info("target started", account_id=target.account_id, region=target.region)
+            log.debug("target started", account_id=target.account_id, region=target.region)
             outcome = await TargetScan(target, plan, clients, sink, now).run()
             outcomes[target] = outcome
-            log.info(
+            log.debug(
                 "target finished",
                 account_id=target.account_id,
                 region=target.region,

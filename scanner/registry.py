@@ -56,6 +56,7 @@ class ParameterType(Enum):
     INTEGER = "integer"
     STRING_LIST = "string_list"  # comma-separated, blanks dropped
     PORT_RANGE = "port_range"  # "8080" or an inclusive "1-1024"
+    RESOURCE_TYPE = "resource_type"  # an AWS Config type such as AWS::EC2::Instance
 
 
 class ParameterError(ValueError):
@@ -80,6 +81,7 @@ class PortRange:
         return self.first <= last and first <= self.last
 
 
+_RESOURCE_TYPE = re.compile(r"AWS::[A-Za-z0-9]+::[A-Za-z0-9]+")
 _PORT_RANGE = re.compile(r"^\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?$")
 
 
@@ -101,6 +103,12 @@ class Parameter:
             return raw.strip()
         if self.type is ParameterType.INTEGER:
             return self._integer(check_id, raw)
+        if self.type is ParameterType.RESOURCE_TYPE:
+            if not isinstance(raw, str) or not _RESOURCE_TYPE.fullmatch(raw.strip()):
+                raise ParameterError(
+                    check_id, self.name, f"expected a resource type like AWS::EC2::Instance, got {raw!r}"
+                )
+            return raw.strip()
         if self.type is ParameterType.STRING_LIST:
             values = raw if isinstance(raw, list) else str(raw).split(",")
             items = tuple(str(value).strip() for value in values if str(value).strip())
@@ -215,12 +223,15 @@ class Snapshot:
     items: Mapping[str, Sequence[ConfigurationItem]] = field(default_factory=dict)
     counts: Mapping[str, int] = field(default_factory=dict)
     extra: Mapping[ExtraData, Any] = field(default_factory=dict)
+    _index: dict[tuple[str, str], ConfigurationItem] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Lookups (an instance's security groups) happen per evaluated item: index once, by id.
+        index = {(item.resource_type, item.resource_id): item for items in self.items.values() for item in items}
+        object.__setattr__(self, "_index", index)
 
     def item(self, resource_type: str, resource_id: str) -> ConfigurationItem | None:
-        for candidate in self.items.get(resource_type, ()):
-            if candidate.resource_id == resource_id:
-                return candidate
-        return None
+        return self._index.get((resource_type, resource_id))
 
 
 ResourceEvaluator = Callable[[ConfigurationItem, ParameterValues, Snapshot], Result]

@@ -13,10 +13,12 @@ from enum import Enum
 from pathlib import Path
 from typing import TextIO
 
+import aioboto3
 import anyio
 import structlog
 
-from scanner.aws.clients import AwsClients, AwsSettings
+from scanner.aws.clients import AwsClients, AwsSettings, Credentials
+from scanner.aws.retry import RetryPolicy
 from scanner.errors import AwsError, UsageError
 from scanner.model import Target
 from scanner.orchestrator import EvaluationSink, Failure, SelectedCheck, TargetOutcome, scan_targets
@@ -61,6 +63,9 @@ class ScanRequest:
     endpoint_url: str | None = None
     fail_on: FailOn = FailOn.NONCOMPLIANT
     now: datetime | None = None
+    # None: the ambient credentials (environment, profile, instance role).
+    credentials: Credentials | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
 @dataclass
@@ -102,51 +107,56 @@ async def caller_account(clients: AwsClients, region: str) -> str:
     return str(identity["Account"])
 
 
-async def scan_account(request: ScanRequest, sink: EvaluationSink | None = None) -> ScanReport:
-    """Scan the account of the ambient credentials in every requested region."""
+def _session(credentials: Credentials | None) -> aioboto3.Session:
+    if credentials is None:
+        return aioboto3.Session()
+    return aioboto3.Session(
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        aws_session_token=credentials.session_token,
+    )
+
+
+async def scan_account(request: ScanRequest, sink: EvaluationSink) -> ScanReport:
+    """Scan the account of the credentials (ambient unless given) in every requested region."""
     started = request.now or datetime.now(UTC)
     report = ScanReport(account_id=None, started=started)
-    with _output_stream(request.output) as stream:
-        sinks: list[EvaluationSink] = [JsonLinesSink(stream), report.counts]
-        if sink is not None:
-            sinks.append(sink)
-        async with AwsClients(AwsSettings(endpoint_url=request.endpoint_url)) as clients:
-            try:
-                report.account_id = await caller_account(clients, request.regions[0])
-            except AwsError as error:
-                report.failures.append(
-                    Failure(
-                        "unknown", request.regions[0], "caller identity", error.code, error.message, ("every check",)
-                    )
-                )
-                log.error(
-                    "cannot tell which account the credentials belong to", error_code=error.code, error=error.message
-                )
-                return report
-            targets = [Target(report.account_id, region) for region in request.regions]
-            log.info(
-                "scan started",
-                account_id=report.account_id,
-                regions=list(request.regions),
-                checks=[choice.check.id for choice in request.checks],
+    settings = AwsSettings(endpoint_url=request.endpoint_url, retry=request.retry)
+    async with AwsClients(settings, _session(request.credentials)) as clients:
+        try:
+            report.account_id = await caller_account(clients, request.regions[0])
+        except AwsError as error:
+            report.failures.append(
+                Failure("unknown", request.regions[0], "caller identity", error.code, error.message, ("every check",))
             )
-            report.outcomes = await scan_targets(
-                targets,
-                request.checks,
-                clients,
-                TeeSink(sinks),
-                started,
-                global_region=global_region_for(request.regions),
-            )
-            log.info(
-                "scan finished",
-                account_id=report.account_id,
-                evaluations=report.counts.total,
-                failures=len(report.all_failures),
-                api_calls=clients.calls,
-            )
+            log.error("cannot tell which account the credentials belong to", error_code=error.code, error=error.message)
+            return report
+        targets = [Target(report.account_id, region) for region in request.regions]
+        log.info(
+            "scan started",
+            account_id=report.account_id,
+            regions=list(request.regions),
+            checks=[choice.check.id for choice in request.checks],
+        )
+        report.outcomes = await scan_targets(
+            targets,
+            request.checks,
+            clients,
+            TeeSink([sink, report.counts]),
+            started,
+            global_region=global_region_for(request.regions),
+        )
+        log.info(
+            "scan finished",
+            account_id=report.account_id,
+            evaluations=report.counts.total,
+            failures=len(report.all_failures),
+            api_calls=clients.calls,
+        )
     return report
 
 
-def run_scan(request: ScanRequest, sink: EvaluationSink | None = None) -> ScanReport:
-    return anyio.run(scan_account, request, sink)
+def run_scan(request: ScanRequest) -> ScanReport:
+    """The CLI's scan: evaluations as JSON lines to `request.output` (or stdout), as they are made."""
+    with _output_stream(request.output) as stream:
+        return anyio.run(scan_account, request, JsonLinesSink(stream))

@@ -1,0 +1,217 @@
+"""The check contract: the registry refuses duplicates, parameters parse or fail naming check and parameter."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from checks import BUILTIN
+from scanner.model import Compliance
+from scanner.registry import (
+    Check,
+    CheckScope,
+    DuplicateCheckError,
+    ExtraData,
+    Parameter,
+    ParameterError,
+    ParameterSchema,
+    ParameterType,
+    ParameterValues,
+    PortRange,
+    Registry,
+    Result,
+    Severity,
+    Snapshot,
+    UnknownCheckError,
+)
+
+SCHEMA = ParameterSchema(
+    (
+        Parameter("names", ParameterType.STRING_LIST, "names", required=True, aliases=("nameList",)),
+        Parameter("limit", ParameterType.INTEGER, "a limit", default=5, minimum=1),
+        Parameter("label", ParameterType.STRING, "a label"),
+        Parameter("port", ParameterType.PORT_RANGE, "a port"),
+    )
+)
+
+
+def account_check(check_id: str = "some-check", **overrides: Any) -> Check:
+    def evaluate(snapshot: Snapshot, params: ParameterValues) -> Result:
+        return Result(Compliance.COMPLIANT)
+
+    fields: dict[str, Any] = {
+        "id": check_id,
+        "title": "t",
+        "description": "d",
+        "severity": Severity.LOW,
+        "remediation": "r",
+        "scope": CheckScope.ACCOUNT,
+        "evaluate_account": evaluate,
+    }
+    return Check(**(fields | overrides))
+
+
+class TestRegistry:
+    def test_the_builtins_are_registered_once_each(self) -> None:
+        assert [check.id for check in BUILTIN] == [
+            "desired-instance-type",
+            "ec2-exposed-instance",
+            "iam-inactive-user",
+            "resource-count-max",
+        ]
+        assert len(BUILTIN) == 4
+        assert "iam-inactive-user" in BUILTIN
+        assert "nope" not in BUILTIN
+
+    def test_a_duplicate_id_at_construction_raises(self) -> None:
+        with pytest.raises(DuplicateCheckError, match="check id 'some-check' is registered twice"):
+            Registry([account_check(), account_check()])
+
+    def test_a_duplicate_id_on_register_raises_and_keeps_the_first(self) -> None:
+        first = account_check(title="first")
+        registry = Registry([first])
+        with pytest.raises(DuplicateCheckError):
+            registry.register(account_check(title="second"))
+        assert registry.get("some-check") is first
+
+    def test_registering_a_builtin_again_raises(self) -> None:
+        registry = Registry(BUILTIN)
+        with pytest.raises(DuplicateCheckError, match="resource-count-max"):
+            registry.register(BUILTIN.get("resource-count-max"))
+
+    def test_an_unknown_check_names_itself_and_the_known_ones(self) -> None:
+        with pytest.raises(UnknownCheckError) as info:
+            BUILTIN.get("ec2-exposed-instances")
+        message = str(info.value)
+        assert message.startswith("unknown check 'ec2-exposed-instances' (known: desired-instance-type, ")
+        assert "resource-count-max" in message
+        assert isinstance(info.value, KeyError)
+
+    @pytest.mark.parametrize("check_id", ["Has-Caps", "under_score", "-lead", "trail-", "two--dashes", ""])
+    def test_malformed_check_ids_are_refused(self, check_id: str) -> None:
+        with pytest.raises(ValueError, match="must be lower-case words"):
+            account_check(check_id)
+
+    def test_the_evaluator_must_match_the_scope(self) -> None:
+        with pytest.raises(ValueError, match="a resource-scope check has evaluate_resource, and only it"):
+            account_check(scope=CheckScope.RESOURCE)
+
+    @pytest.mark.parametrize("check", list(BUILTIN), ids=lambda check: check.id)
+    def test_every_builtin_runs_with_its_demo_parameters_and_describes_itself(self, check: Check) -> None:
+        params = check.parameters.parse(check.id, json.dumps(dict(check.demo_parameters)))
+        check.needs(params)
+        described = json.loads(json.dumps(check.describe()))
+        assert described["id"] == check.id
+        assert all(isinstance(value, str) for value in check.demo_parameters.values())
+        assert (check.evaluate_account is not None) == (check.scope is CheckScope.ACCOUNT)
+
+    def test_permissions_include_the_extra_data_reads(self) -> None:
+        check = BUILTIN.get("iam-inactive-user")
+        assert check.permissions[-2:] == ExtraData.IAM_CREDENTIAL_REPORT.permissions
+        assert "iam:GenerateCredentialReport" not in BUILTIN.get("resource-count-max").permissions
+
+
+class TestParameters:
+    def test_typed_values_and_defaults(self) -> None:
+        parsed = SCHEMA.parse("c", {"names": "a, b,,c ", "limit": "7", "label": " x ", "port": "1-1024"})
+        assert dict(parsed) == {"names": ("a", "b", "c"), "limit": 7, "label": "x", "port": PortRange(1, 1024)}
+        defaults = SCHEMA.parse("c", {"names": ["a"]})
+        assert dict(defaults) == {"names": ("a",), "limit": 5, "label": None, "port": None}
+
+    def test_aws_config_input_parameters_arrive_as_a_json_string_of_strings(self) -> None:
+        parsed = SCHEMA.parse("c", '{"names":"a,b","limit":"3","port":"22"}')
+        assert parsed["names"] == ("a", "b")
+        assert parsed["limit"] == 3
+        assert parsed["port"] == PortRange(22, 22)
+
+    def test_an_alias_is_stored_under_the_canonical_name(self) -> None:
+        assert dict(SCHEMA.parse("c", {"nameList": "a"}))["names"] == ("a",)
+        assert "nameList" not in SCHEMA.parse("c", {"nameList": "a"})
+
+    def test_a_name_and_its_alias_together_are_refused(self) -> None:
+        with pytest.raises(ParameterError, match="check c, parameter names: given twice"):
+            SCHEMA.parse("c", {"names": "a", "nameList": "b"})
+
+    @pytest.mark.parametrize("raw", [{}, None, "", "{}", {"limit": "3"}])
+    def test_a_missing_required_parameter_names_check_and_parameter(self, raw: Any) -> None:
+        with pytest.raises(ParameterError, match=r"^check c, parameter names: is required$") as info:
+            SCHEMA.parse("c", raw)
+        assert (info.value.check_id, info.value.parameter) == ("c", "names")
+
+    @pytest.mark.parametrize(
+        ("name", "value", "message"),
+        [
+            ("limit", "0", "must be at least 1, got 0"),
+            ("limit", "five", "expected an integer, got 'five'"),
+            ("limit", True, "expected an integer, got True"),
+            ("limit", "2.5", "expected an integer"),
+            ("label", "", "expected a non-empty string"),
+            ("label", 5, "expected a non-empty string, got 5"),
+            ("names", " , ", "expected a comma-separated list"),
+            ("port", "65536", "expected ports within 0-65535"),
+            ("port", "20-10", "low to high"),
+            ("port", "http", "expected a port like 8080 or a range like 1-1024"),
+        ],
+    )
+    def test_a_malformed_value_names_check_and_parameter(self, name: str, value: Any, message: str) -> None:
+        raw = {"names": "a", name: value}
+        with pytest.raises(ParameterError, match=f"^check c, parameter {name}: ") as info:
+            SCHEMA.parse("c", raw)
+        assert message in str(info.value)
+        assert info.value.parameter == name
+
+    def test_typed_values_from_a_parameters_file_are_accepted(self) -> None:
+        parsed = SCHEMA.parse("c", {"names": ["a", "b"], "limit": 9, "port": 443})
+        assert (parsed["names"], parsed["limit"], parsed["port"]) == (("a", "b"), 9, PortRange(443, 443))
+
+    def test_an_unknown_parameter_is_refused_listing_the_known_ones(self) -> None:
+        with pytest.raises(ParameterError, match="parameter nmes: unknown parameter") as info:
+            SCHEMA.parse("c", {"names": "a", "nmes": "b"})
+        assert "(known: label, limit, nameList, names, port)" in str(info.value)
+        assert info.value.parameter == "nmes"
+
+    def test_a_builtin_refuses_an_unknown_parameter(self) -> None:
+        check = BUILTIN.get("iam-inactive-user")
+        with pytest.raises(ParameterError, match="check iam-inactive-user, parameter maxInactiveDay: unknown"):
+            check.parameters.parse(check.id, '{"maxInactiveDay":"90"}')
+
+    @pytest.mark.parametrize(
+        ("raw", "message"),
+        [
+            ('{"names": "a"', "parameters are not valid JSON"),
+            ('["names"]', "parameters must be a JSON object"),
+            ("42", "parameters must be a JSON object"),
+        ],
+    )
+    def test_malformed_parameter_documents_name_the_check(self, raw: str, message: str) -> None:
+        with pytest.raises(ParameterError, match=f"^check c: {message}") as info:
+            SCHEMA.parse("c", raw)
+        assert info.value.parameter is None
+
+    def test_free_form_parameters_keep_their_names(self) -> None:
+        schema = ParameterSchema(
+            free_form=Parameter("port", ParameterType.PORT_RANGE, "forbidden port"), min_free_form=1
+        )
+        parsed = schema.parse("c", {"anything": "22", "else": "1-3"})
+        assert parsed == ParameterValues({"anything": PortRange(22, 22), "else": PortRange(1, 3)})
+        assert schema.has_required()
+        with pytest.raises(ParameterError, match=r"^check c: needs at least 1 forbidden port$"):
+            schema.parse("c", {})
+
+    def test_has_required(self) -> None:
+        assert SCHEMA.has_required()
+        assert not ParameterSchema((Parameter("x", ParameterType.INTEGER, "x", default=1),)).has_required()
+
+
+class TestPortRange:
+    @pytest.mark.parametrize(
+        ("first", "last", "expected"),
+        [(1, 21, False), (1, 22, True), (30, 40, True), (100, 200, True), (101, 200, False), (0, 65535, True)],
+    )
+    def test_inclusive_interval_intersection(self, first: int, last: int, expected: bool) -> None:
+        assert PortRange(22, 100).intersects(first, last) is expected
+
+    def test_display(self) -> None:
+        assert (str(PortRange(22, 22)), str(PortRange(1, 1024))) == ("22", "1-1024")
