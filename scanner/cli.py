@@ -155,16 +155,18 @@ def checks_list(output_format: str) -> None:
     if output_format == "json":
         click.echo(json.dumps([check.describe() for check in BUILTIN], indent=2))
         return
-    table = Table(title="cloudsweep checks")
-    for column in ("id", "severity", "resource types", "parameters", "title"):
-        table.add_column(column)
+    table = Table(title="cloudsweep checks (cloudsweep checks describe ID for more)")
+    table.add_column("id", no_wrap=True)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("resource types", overflow="fold")
+    table.add_column("parameters (* required)", overflow="fold")
     for check in BUILTIN:
         described = check.describe()
         parameters = ", ".join(
             parameter["name"] + ("*" if parameter["required"] else "") for parameter in described["parameters"]
         )
         types = ", ".join(check.resource_types) or "AWS::::Account"
-        table.add_row(check.id, check.severity.value, types, parameters, check.title)
+        table.add_row(check.id, check.severity.value, types, parameters)
     Console().print(table)
 
 
