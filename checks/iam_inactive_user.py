@@ -110,7 +110,12 @@ def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapsho
         return Result(Compliance.NON_COMPLIANT, "the configuration item names no user, so its activity is unknown")
     row = report.get(name)
     if row is None:
-        return Result(Compliance.NON_COMPLIANT, f"user {name} is not in the credential report: activity unknown")
+        # The report can be up to 4 hours old: a user created since is absent but cannot have been active
+        # before its creation, so it counts from the item's creation time. Without one, activity is unknown.
+        created = _item_creation(item)
+        if created is None:
+            return Result(Compliance.NON_COMPLIANT, f"user {name} is not in the credential report: activity unknown")
+        row = {"user": name}
     since = inactive_since(row, _item_creation(item))
     if since is None:
         return Result(Compliance.NON_COMPLIANT, f"user {name} has no usable activity or creation time in the report")

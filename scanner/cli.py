@@ -19,6 +19,7 @@ from scanner.logs import configure_logging
 log = structlog.get_logger("cloudsweep")
 
 EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -95,6 +96,10 @@ def demo(output: Path) -> None:
     "--output", type=click.Path(path_type=Path), help="Write evaluations here as JSON lines (default: stdout)."
 )
 @click.option("--endpoint-url", help="Send every AWS call here (an emulator); AWS_ENDPOINT_URL works too.")
+@click.option(
+    "--global-region",
+    help="Where AWS Config records global resources (IAM); default us-east-1 (the partition's home region).",
+)
 @click.option("--fail-on", type=click.Choice(["noncompliant", "never"]), default="noncompliant", show_default=True)
 def scan(
     regions: str | None,
@@ -103,6 +108,7 @@ def scan(
     param_options: tuple[str, ...],
     output: Path | None,
     endpoint_url: str | None,
+    global_region: str | None,
     fail_on: str,
 ) -> None:
     """Scan the account of the ambient AWS credentials.
@@ -116,7 +122,9 @@ def scan(
     from scanner.selection import load_params_file, merge_params, parse_param_options, select_checks
 
     try:
-        params = merge_params(load_params_file(params_file) if params_file else {}, parse_param_options(param_options))
+        params = merge_params(
+            BUILTIN, load_params_file(params_file) if params_file else {}, parse_param_options(param_options)
+        )
         names = [name.strip() for name in check_ids.split(",") if name.strip()] if check_ids else None
         selected = select_checks(BUILTIN, names, params)
         request = ScanRequest(
@@ -125,6 +133,7 @@ def scan(
             output=output,
             endpoint_url=endpoint_url,
             fail_on=FailOn(fail_on),
+            global_region=parse_regions(global_region)[0] if global_region else None,
         )
     except (UsageError, KeyError) as exc:
         raise click.UsageError(str(exc).strip("'\"")) from exc
@@ -132,6 +141,9 @@ def scan(
         report = run_scan(request)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from exc
+    except Exception as exc:
+        log.error("scan aborted", error=f"{type(exc).__name__}: {exc}", exc_info=exc)
+        sys.exit(EXIT_INCOMPLETE)
     console = Console(stderr=True)
     console.print(summary_table(report.counts, [choice.check.id for choice in selected]))
     if report.all_failures:

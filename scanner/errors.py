@@ -36,14 +36,23 @@ class AwsError(CloudSweepError):
 
 
 _SECRETS = (
-    # Access key ids and session tokens never leave the process in a message.
+    # Access key ids (AWS's SignatureDoesNotMatch and InvalidClientTokenId messages quote them): keep the prefix.
     (re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{12,}\b"), r"\1****"),
-    (re.compile(r"(?i)(security token|session token|signature)[^.,;]*"), r"\1 [redacted]"),
+    # Request signatures and credential scopes quoted back in signature errors.
+    (re.compile(r"(Signature=)[0-9a-f]{16,}"), r"\1****"),
+    (re.compile(r"(Credential=)[^,\s]+"), r"\1****"),
+    # Session tokens and secret keys: long base64 runs never belong in a message.
+    (re.compile(r"[A-Za-z0-9+/=]{100,}"), "****"),
+    (
+        re.compile(r"(?i)(aws_secret_access_key|secretaccesskey|sessiontoken|x-amz-security-token)([\s:=\"']+)\S+"),
+        r"\1\2****",
+    ),
 )
+MESSAGE_LIMIT = 500
 
 
 def scrub(message: str) -> str:
-    """Strip credentials out of an AWS error message before it is logged or reported."""
+    """Strip credentials out of an AWS error message before it is logged or reported; keep what it says."""
     for pattern, replacement in _SECRETS:
         message = pattern.sub(replacement, message)
-    return message[:500]
+    return message[:MESSAGE_LIMIT]

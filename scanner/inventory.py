@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,8 @@ from scanner.model import ConfigurationItem, ItemError, Target
 PAGE_LIMIT = 100
 BATCH_LIMIT = 100
 UNPROCESSED_ROUNDS = 3
+HISTORY_FALLBACK_CONCURRENCY = 8
+HISTORY_FALLBACK_PAGES = 10
 CREDENTIAL_REPORT_POLLS = 30
 
 
@@ -100,7 +102,10 @@ class ConfigInventory:
         items: list[ConfigurationItem] = []
         failures: list[ItemFailure] = []
         pending = list(resource_ids)
-        for _ in range(UNPROCESSED_ROUNDS):
+        for round_number in range(UNPROCESSED_ROUNDS):
+            if round_number:
+                # Unprocessed keys mean Config is busy: back off before asking again.
+                await self._clients.settings.retry.backoff(round_number)
             response = await self._call(
                 "batch_get_resource_config",
                 resourceKeys=[{"resourceType": resource_type, "resourceId": resource_id} for resource_id in pending],
@@ -110,22 +115,47 @@ class ConfigInventory:
             pending = [key["resourceId"] for key in response.get("unprocessedResourceKeys", [])]
             if not pending:
                 break
-        for resource_id in pending:
-            await self._from_history(resource_type, resource_id, items, failures)
+        if pending:
+            limiter = anyio.CapacityLimiter(HISTORY_FALLBACK_CONCURRENCY)
+
+            async def fallback(resource_id: str) -> None:
+                async with limiter:
+                    await self._from_history(resource_type, resource_id, items, failures)
+
+            async with anyio.create_task_group() as group:
+                for resource_id in pending:
+                    group.start_soon(fallback, resource_id)
         return FetchedItems(tuple(items), tuple(failures))
 
     async def _from_history(
         self, resource_type: str, resource_id: str, items: list[ConfigurationItem], failures: list[ItemFailure]
     ) -> None:
-        try:
-            response = await self._call(
-                "get_resource_config_history", resourceType=resource_type, resourceId=resource_id, limit=1
+        """The newest item from GetResourceConfigHistory: pages can be empty yet carry a nextToken (7-day windows)."""
+        token: str | None = None
+        for _ in range(HISTORY_FALLBACK_PAGES):
+            arguments: dict[str, Any] = {"resourceType": resource_type, "resourceId": resource_id, "limit": 1}
+            if token:
+                arguments["nextToken"] = token
+            try:
+                response = await self._call("get_resource_config_history", **arguments)
+            except AwsError as error:
+                failures.append(ItemFailure(resource_type, resource_id, error.code, error.message))
+                return
+            found = response.get("configurationItems", [])
+            if found:
+                self._parse_into(found[0], items, failures)
+                return
+            token = response.get("nextToken")
+            if not token:
+                break
+        failures.append(
+            ItemFailure(
+                resource_type,
+                resource_id,
+                "ItemNotFound",
+                "left unprocessed by BatchGetResourceConfig and absent from GetResourceConfigHistory",
             )
-        except AwsError as error:
-            failures.append(ItemFailure(resource_type, resource_id, error.code, error.message))
-            return
-        for raw in response.get("configurationItems", [])[:1]:
-            self._parse_into(raw, items, failures)
+        )
 
     @staticmethod
     def _parse_into(raw: Mapping[str, Any], items: list[ConfigurationItem], failures: list[ItemFailure]) -> None:
@@ -139,38 +169,45 @@ class ConfigInventory:
         if not item.deleted:
             items.append(item)
 
-    async def stream_items(self, resource_type: str) -> AsyncIterator[FetchedItems]:
-        """Items of one type, a page at a time: fetching one page overlaps listing the next.
+    async def for_each_page(self, resource_type: str, handle: Callable[[FetchedItems], Awaitable[None]]) -> None:
+        """Call `handle` with the items of each page of one type; listing the next page overlaps fetching this one.
 
-        A read that fails for good raises its AwsError here, after the pages that were read.
+        The first failure (an AwsError from listing or fetching, or anything `handle` raises) is raised as itself
+        once the pipeline has stopped, not wrapped in an exception group.
         """
-        send, receive = anyio.create_memory_object_stream[FetchedItems](max_buffer_size=2)
-        failed: list[AwsError] = []
+        send, receive = anyio.create_memory_object_stream[list[str]](max_buffer_size=1)
+        failures: list[Exception] = []
         async with anyio.create_task_group() as group:
-            group.start_soon(self._produce, resource_type, send, failed)
+            group.start_soon(self._list_into, resource_type, send, failures)
             async with receive:
-                async for fetched in receive:
-                    yield fetched
-        if failed:
-            raise failed[0]
+                try:
+                    async for ids in receive:
+                        await handle(await self.fetch_items(resource_type, ids))
+                except Exception as exc:  # noqa: BLE001  (re-raised below, after the lister has stopped)
+                    failures.append(exc)
+                    group.cancel_scope.cancel()
+        if failures:
+            raise failures[0]
 
-    async def _produce(
-        self, resource_type: str, send: anyio.abc.ObjectSendStream[FetchedItems], failed: list[AwsError]
+    async def _list_into(
+        self, resource_type: str, send: anyio.abc.ObjectSendStream[list[str]], failures: list[Exception]
     ) -> None:
-        # Handed to the consumer rather than raised: an exception here would reach it as an ExceptionGroup.
         async with send:
             try:
                 async for ids in self.list_resource_ids(resource_type):
-                    await send.send(await self.fetch_items(resource_type, ids))
+                    await send.send(ids)
             except AwsError as error:
-                failed.append(error)
+                failures.append(error)
 
     async def all_items(self, resource_type: str) -> FetchedItems:
         items: list[ConfigurationItem] = []
         failures: list[ItemFailure] = []
-        async for fetched in self.stream_items(resource_type):
+
+        async def collect(fetched: FetchedItems) -> None:
             items.extend(fetched.items)
             failures.extend(fetched.failures)
+
+        await self.for_each_page(resource_type, collect)
         return FetchedItems(tuple(items), tuple(failures))
 
 

@@ -20,7 +20,7 @@ import structlog
 
 from scanner.aws.clients import AwsClients, Credentials
 from scanner.errors import AwsError
-from scanner.inventory import ConfigInventory, ItemFailure, credential_report
+from scanner.inventory import ConfigInventory, FetchedItems, ItemFailure, credential_report
 from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, Target
 from scanner.registry import Check, CheckScope, ExtraData, ParameterValues, Result, Snapshot
 
@@ -87,7 +87,8 @@ def _in_region(resource_type: str, in_global_region: bool) -> bool:
     return in_global_region or not is_global_type(resource_type)
 
 
-def plan_target(selected: Sequence[SelectedCheck], in_global_region: bool) -> _Plan:
+def plan_target(selected: Sequence[SelectedCheck], in_global_region: bool, regional: bool = True) -> _Plan:
+    """What to read in one target. `regional=False`: a region scanned only for global resources."""
     lookups: set[str] = set()
     evaluated: set[str] = set()
     counted: set[str] = set()
@@ -99,6 +100,8 @@ def plan_target(selected: Sequence[SelectedCheck], in_global_region: bool) -> _P
         # A check runs where all it reads is recorded: one reading global types runs in the global region only.
         types = set(choice.check.resource_types) | set(choice.check.lookup_types) | needs.count_types
         if not all(_in_region(resource_type, in_global_region) for resource_type in types):
+            continue
+        if not regional and not any(is_global_type(resource_type) for resource_type in types):
             continue
         if choice.check.scope is CheckScope.RESOURCE:
             resource_checks.append(choice)
@@ -235,10 +238,12 @@ class TargetScan:
         return lookups_read and counts_read and all(data in self._extra for data in needs.extra)
 
     async def _evaluate_stream(self, inventory: ConfigInventory, resource_type: str, snapshot: Snapshot) -> None:
+        async def evaluate_page(fetched: FetchedItems) -> None:
+            self._record_item_failures(fetched.failures)
+            await self._evaluate_items(resource_type, fetched.items, snapshot)
+
         try:
-            async for fetched in inventory.stream_items(resource_type):
-                self._record_item_failures(fetched.failures)
-                await self._evaluate_items(resource_type, fetched.items, snapshot)
+            await inventory.for_each_page(resource_type, evaluate_page)
         except AwsError as error:
             self._fail(resource_type, error, self._checks_needing_items(resource_type))
 
@@ -297,15 +302,21 @@ async def scan_targets(
     now: datetime,
     *,
     global_region: str,
+    global_only: frozenset[Target] = frozenset(),
     max_targets: int = 8,
 ) -> list[TargetOutcome]:
-    """Scan every target, `max_targets` at a time; outcomes in target order."""
+    """Scan every target, `max_targets` at a time; outcomes in target order.
+
+    Global resource types are read in `global_region` only; a target in `global_only` reads nothing else.
+    """
     outcomes: dict[Target, TargetOutcome] = {}
     limiter = anyio.CapacityLimiter(max_targets)
 
     async def scan_one(target: Target) -> None:
         async with limiter:
-            plan = plan_target(selected, in_global_region=target.region == global_region)
+            plan = plan_target(
+                selected, in_global_region=target.region == global_region, regional=target not in global_only
+            )
             log.debug("target started", account_id=target.account_id, region=target.region)
             outcome = await TargetScan(target, plan, clients, sink, now).run()
             outcomes[target] = outcome

@@ -190,6 +190,13 @@ class ParameterSchema:
             raise ParameterError(check_id, None, f"needs at least {self.min_free_form} {self.free_form.description}")
         return ParameterValues(values)
 
+    def canonical_name(self, name: str) -> str:
+        """The declared name for an alias (so a later layer's alias overrides an earlier layer's name)."""
+        for parameter in self.parameters:
+            if name == parameter.name or name in parameter.aliases:
+                return parameter.name
+        return name
+
     def has_required(self) -> bool:
         return any(parameter.required for parameter in self.parameters) or self.min_free_form > 0
 

@@ -50,9 +50,14 @@ def parse_regions(value: str | None) -> tuple[str, ...]:
     return regions
 
 
-def global_region_for(regions: Sequence[str]) -> str:
-    """Where global resources (IAM) are read: once per account, in us-east-1 when scanned, else the first region."""
-    return DEFAULT_GLOBAL_REGION if DEFAULT_GLOBAL_REGION in regions else regions[0]
+def default_global_region(regions: Sequence[str]) -> str:
+    """Where AWS Config records global resources (IAM) unless told otherwise: the partition's home region."""
+    first = regions[0]
+    if first.startswith("cn-"):
+        return "cn-north-1"
+    if first.startswith("us-gov-"):
+        return "us-gov-west-1"
+    return DEFAULT_GLOBAL_REGION
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,12 @@ class ScanRequest:
     # None: the ambient credentials (environment, profile, instance role).
     credentials: Credentials | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # Where global resources are read; scanned for them alone when not among `regions`.
+    global_region: str | None = None
+
+    @property
+    def effective_global_region(self) -> str:
+        return self.global_region or default_global_region(self.regions)
 
 
 @dataclass
@@ -132,6 +143,9 @@ async def scan_account(request: ScanRequest, sink: EvaluationSink) -> ScanReport
             log.error("cannot tell which account the credentials belong to", error_code=error.code, error=error.message)
             return report
         targets = [Target(report.account_id, region) for region in request.regions]
+        global_target = Target(report.account_id, request.effective_global_region)
+        global_only = frozenset() if global_target in targets else frozenset({global_target})
+        targets += list(global_only)
         log.info(
             "scan started",
             account_id=report.account_id,
@@ -144,7 +158,8 @@ async def scan_account(request: ScanRequest, sink: EvaluationSink) -> ScanReport
             clients,
             TeeSink([sink, report.counts]),
             started,
-            global_region=global_region_for(request.regions),
+            global_region=request.effective_global_region,
+            global_only=global_only,
         )
         log.info(
             "scan finished",

@@ -48,11 +48,15 @@ def parse_param_options(options: Iterable[str]) -> ParamsByCheck:
     return params
 
 
-def merge_params(*layers: ParamsByCheck) -> ParamsByCheck:
+def merge_params(registry: Registry, *layers: ParamsByCheck) -> ParamsByCheck:
+    """Later layers win, name by name; an alias and its declared name are the same parameter."""
     merged: ParamsByCheck = {}
     for layer in layers:
         for check_id, values in layer.items():
-            merged.setdefault(check_id, {}).update(values)
+            schema = registry.get(check_id).parameters if check_id in registry else None
+            target = merged.setdefault(check_id, {})
+            for name, value in values.items():
+                target[schema.canonical_name(name) if schema else name] = value
     return merged
 
 

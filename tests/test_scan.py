@@ -287,3 +287,26 @@ def test_a_malformed_params_file_is_a_usage_error(aws_env: Emulator, tmp_path: P
     result = CliRunner().invoke(cli, ["scan", "--params", str(params)])
     assert result.exit_code == 2
     assert "params.json is not valid JSON" in result.output
+
+
+def test_a_param_option_overrides_the_file_under_either_spelling(
+    aws_env: Emulator, account: Account, tmp_path: Path
+) -> None:
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps({"desired-instance-type": {"desiredInstanceType": "m5.large"}}))
+    output = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "scan",
+            "--params",
+            str(params),
+            "--param",
+            "desired-instance-type.instanceType=t3.micro",
+            "--output",
+            str(output),
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    non_compliant = [json.loads(line)["resource_id"] for line in output.read_text().splitlines() if "NON_" in line]
+    assert non_compliant == [account.large]

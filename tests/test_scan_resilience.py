@@ -114,13 +114,3 @@ def test_a_call_out_of_retries_is_recorded_not_raised(aws_env: Emulator, instanc
         "desired-instance-type",
         "resource-count-max",
     }
-
-
-def test_secrets_never_reach_the_logs(aws_env: Emulator, instances: list[str], tmp_path: Path) -> None:
-    aws_env.faults.add(FaultRule.expired_token(operation="ListDiscoveredResources"))
-    with capture_logs() as logs:
-        report, _ = scan(aws_env, tmp_path, DESIRED)
-    assert report.all_failures
-    rendered = json.dumps(logs, default=str)
-    assert "AKIAIOSFODNN7EXAMPLE" not in rendered
-    assert "wJalrXUtnFEMI" not in rendered

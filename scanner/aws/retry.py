@@ -7,17 +7,23 @@ bounded in attempts and total time. Not retried: AccessDenied, validation errors
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import structlog
 from botocore.exceptions import (
+    BotoCoreError,
     ClientError,
     ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
     HTTPClientError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
     ReadTimeoutError,
 )
 from tenacity import (
@@ -29,7 +35,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from scanner.errors import AwsError
+from scanner.errors import AwsError, UsageError
 
 log = structlog.get_logger("cloudsweep.aws")
 
@@ -74,6 +80,9 @@ _TRANSPORT_ERRORS = (
 )
 
 
+_CONFIGURATION_ERRORS = (NoCredentialsError, PartialCredentialsError, ProfileNotFound, NoRegionError)
+
+
 def error_code(exc: BaseException) -> str:
     if isinstance(exc, ClientError):
         return str(
@@ -101,6 +110,10 @@ class RetryPolicy:
     max_backoff_seconds: float = 20.0
     sleep: Sleep = asyncio.sleep
 
+    async def backoff(self, attempt: int) -> None:
+        """Sleep as the policy would before retry number `attempt` (full jitter, exponential)."""
+        await self.sleep(random.uniform(0, min(self.max_backoff_seconds, self.base_seconds * 2**attempt)))
+
     async def call(
         self,
         function: Callable[..., Awaitable[T]],
@@ -127,6 +140,11 @@ class RetryPolicy:
             error = exc.response.get("Error", {})
             raise AwsError(service, operation, error_code(exc), str(error.get("Message", exc)), **context) from exc
         except _TRANSPORT_ERRORS as exc:
+            raise AwsError(service, operation, type(exc).__name__, str(exc), **context) from exc
+        except _CONFIGURATION_ERRORS as exc:
+            # No credentials or no such profile: nothing to retry, the user has to set them up.
+            raise UsageError(f"AWS credentials or configuration: {exc}") from exc
+        except BotoCoreError as exc:
             raise AwsError(service, operation, type(exc).__name__, str(exc), **context) from exc
         raise AssertionError("tenacity neither returned nor raised")  # pragma: no cover
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
 from botocore.exceptions import ClientError
 
 from scanner.emulator.moto_app import InProcessMoto, account_for_access_key
@@ -33,6 +34,8 @@ from scanner.emulator.wsgi import (
     read_request,
     request_body,
 )
+
+log = structlog.get_logger("cloudsweep.emulator")
 
 TARGET_PREFIX = "StarlingDoveService."
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -101,7 +104,9 @@ def _page(items: list[Any], position: int, size: int, fingerprint: str) -> tuple
 
 def _limit(request: dict[str, Any], *, default: int, error: str = "InvalidLimitException") -> int:
     limit = request.get("limit", request.get("Limit", 0)) or 0
-    if not isinstance(limit, int) or limit < 0 or limit > 100:
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise _validation(f"Value '{limit}' at 'limit' is not an integer")
+    if limit < 0 or limit > 100:
         raise ConfigApiError(error, f"Value '{limit}' at 'limit' failed to satisfy constraint: between 0 and 100")
     return limit or default
 
@@ -135,9 +140,10 @@ def _timestamp(value: Any, name: str) -> datetime:
         return datetime.fromtimestamp(value, UTC)
     if isinstance(value, str):
         try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError as exc:
             raise _validation(f"Value '{value}' at '{name}' is not a timestamp") from exc
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     raise _validation(f"Value at '{name}' is not a timestamp")
 
 
@@ -246,6 +252,10 @@ class ConfigService:
         limit = _limit(request, default=100)
         resource_ids = request.get("resourceIds") or []
         resource_name = request.get("resourceName")
+        if not isinstance(resource_ids, list) or not all(isinstance(item, str) for item in resource_ids):
+            raise _validation("Value at 'resourceIds' must be a list of strings")
+        if resource_name is not None and not isinstance(resource_name, str):
+            raise _validation("Value at 'resourceName' must be a string")
         if resource_ids and resource_name:
             raise _validation("You cannot specify both resourceIds and resourceName.")
         if len(resource_ids) > 20:
@@ -298,6 +308,8 @@ class ConfigService:
         unprocessed: list[dict[str, str]] = []
         latest_by_type: dict[str, dict[str, RecordedItem]] = {}
         for key in keys:
+            if not isinstance(key, dict):
+                raise _validation("Each member of 'resourceKeys' must be a structure of resourceType and resourceId")
             resource_type = _resource_type(key)
             resource_id = _required_string(key, "resourceId", max_length=768)
             if resource_type not in latest_by_type:
@@ -695,6 +707,11 @@ class ConfigLayer:
             except ClientError as error:
                 # The recorder could not read moto: report it as AWS reports its own failures.
                 message = f"the emulator could not read resource state: {error}"
+                return _json_response(start_response, 500, {"__type": "InternalFailure", "message": message})
+            except Exception as error:
+                # A bug of ours must still answer in the protocol, never with werkzeug's HTML page.
+                log.exception("config layer failed", operation=request.operation)
+                message = f"{type(error).__name__}: {error}"
                 return _json_response(start_response, 500, {"__type": "InternalFailure", "message": message})
             return _json_response(start_response, 200, response)
 

@@ -556,6 +556,8 @@ class FaultLayer:
         if decision.error is None:
             return self._app(environ, start_response)
         if decision.error.kind is FaultKind.CONNECTION_RESET:
+            # Read the whole body first: left unread, werkzeug would parse it as a next request and answer it.
+            request_body(environ)
             drop_connection(environ)
         shape = error_shape(call, decision.error)
         headers, body = render_error(call, shape)

@@ -139,9 +139,19 @@ def test_access_key_1_alone_counts() -> None:
     assert result.annotation.startswith("user johndoe last used access key 1 on ")
 
 
-def test_a_user_missing_from_the_report_is_never_compliant() -> None:
-    result = run(user(), {"someone-else": row(name="someone-else", password=iso(days_ago(1)))})
+def test_a_user_missing_from_the_report_without_a_creation_time_is_never_compliant() -> None:
+    result = run(user(created=None), {"someone-else": row(name="someone-else", password=iso(days_ago(1)))})
     assert result == Result(Compliance.NON_COMPLIANT, "user johndoe is not in the credential report: activity unknown")
+
+
+def test_a_user_created_after_the_report_counts_from_its_creation() -> None:
+    # Reports can be 4 hours old: a user created since is absent from it, and was not active before creation.
+    fresh = run(user(created=iso(NOW - timedelta(hours=2))), {"someone-else": row(name="someone-else")})
+    stale = run(user(created=iso(days_ago(100))), {"someone-else": row(name="someone-else")})
+    assert fresh.compliance is Compliance.COMPLIANT
+    assert fresh.annotation is not None
+    assert fresh.annotation.startswith("user johndoe was never active, created on ")
+    assert stale.compliance is Compliance.NON_COMPLIANT
 
 
 def test_exactly_max_days_is_compliant_and_a_second_more_is_not() -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.parse
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -719,3 +721,59 @@ def test_compliance_read_backs_need_an_existing_rule(config: Any) -> None:
         with pytest.raises(ClientError) as excinfo:
             call()
         assert error_code(excinfo) == "NoSuchConfigRuleException"
+
+
+# --- malformed requests ----------------------------------------------------------------------------
+
+
+def raw_config_call(endpoint_url: str, operation: str, body: bytes) -> tuple[int, dict[str, Any]]:
+    """A hand-made request, as a buggy client might send: the answer must still be AWS-shaped JSON."""
+    request = urllib.request.Request(
+        endpoint_url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": f"StarlingDoveService.{operation}",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261123/us-east-1/config/aws4_request, "
+            "SignedHeaders=host, Signature=0000",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+@pytest.mark.parametrize(
+    ("operation", "body", "code"),
+    [
+        ("BatchGetResourceConfig", {"resourceKeys": ["i-1"]}, "ValidationException"),
+        ("ListDiscoveredResources", {"resourceType": "AWS::EC2::Instance", "limit": True}, "ValidationException"),
+        (
+            "ListDiscoveredResources",
+            {"resourceType": "AWS::EC2::Instance", "resourceIds": "i-1"},
+            "ValidationException",
+        ),
+        (
+            "GetResourceConfigHistory",
+            {"resourceType": "AWS::EC2::Volume", "resourceId": "v", "laterTime": "soon"},
+            "ValidationException",
+        ),
+        ("ListDiscoveredResources", ["not", "an", "object"], "SerializationException"),
+    ],
+)
+def test_malformed_requests_get_aws_shaped_errors(emulator: Emulator, operation: str, body: Any, code: str) -> None:
+    status, document = raw_config_call(emulator.endpoint_url, operation, json.dumps(body).encode())
+    assert status == 400
+    assert document["__type"] == code
+
+
+def test_a_naive_iso_time_is_read_as_utc(emulator: Emulator, ec2: Any) -> None:
+    volume_id = ec2.create_volume(Size=8, AvailabilityZone="us-east-1a")["VolumeId"]
+    later = (datetime.now(UTC) + timedelta(minutes=5)).replace(tzinfo=None).isoformat()
+    body = {"resourceType": "AWS::EC2::Volume", "resourceId": volume_id, "laterTime": later}
+    status, document = raw_config_call(emulator.endpoint_url, "GetResourceConfigHistory", json.dumps(body).encode())
+    assert status == 200
+    assert [item["resourceId"] for item in document["configurationItems"]] == [volume_id]

@@ -371,6 +371,27 @@ def test_a_dropped_connection_is_a_connection_error_and_the_server_carries_on(em
     assert emulator.faults.injected() == Counter({injection(FaultKind.CONNECTION_RESET, "ec2", "DescribeInstances"): 1})
 
 
+def test_a_dropped_json_protocol_call_gets_no_response_at_all(emulator: Emulator) -> None:
+    # A JSON call carries a body; left unread it would be parsed as a second request and answered with a 400.
+    config = make_client(emulator.endpoint_url, "config")
+    emulator.faults.add(FaultRule.connection_reset(count=1, operation="ListDiscoveredResources"))
+
+    with pytest.raises(ConnectionClosedError):
+        config.list_discovered_resources(resourceType="AWS::EC2::Instance")
+    assert config.list_discovered_resources(resourceType="AWS::EC2::Instance")["resourceIdentifiers"] == []
+
+
+@pytest.mark.anyio
+async def test_aioboto3_sees_a_dropped_json_call_as_a_connection_error(emulator: Emulator) -> None:
+    session = aioboto3.Session(**STATIC_KEYS)
+    emulator.faults.add(FaultRule.connection_reset(count=1, operation="ListDiscoveredResources"))
+    async with _async_client(session, emulator.endpoint_url, "config", ONE_ATTEMPT) as config:
+        with pytest.raises(BotocoreConnectionError):
+            await config.list_discovered_resources(resourceType="AWS::EC2::Instance")
+        after = await config.list_discovered_resources(resourceType="AWS::EC2::Instance")
+    assert after["resourceIdentifiers"] == []
+
+
 def _record_retry_contexts(client: Any) -> list[RetryContext]:
     """What botocore's retry handler is shown after each attempt, built from the real responses."""
     contexts: list[RetryContext] = []
