@@ -125,6 +125,7 @@ def test_the_demo_runs_clean_and_writes_its_evaluations(tmp_path: Path) -> None:
         "resource-count-max",
     }
     assert len({record["account_id"] for record in records}) == 4
-    assert any(record["compliance"] == "NON_COMPLIANT" for record in records)
+    non_compliant = {record["check"] for record in records if record["compliance"] == "NON_COMPLIANT"}
+    assert non_compliant == {"desired-instance-type", "ec2-exposed-instance", "iam-inactive-user", "resource-count-max"}
     assert "evaluations written to" in result.stderr
     assert "Demo organization: evaluations per check" in result.stderr

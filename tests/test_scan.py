@@ -15,7 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from checks import BUILTIN
+from scanner.aws.retry import RetryPolicy
 from scanner.cli import cli
+from scanner.emulator.faults import FaultRule
 from scanner.emulator.server import Emulator
 from scanner.orchestrator import SelectedCheck
 from scanner.scan import ScanRequest, run_scan
@@ -24,6 +26,10 @@ from tests.support import client
 
 AMI = "ami-0123456789abcdef0"
 WORLD = "0.0.0.0/0"
+
+
+async def no_sleep(_: float) -> None:
+    return None
 
 
 def rule(protocol: str, first: int | None = None, last: int | None = None, cidr: str = WORLD) -> dict[str, Any]:
@@ -164,10 +170,45 @@ def test_ec2_exposed_instance_cases(aws_env: Emulator, account: Account, tmp_pat
     expected[account.ipv6_web] = "NON_COMPLIANT"
     assert by_resource(evaluations, "ec2-exposed-instance") == expected
     annotations = {evaluation["resource_id"]: evaluation["annotation"] for evaluation in evaluations}
-    assert account.groups["ssh"] in annotations[account.ssh_second]
-    assert "0.0.0.0/0" in annotations[account.ssh_second]
-    assert account.groups["all"] in annotations[account.all_traffic]
-    assert "::/0" in annotations[account.ipv6_web]
+    groups = account.groups
+    assert annotations[account.ssh_second] == f"{groups['ssh']} allows tcp 22 from 0.0.0.0/0 (forbidden 22)"
+    assert annotations[account.all_traffic] == f"{groups['all']} allows all traffic from 0.0.0.0/0 (forbidden 22, 8080)"
+    assert annotations[account.ipv6_web] == f"{groups['ipv6']} allows tcp 8000-8100 from ::/0 (forbidden 8080)"
+    assert annotations[account.icmp_only] == (
+        f"no forbidden port (22, 8080) is open to 0.0.0.0/0 or ::/0 in {groups['icmp']}"
+    )
+
+
+def test_missing_security_group_data_is_never_compliant(aws_env: Emulator, account: Account, tmp_path: Path) -> None:
+    # The ssh group's item can be read neither by BatchGetResourceConfig nor from its history.
+    aws_env.config.controls.leave_unprocessed(account.groups["ssh"])
+    aws_env.faults.add(FaultRule.access_denied(operation="GetResourceConfigHistory"))
+    selected = (
+        SelectedCheck(
+            BUILTIN.get("ec2-exposed-instance"),
+            BUILTIN.get("ec2-exposed-instance").parameters.parse("ec2-exposed-instance", {"ssh": "22"}),
+        ),
+    )
+    output = tmp_path / "evaluations.jsonl"
+    report = run_scan(
+        ScanRequest(
+            regions=("us-east-1",),
+            checks=selected,
+            output=output,
+            endpoint_url=aws_env.endpoint_url,
+            retry=RetryPolicy(sleep=no_sleep),
+        )
+    )
+    evaluations = {json.loads(line)["resource_id"]: json.loads(line) for line in output.read_text().splitlines()}
+
+    assert evaluations[account.ssh_second]["compliance"] == "NON_COMPLIANT"
+    assert evaluations[account.ssh_second]["annotation"] == (
+        f"data for security group {account.groups['ssh']} is missing, so it cannot be judged"
+    )
+    assert evaluations[account.large]["compliance"] == "COMPLIANT"
+    assert [(failure.what, failure.code) for failure in report.all_failures] == [
+        (f"AWS::EC2::SecurityGroup {account.groups['ssh']}", "AccessDeniedException")
+    ]
 
 
 def test_resource_count_max_counts_past_the_first_page(aws_env: Emulator, account: Account, tmp_path: Path) -> None:
@@ -189,17 +230,32 @@ def test_resource_count_max_counts_past_the_first_page(aws_env: Emulator, accoun
     assert [e["compliance"] for e in at] == ["COMPLIANT"]
 
 
-def test_iam_inactive_user_reads_the_credential_report(aws_env: Emulator, account: Account, tmp_path: Path) -> None:
-    soon = datetime.now(UTC) + timedelta(days=30)
-    later = datetime.now(UTC) + timedelta(days=120)
+def test_iam_inactive_user_reads_the_credential_report(
+    aws_env: Emulator, account: Account, boto_session: Any, tmp_path: Path
+) -> None:
+    iam = client(boto_session, "iam", aws_env.endpoint_url)
+    user_ids = {user["UserName"]: user["UserId"] for user in iam.list_users()["Users"]}
+    created = {user["UserName"]: user["CreateDate"] for user in iam.list_users()["Users"]}
+    soon = created["alice"] + timedelta(days=30)
+    later = created["alice"] + timedelta(days=120, hours=1)
     params = {"iam-inactive-user": {"maxInactiveDays": "90"}}
 
     recent = scan(aws_env, tmp_path, params, now=soon)
     stale = scan(aws_env, tmp_path, params, now=later)
 
-    assert sorted(e["compliance"] for e in recent) == ["COMPLIANT", "COMPLIANT"]
-    assert sorted(e["compliance"] for e in stale) == ["NON_COMPLIANT", "NON_COMPLIANT"]
-    assert {e["resource_type"] for e in stale} == {"AWS::IAM::User"}
+    assert by_resource(recent, "iam-inactive-user") == {user_ids["alice"]: "COMPLIANT", user_ids["bob"]: "COMPLIANT"}
+    assert by_resource(stale, "iam-inactive-user") == {
+        user_ids["alice"]: "NON_COMPLIANT",
+        user_ids["bob"]: "NON_COMPLIANT",
+    }
+    alice = next(e for e in stale if e["resource_id"] == user_ids["alice"])
+    when = created["alice"].astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    assert (
+        alice["annotation"]
+        == f"user alice was never active, created on {when}, more than 120 days ago; more than maxInactiveDays 90"
+    )
+    assert alice["resource_type"] == "AWS::IAM::User"
+    assert alice["region"] == "us-east-1"
 
 
 def test_cli_scan_exit_codes(aws_env: Emulator, account: Account, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 # Before moto.ec2 is imported: the default AMI catalogue costs ~1 s per EC2 backend.
@@ -17,7 +18,7 @@ import boto3
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.config import Config as BotoConfig
-from moto.iam.models import get_account_id_from
+from moto.iam.models import get_account_id_from, iam_backends
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.test import Client
@@ -37,6 +38,14 @@ def create_moto_app() -> WSGIApp:
 def reset_moto() -> None:
     """Forget every account's state, as moto's /moto-api/reset does."""
     moto_api_backend.reset()
+
+
+def backdate_iam_user(account_id: str, user_name: str, created: datetime) -> None:
+    """Make a user (and its access keys) older than the API can: the demo needs users inactive for months."""
+    user = iam_backends[account_id]["global"].users[user_name]
+    user.create_date = created
+    for key in user.access_keys:
+        key.create_date = created
 
 
 def account_for_access_key(access_key_id: str) -> str:

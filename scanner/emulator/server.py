@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ from scanner.emulator.faults import FaultLayer, FaultPlan, FaultRule
 from scanner.emulator.moto_app import (
     InProcessMoto,
     account_for_access_key,
+    backdate_iam_user,
     create_moto_app,
     reset_moto,
 )
@@ -27,6 +29,7 @@ from scanner.emulator.moto_app import (
 if TYPE_CHECKING:
     from scanner.emulator.seed import DemoOrganization
 
+DEMO_UNUSED_USER_AGE_DAYS = 200
 _running_lock = threading.Lock()
 _running: Emulator | None = None
 
@@ -142,8 +145,18 @@ class Emulator:
             from scanner.emulator.seed import seed_demo
 
             self.demo = seed_demo(self.endpoint_url)
+            self._age_unused_users(self.demo)
         elif self.options.seed != "none":
             raise EmulatorError(f"unknown seed {self.options.seed!r}: use 'demo' or 'none'")
+
+    def _age_unused_users(self, demo: DemoOrganization) -> None:
+        # No API can backdate a user: without this, every demo user was created seconds before the scan
+        # and iam-inactive-user could never find one.
+        created = datetime.now(UTC) - timedelta(days=DEMO_UNUSED_USER_AGE_DAYS)
+        with self._lock:
+            for user in demo.known_violations.unused_iam_users:
+                backdate_iam_user(user.account_id, str(user.resource_name), created)
+                self.config.recorder.mark_changed(user.account_id)
 
     def stop(self) -> None:
         global _running

@@ -777,3 +777,52 @@ def test_a_naive_iso_time_is_read_as_utc(emulator: Emulator, ec2: Any) -> None:
     status, document = raw_config_call(emulator.endpoint_url, "GetResourceConfigHistory", json.dumps(body).encode())
     assert status == 200
     assert [item["resourceId"] for item in document["configurationItems"]] == [volume_id]
+
+
+@pytest.mark.anyio
+async def test_aioboto3_rules_evaluations_read_back_and_isolation(emulator: Emulator, boto_session: Any) -> None:
+    member = assumed_session(boto_session, emulator.endpoint_url, MEMBER_ACCOUNT)
+    member_keys = member.get_credentials().get_frozen_credentials()
+    management = aioboto3.Session(
+        aws_access_key_id="AKIAIOSFODNN7EXAMPLE", aws_secret_access_key="secret", region_name="us-east-1"
+    )
+    other = aioboto3.Session(
+        aws_access_key_id=member_keys.access_key,
+        aws_secret_access_key=member_keys.secret_key,
+        aws_session_token=member_keys.token,
+        region_name="us-east-1",
+    )
+    now = datetime.now(UTC).replace(microsecond=0)
+    no_retries = BotoConfig(retries={"total_max_attempts": 1})
+    async with (
+        management.client("config", endpoint_url=emulator.endpoint_url, config=no_retries) as config,
+        other.client("config", endpoint_url=emulator.endpoint_url, config=no_retries) as member_config,
+    ):
+        await config.put_config_rule(
+            ConfigRule={
+                "ConfigRuleName": "rule",
+                "Source": {
+                    "Owner": "CUSTOM_LAMBDA",
+                    "SourceIdentifier": "arn:aws:lambda:us-east-1:123456789012:function:rule",
+                    "SourceDetails": [{"EventSource": "aws.config", "MessageType": "ScheduledNotification"}],
+                },
+            }
+        )
+        for start in (0, 100):
+            batch = [evaluation(f"i-{n:017x}", "COMPLIANT", now) for n in range(start, start + 100)]
+            assert (await config.put_evaluations(Evaluations=batch, ResultToken="rule"))["FailedEvaluations"] == []
+        with pytest.raises(ClientError) as excinfo:
+            await member_config.put_evaluations(Evaluations=[evaluation("i-1", "COMPLIANT", now)], ResultToken="rule")
+        assert error_code(excinfo) == "InvalidResultTokenException"
+        with pytest.raises(ClientError) as excinfo:
+            await config.list_discovered_resources(resourceType="AWS::EC2::Instance", limit=101)
+        assert error_code(excinfo) == "InvalidLimitException"
+
+        paginator = config.get_paginator("get_compliance_details_by_config_rule")
+        ids = [
+            result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]["ResourceId"]
+            async for page in paginator.paginate(ConfigRuleName="rule", PaginationConfig={"PageSize": 100})
+            for result in page["EvaluationResults"]
+        ]
+        assert ids == [f"i-{n:017x}" for n in range(200)]
+        assert (await member_config.describe_config_rules())["ConfigRules"] == []
