@@ -366,3 +366,28 @@ def test_a_param_option_overrides_the_file_under_either_spelling(
     assert result.exit_code == 1, result.output
     non_compliant = [json.loads(line)["resource_id"] for line in output.read_text().splitlines() if "NON_" in line]
     assert non_compliant == [account.large]
+
+
+def test_global_resources_are_read_in_the_global_region_only(
+    aws_env: Emulator, account: Account, tmp_path: Path
+) -> None:
+    selected = tuple(
+        SelectedCheck(BUILTIN.get(check_id), BUILTIN.get(check_id).parameters.parse(check_id, values))
+        for check_id, values in {
+            "iam-inactive-user": {},
+            "desired-instance-type": {"desiredInstanceType": "t3.micro"},
+        }.items()
+    )
+    output = tmp_path / "out.jsonl"
+    report = run_scan(
+        ScanRequest(regions=("eu-west-1",), checks=selected, output=output, endpoint_url=aws_env.endpoint_url)
+    )
+    evaluations = [json.loads(line) for line in output.read_text().splitlines()]
+
+    assert report.all_failures == []
+    # IAM is recorded in us-east-1: read there (and only IAM), though only eu-west-1 was asked for.
+    assert sorted((e["check"], e["region"]) for e in evaluations) == [
+        ("iam-inactive-user", "us-east-1"),
+        ("iam-inactive-user", "us-east-1"),
+    ]
+    assert [outcome.target.region for outcome in report.outcomes] == ["eu-west-1", "us-east-1"]
