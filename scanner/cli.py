@@ -82,7 +82,9 @@ def demo(output: Path) -> None:
 
 
 @cli.command()
-@click.option("--regions", help="Comma-separated regions (default: AWS_REGION / AWS_DEFAULT_REGION, else us-east-1).")
+@click.option(
+    "--regions", help="Comma-separated regions, or `all` (each account's enabled regions). Default: AWS_REGION."
+)
 @click.option(
     "--checks",
     "check_ids",
@@ -92,8 +94,47 @@ def demo(output: Path) -> None:
     "--params", "params_file", type=click.Path(path_type=Path), help="JSON or YAML file: check id -> parameters."
 )
 @click.option("--param", "param_options", multiple=True, metavar="CHECK.NAME=VALUE", help="A parameter; repeatable.")
+@click.option("--accounts", "account_ids", help="Comma-separated account ids to scan (default: the caller's account).")
 @click.option(
-    "--output", type=click.Path(path_type=Path), help="Write evaluations here as JSON lines (default: stdout)."
+    "--accounts-file", type=click.Path(path_type=Path), help="c7n-org accounts.yml: accounts, roles, regions, tags."
+)
+@click.option("--org", "organization", is_flag=True, help="Every ACTIVE account of the AWS Organization.")
+@click.option("--ou", help="With --org: only accounts in this organizational unit's subtree (ou-xxxx).")
+@click.option(
+    "--tag", "tag_filters", multiple=True, metavar="KEY:VALUE", help="Only accounts with this tag; repeatable."
+)
+@click.option("--exclude-accounts", help="Comma-separated account ids to leave out.")
+@click.option("--role-name", help="Role to assume in each account other than the caller's (name or path/name).")
+@click.option("--external-id", help="ExternalId for AssumeRole.")
+@click.option("--session-duration", type=click.IntRange(900, 43200), default=3600, show_default=True, help="Seconds.")
+@click.option(
+    "--max-concurrency", type=click.IntRange(1, 1024), default=64, show_default=True, help="API calls in flight."
+)
+@click.option(
+    "--target-concurrency", type=click.IntRange(1, 256), default=8, show_default=True, help="Per account-region."
+)
+@click.option(
+    "--max-targets", type=click.IntRange(1, 1024), default=16, show_default=True, help="Account-regions at once."
+)
+@click.option(
+    "--rate",
+    "rate_options",
+    multiple=True,
+    metavar="SERVICE=N/s",
+    help="Calls per second per account, region and service.",
+)
+@click.option(
+    "--shard",
+    help="I/N: only shard I (0-based) of N. Also from JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX "
+    "with CLOUDSWEEP_SHARD_COUNT.",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    help="All evaluations as JSON lines (default: stdout, unless --output-dir).",
+)
+@click.option(
+    "--output-dir", type=click.Path(path_type=Path), help="DIR/<account_id>.jsonl per account and DIR/summary.json."
 )
 @click.option("--endpoint-url", help="Send every AWS call here (an emulator); AWS_ENDPOINT_URL works too.")
 @click.option(
@@ -101,51 +142,32 @@ def demo(output: Path) -> None:
     help="Where AWS Config records global resources (IAM); default us-east-1 (the partition's home region).",
 )
 @click.option("--fail-on", type=click.Choice(["noncompliant", "never"]), default="noncompliant", show_default=True)
-def scan(
-    regions: str | None,
-    check_ids: str | None,
-    params_file: Path | None,
-    param_options: tuple[str, ...],
-    output: Path | None,
-    endpoint_url: str | None,
-    global_region: str | None,
-    fail_on: str,
-) -> None:
-    """Scan the account of the ambient AWS credentials.
+def scan(**options: Any) -> None:
+    """Scan accounts (the caller's by default) in their regions with the selected checks.
 
     Exit codes: 0 complete; 1 a NON_COMPLIANT was found (with --fail-on noncompliant); 2 usage or parameter
-    error; 3 incomplete (some read failed: every result that succeeded is still written).
+    error; 3 incomplete (a role, region or read failed: every result that succeeded is still written).
     """
     from checks import BUILTIN
     from scanner.outputs.summary import failures_table, summary_table
-    from scanner.scan import FailOn, ScanRequest, parse_regions, run_scan
-    from scanner.selection import load_params_file, merge_params, parse_param_options, select_checks
+    from scanner.progress import ScanProgress
+    from scanner.scan import run_scan
+    from scanner.scan_options import build_request
 
     try:
-        params = merge_params(
-            BUILTIN, load_params_file(params_file) if params_file else {}, parse_param_options(param_options)
-        )
-        names = [name.strip() for name in check_ids.split(",") if name.strip()] if check_ids else None
-        selected = select_checks(BUILTIN, names, params)
-        request = ScanRequest(
-            regions=parse_regions(regions),
-            checks=tuple(selected),
-            output=output,
-            endpoint_url=endpoint_url,
-            fail_on=FailOn(fail_on),
-            global_region=parse_regions(global_region)[0] if global_region else None,
-        )
+        request = build_request(BUILTIN, options)
     except (UsageError, KeyError) as exc:
         raise click.UsageError(str(exc).strip("'\"")) from exc
+    console = Console(stderr=True)
     try:
-        report = run_scan(request)
+        with ScanProgress(console) as progress:
+            report = run_scan(request, progress)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from exc
     except Exception as exc:
         log.error("scan aborted", error=f"{type(exc).__name__}: {exc}", exc_info=exc)
         sys.exit(EXIT_INCOMPLETE)
-    console = Console(stderr=True)
-    console.print(summary_table(report.counts, [choice.check.id for choice in selected]))
+    console.print(summary_table(report.counts, [choice.check.id for choice in request.checks]))
     if report.all_failures:
         console.print(failures_table(report.all_failures))
     sys.exit(report.exit_code(request.fail_on))

@@ -17,7 +17,7 @@ from typing import Any
 
 import anyio
 
-from scanner.aws.clients import AwsClients, Credentials
+from scanner.aws.clients import AMBIENT, AwsClients, CallContext, CallStats
 from scanner.errors import AwsError
 from scanner.model import ConfigurationItem, ItemError, Target
 
@@ -48,20 +48,19 @@ class FetchedItems:
 class ConfigInventory:
     """AWS Config reads for one target, through the shared clients and their retry policy."""
 
-    def __init__(self, clients: AwsClients, config_client: Any, target: Target) -> None:
+    def __init__(self, clients: AwsClients, config_client: Any, target: Target, stats: CallStats | None = None) -> None:
         self._clients = clients
         self._config = config_client
         self.target = target
+        self.context = CallContext(target.account_id, target.region, stats)
 
     @classmethod
-    async def open(cls, clients: AwsClients, target: Target, credentials: Credentials | None = None) -> ConfigInventory:
-        config = await clients.client("config", target.region, credentials, account=target.account_id)
-        return cls(clients, config, target)
+    async def open(cls, clients: AwsClients, target: Target, stats: CallStats | None = None) -> ConfigInventory:
+        config = await clients.client("config", target.region, account=target.account_id)
+        return cls(clients, config, target, stats)
 
     async def _call(self, operation: str, **kwargs: Any) -> Any:
-        return await self._clients.call(
-            self._config, operation, account_id=self.target.account_id, region=self.target.region, **kwargs
-        )
+        return await self._clients.call(self._config, operation, context=self.context, **kwargs)
 
     async def list_resource_ids(self, resource_type: str) -> AsyncIterator[list[str]]:
         """Pages of the ids of discovered, not deleted, resources of one type."""
@@ -212,15 +211,14 @@ class ConfigInventory:
 
 
 async def credential_report(
-    clients: AwsClients, target: Target, credentials: Credentials | None = None, first_poll_seconds: float = 0.1
+    clients: AwsClients, context: CallContext, first_poll_seconds: float = 0.1
 ) -> dict[str, dict[str, str]]:
     """The IAM credential report, one row per user name (one report per account, not one GetUser per user)."""
-    iam = await clients.client("iam", target.region, credentials, account=target.account_id)
+    account = context.account_id or AMBIENT
+    iam = await clients.client("iam", context.region or "us-east-1", account=account)
     wait = first_poll_seconds
     for _ in range(CREDENTIAL_REPORT_POLLS):
-        state = await clients.call(
-            iam, "generate_credential_report", account_id=target.account_id, region=target.region
-        )
+        state = await clients.call(iam, "generate_credential_report", context=context)
         if state.get("State") == "COMPLETE":
             break
         await anyio.sleep(wait)
@@ -231,10 +229,10 @@ async def credential_report(
             "generate_credential_report",
             "ReportNotReady",
             f"the credential report was not ready after {CREDENTIAL_REPORT_POLLS} polls",
-            account_id=target.account_id,
-            region=target.region,
+            account_id=context.account_id,
+            region=context.region,
         )
-    report = await clients.call(iam, "get_credential_report", account_id=target.account_id, region=target.region)
+    report = await clients.call(iam, "get_credential_report", context=context)
     content = report["Content"]
     text = content.decode("utf-8") if isinstance(content, bytes) else str(content)
     return {row["user"]: row for row in csv.DictReader(io.StringIO(text)) if row.get("user")}

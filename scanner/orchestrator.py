@@ -8,6 +8,7 @@ produce no evaluation (never a COMPLIANT for data that was not read) and the fai
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any, Protocol
 import anyio
 import structlog
 
-from scanner.aws.clients import AwsClients, Credentials
+from scanner.aws.clients import AwsClients, CallContext, CallStats
 from scanner.errors import AwsError
 from scanner.inventory import ConfigInventory, FetchedItems, ItemFailure, credential_report
 from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, Target
@@ -65,6 +66,8 @@ class TargetOutcome:
     target: Target
     failures: list[Failure] = field(default_factory=list)
     counts: Counter[tuple[str, Compliance]] = field(default_factory=Counter)
+    stats: CallStats = field(default_factory=CallStats)
+    seconds: float = 0.0
 
     @property
     def status(self) -> TargetStatus:
@@ -131,25 +134,28 @@ class TargetScan:
         clients: AwsClients,
         sink: EvaluationSink,
         now: datetime,
-        credentials: Credentials | None = None,
     ) -> None:
         self.target = target
         self.plan = plan
         self.clients = clients
         self.sink = sink
         self.now = now
-        self.credentials = credentials
         self.outcome = TargetOutcome(target)
+        self.context = CallContext(target.account_id, target.region, self.outcome.stats)
         self._items: dict[str, tuple[ConfigurationItem, ...]] = {}
         self._counts: dict[str, int] = {}
         self._extra: dict[ExtraData, Any] = {}
 
     async def run(self) -> TargetOutcome:
+        started = time.perf_counter()
         try:
-            inventory = await ConfigInventory.open(self.clients, self.target, self.credentials)
-        except AwsError as error:
-            self._fail("AWS Config client", error, affects=("every check",))
-            return self.outcome
+            await self._run()
+        finally:
+            self.outcome.seconds = time.perf_counter() - started
+        return self.outcome
+
+    async def _run(self) -> None:
+        inventory = await ConfigInventory.open(self.clients, self.target, self.outcome.stats)
         async with anyio.create_task_group() as group:
             for resource_type in self.plan.lookup_types:
                 group.start_soon(self._read_lookup, inventory, resource_type)
@@ -168,7 +174,6 @@ class TargetScan:
                     group.start_soon(self._evaluate_items, resource_type, self._items[resource_type], snapshot)
             for choice in self.plan.account_checks:
                 group.start_soon(self._evaluate_account, choice, snapshot)
-        return self.outcome
 
     def _fail(self, what: str, error: AwsError, affects: Iterable[str]) -> None:
         failure = Failure(
@@ -217,7 +222,7 @@ class TargetScan:
     async def _read_extra(self, data: ExtraData) -> None:
         try:
             if data is ExtraData.IAM_CREDENTIAL_REPORT:
-                self._extra[data] = await credential_report(self.clients, self.target, self.credentials)
+                self._extra[data] = await credential_report(self.clients, self.context)
         except AwsError as error:
             affected = [choice.check.id for choice in self.plan.resource_checks if data in choice.check.extra_data]
             self._fail(data.value, error, affected)
@@ -294,41 +299,34 @@ class TargetScan:
         await self.sink.put(evaluation)
 
 
-async def scan_targets(
-    targets: Sequence[Target],
+async def scan_target(
+    target: Target,
     selected: Sequence[SelectedCheck],
     clients: AwsClients,
     sink: EvaluationSink,
     now: datetime,
     *,
-    global_region: str,
-    global_only: frozenset[Target] = frozenset(),
-    max_targets: int = 8,
-) -> list[TargetOutcome]:
-    """Scan every target, `max_targets` at a time; outcomes in target order.
-
-    Global resource types are read in `global_region` only; a target in `global_only` reads nothing else.
-    """
-    outcomes: dict[Target, TargetOutcome] = {}
-    limiter = anyio.CapacityLimiter(max_targets)
-
-    async def scan_one(target: Target) -> None:
-        async with limiter:
-            plan = plan_target(
-                selected, in_global_region=target.region == global_region, regional=target not in global_only
-            )
-            log.debug("target started", account_id=target.account_id, region=target.region)
-            outcome = await TargetScan(target, plan, clients, sink, now).run()
-            outcomes[target] = outcome
-            log.debug(
-                "target finished",
-                account_id=target.account_id,
-                region=target.region,
-                status=outcome.status.value,
-                evaluations=sum(outcome.counts.values()),
-            )
-
-    async with anyio.create_task_group() as group:
-        for target in targets:
-            group.start_soon(scan_one, target)
-    return [outcomes[target] for target in targets]
+    in_global_region: bool,
+    regional: bool = True,
+) -> TargetOutcome:
+    """Scan one target. Global resource types are read in the global region only; `regional=False` reads
+    nothing else (a region scanned only because AWS Config records the global resources there)."""
+    plan = plan_target(selected, in_global_region=in_global_region, regional=regional)
+    log.debug("target started", account_id=target.account_id, region=target.region)
+    try:
+        outcome = await TargetScan(target, plan, clients, sink, now).run()
+    except AwsError as error:
+        outcome = TargetOutcome(target)
+        outcome.failures.append(
+            Failure(target.account_id, target.region, "target", error.code, error.message, ("every check",))
+        )
+    log.debug(
+        "target finished",
+        account_id=target.account_id,
+        region=target.region,
+        status=outcome.status.value,
+        evaluations=sum(outcome.counts.values()),
+        api_calls=outcome.stats.calls,
+        seconds=round(outcome.seconds, 3),
+    )
+    return outcome

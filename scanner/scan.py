@@ -1,28 +1,48 @@
-"""A periodic scan of the caller's account: targets, checks, outputs and the exit code."""
+"""A periodic scan: accounts, their regions, checks, outputs and the exit code.
+
+Accounts come from the caller alone, a list, an accounts file or AWS Organizations; each is entered
+through an assumed role (the caller's own account needs none). Accounts, and targets within them, run
+concurrently under caps; a target's clients, buckets and snapshot are released as soon as it is done, so
+memory does not grow with the number of accounts.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
-import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import aioboto3
 import anyio
+import botocore.session
 import structlog
 
-from scanner.aws.clients import AwsClients, AwsSettings, Credentials
+from scanner.aws.clients import AwsClients, AwsSettings, CallContext, Credentials
+from scanner.aws.credentials import DEFAULT_SESSION_SECONDS, CredentialBroker, FetchMetadata, RoleSpec
+from scanner.aws.limits import RateLimits
 from scanner.aws.retry import RetryPolicy
 from scanner.errors import AwsError, UsageError
 from scanner.model import Target
-from scanner.orchestrator import EvaluationSink, Failure, SelectedCheck, TargetOutcome, scan_targets
+from scanner.orchestrator import EvaluationSink, Failure, SelectedCheck, TargetOutcome, scan_target
 from scanner.outputs.jsonl import CountingSink, JsonLinesSink, TeeSink
+from scanner.progress import ProgressListener, ScanProgress
+from scanner.targets import (
+    Account,
+    account_tags,
+    enabled_regions,
+    filter_accounts,
+    organization_accounts,
+    partition_of_arn,
+    role_arn,
+    select_shard,
+)
 
 log = structlog.get_logger("cloudsweep.scan")
 
@@ -32,6 +52,7 @@ EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 DEFAULT_GLOBAL_REGION = "us-east-1"
+ALL_REGIONS = "all"
 
 
 class FailOn(Enum):
@@ -39,53 +60,98 @@ class FailOn(Enum):
     NEVER = "never"
 
 
-def parse_regions(value: str | None) -> tuple[str, ...]:
+@functools.cache
+def known_regions() -> frozenset[str]:
+    """Every region botocore knows, in every partition: the names an explicit --regions may use."""
+    session = botocore.session.get_session()
+    return frozenset(
+        region
+        for partition in ("aws", "aws-cn", "aws-us-gov")
+        for region in session.get_available_regions("ec2", partition_name=partition)
+    )
+
+
+def parse_regions(value: str | None) -> tuple[str, ...] | None:
+    """Region names, or None for `all` (each account's enabled regions)."""
     if not value:
         ambient = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_GLOBAL_REGION
         return (ambient,)
+    if value.strip() == ALL_REGIONS:
+        return None
     regions = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
-    invalid = [region for region in regions if not _REGION.match(region)]
+    known = known_regions()
+    invalid = [region for region in regions if not _REGION.match(region) or region not in known]
     if invalid or not regions:
-        raise UsageError(f"--regions: not region names: {', '.join(invalid) or value!r} (e.g. us-east-1,eu-west-1)")
+        raise UsageError(
+            f"--regions: not region names: {', '.join(invalid) or value!r} (e.g. us-east-1,eu-west-1 or all)"
+        )
     return regions
 
 
-def default_global_region(regions: Sequence[str]) -> str:
+def default_global_region(region: str) -> str:
     """Where AWS Config records global resources (IAM) unless told otherwise: the partition's home region."""
-    first = regions[0]
-    if first.startswith("cn-"):
+    if region.startswith("cn-"):
         return "cn-north-1"
-    if first.startswith("us-gov-"):
+    if region.startswith("us-gov-"):
         return "us-gov-west-1"
     return DEFAULT_GLOBAL_REGION
 
 
 @dataclass(frozen=True)
+class AccountSource:
+    """Which accounts to scan: the caller's alone by default."""
+
+    accounts: tuple[Account, ...] = ()
+    organization: bool = False
+    ou: str | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+    exclude: frozenset[str] = frozenset()
+    shard: tuple[int, int] | None = None
+
+    @property
+    def caller_only(self) -> bool:
+        return not self.accounts and not self.organization
+
+
+@dataclass(frozen=True)
 class ScanRequest:
-    regions: tuple[str, ...]
     checks: tuple[SelectedCheck, ...]
+    regions: tuple[str, ...] | None = ("us-east-1",)  # None: every region enabled for each account
+    source: AccountSource = field(default_factory=AccountSource)
+    role_name: str | None = None
+    external_id: str | None = field(default=None, repr=False)
+    session_seconds: int = DEFAULT_SESSION_SECONDS
     output: Path | None = None
+    output_dir: Path | None = None
     endpoint_url: str | None = None
     fail_on: FailOn = FailOn.NONCOMPLIANT
     now: datetime | None = None
     # None: the ambient credentials (environment, profile, instance role).
     credentials: Credentials | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
-    # Where global resources are read; scanned for them alone when not among `regions`.
+    rates: RateLimits = field(default_factory=RateLimits)
+    max_concurrency: int = 64
+    target_concurrency: int = 8
+    max_targets: int = 16
+    # Where global resources are read; scanned for them alone when not among an account's regions.
     global_region: str | None = None
-
-    @property
-    def effective_global_region(self) -> str:
-        return self.global_region or default_global_region(self.regions)
 
 
 @dataclass
 class ScanReport:
-    account_id: str | None
+    caller_account: str | None
     started: datetime
     outcomes: list[TargetOutcome] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     counts: CountingSink = field(default_factory=CountingSink)
+    api_calls: int = 0
+    retries: int = 0
+    throttles: int = 0
+    targets_total: int = 0
+
+    @property
+    def account_id(self) -> str | None:
+        return self.caller_account
 
     @property
     def all_failures(self) -> list[Failure]:
@@ -99,9 +165,251 @@ class ScanReport:
         return EXIT_OK
 
 
+def _ambient_session(credentials: Credentials | None) -> aioboto3.Session:
+    if credentials is None:
+        return aioboto3.Session()
+    return aioboto3.Session(
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        aws_session_token=credentials.session_token,
+    )
+
+
+class Scan:
+    """One scan run: resolves accounts and regions, enters each account, scans its targets."""
+
+    def __init__(
+        self,
+        request: ScanRequest,
+        clients: AwsClients,
+        sink: EvaluationSink,
+        report: ScanReport,
+        listener: ProgressListener | None = None,
+    ) -> None:
+        self.request = request
+        self.listener = listener
+        self.clients = clients
+        self.sink = sink
+        self.report = report
+        self.caller = ""
+        self.partition = "aws"
+        self.home_region = (request.regions or (DEFAULT_GLOBAL_REGION,))[0]
+        self.global_region = request.global_region or default_global_region(self.home_region)
+        self._targets = anyio.CapacityLimiter(request.max_targets)
+        self._broker = CredentialBroker(self._assume_role_fetcher)
+
+    @property
+    def _caller_context(self) -> CallContext:
+        return CallContext(self.caller or None, self.global_region)
+
+    async def run(self) -> None:
+        sts = await self.clients.client("sts", self.global_region)
+        identity = await self.clients.call(sts, "get_caller_identity", context=CallContext(None, self.global_region))
+        self.caller = str(identity["Account"])
+        self.partition = partition_of_arn(str(identity["Arn"]))
+        self.report.caller_account = self.caller
+        accounts = await self._accounts()
+        log.info(
+            "scan started",
+            account_id=self.caller,
+            accounts=len(accounts),
+            regions=list(self.request.regions) if self.request.regions else ALL_REGIONS,
+            checks=[choice.check.id for choice in self.request.checks],
+        )
+        async with anyio.create_task_group() as group:
+            for account in accounts:
+                group.start_soon(self._scan_account, account)
+
+    async def _accounts(self) -> list[Account]:
+        source = self.request.source
+        if source.caller_only:
+            accounts = [Account(self.caller)]
+        elif source.organization:
+            accounts = await organization_accounts(self.clients, self._caller_context, source.ou)
+        else:
+            accounts = list(source.accounts)
+        if source.tags and source.organization:
+            accounts = [await account_tags(self.clients, self._caller_context, account) for account in accounts]
+        accounts = filter_accounts(accounts, tags=source.tags, exclude=source.exclude)
+        if source.shard is not None:
+            accounts = select_shard(accounts, *source.shard)
+        for account in accounts:
+            if account.account_id != self.caller and not (account.role or self.request.role_name):
+                raise UsageError(
+                    f"account {account.account_id} needs a role: give --role-name or `role:` in the accounts file"
+                )
+        return accounts
+
+    def _assume_role_fetcher(self, spec: RoleSpec) -> FetchMetadata:
+        async def fetch() -> dict[str, Any]:
+            sts = await self.clients.client("sts", self.global_region)
+            arguments: dict[str, object] = {
+                "RoleArn": spec.role_arn,
+                "RoleSessionName": spec.session_name,
+                "DurationSeconds": spec.duration_seconds,
+            }
+            if spec.external_id:
+                arguments["ExternalId"] = spec.external_id
+            response = await self.clients.call(sts, "assume_role", context=self._caller_context, **arguments)
+            credentials = response["Credentials"]
+            return {
+                "access_key": credentials["AccessKeyId"],
+                "secret_key": credentials["SecretAccessKey"],
+                "token": credentials["SessionToken"],
+                "expiry_time": credentials["Expiration"].isoformat(),
+            }
+
+        return fetch
+
+    async def _enter(self, account: Account) -> None:
+        """Make the clients sign for this account: the caller's own needs nothing, the others a role."""
+        if account.account_id == self.caller:
+            return
+        role = account.role or self.request.role_name or ""
+        spec = RoleSpec(
+            role_arn=role_arn(role, account.account_id, self.partition),
+            session_name="cloudsweep",
+            external_id=account.external_id or self.request.external_id,
+            duration_seconds=self.request.session_seconds,
+        )
+        credentials = await self._broker.credentials(account.account_id, spec)
+        self.clients.use_credentials(account.account_id, credentials)
+
+    def _fail_account(self, account: Account, regions: Sequence[str], what: str, error: AwsError) -> None:
+        self._planned(len(regions))
+        for region in regions:
+            outcome = TargetOutcome(Target(account.account_id, region))
+            outcome.failures.append(
+                Failure(account.account_id, region, what, error.code, error.message, ("every check",))
+            )
+            self._finished(outcome)
+        log.warning(
+            "account failed",
+            account_id=account.account_id,
+            what=what,
+            error_code=error.code,
+            error=error.message,
+        )
+
+    async def _scan_account(self, account: Account) -> None:
+        planned = list(account.regions or self.request.regions or (ALL_REGIONS,))
+        try:
+            await self._enter(account)
+        except AwsError as error:
+            self._fail_account(account, planned, "assume role", _role_error(error))
+            return
+        try:
+            regions = await self._regions(account)
+        except AwsError as error:
+            self._fail_account(account, planned, "enabled regions", error)
+            await self._leave(account)
+            return
+        targets = [Target(account.account_id, region) for region in regions]
+        global_target = Target(account.account_id, self.global_region)
+        global_only = frozenset() if global_target in targets else frozenset({global_target})
+        targets += list(global_only)
+        self._planned(len(targets))
+        async with anyio.create_task_group() as group:
+            for target in targets:
+                group.start_soon(self._scan_target, target, target in global_only)
+        await self._leave(account)
+
+    async def _leave(self, account: Account) -> None:
+        if account.account_id != self.caller:
+            await self.clients.forget_account(account.account_id)
+            self._broker.forget(account.account_id)
+
+    async def _regions(self, account: Account) -> tuple[str, ...]:
+        if account.regions:
+            return account.regions
+        if self.request.regions is not None:
+            return self.request.regions
+        context = CallContext(account.account_id, self.global_region)
+        return await enabled_regions(self.clients, context, account.account_id)
+
+    async def _scan_target(self, target: Target, global_only: bool) -> None:
+        async with self._targets:
+            try:
+                outcome = await scan_target(
+                    target,
+                    self.request.checks,
+                    self.clients,
+                    self.sink,
+                    self.report.started,
+                    in_global_region=target.region == self.global_region,
+                    regional=not global_only,
+                )
+            finally:
+                await self.clients.close_target(target.account_id, target.region)
+            self._finished(outcome)
+
+    def _planned(self, count: int) -> None:
+        self.report.targets_total += count
+        if self.listener is not None:
+            self.listener.targets_planned(count)
+
+    def _finished(self, outcome: TargetOutcome) -> None:
+        self.report.outcomes.append(outcome)
+        if self.listener is not None:
+            self.listener.target_done(outcome)
+
+
+def _role_error(error: AwsError) -> AwsError:
+    if error.code in ("AccessDenied", "AccessDeniedException"):
+        return AwsError(
+            error.service,
+            error.operation,
+            error.code,
+            f"cannot assume the scan role: {error.message}",
+            account_id=error.account_id,
+            region=error.region,
+        )
+    return error
+
+
+async def scan(request: ScanRequest, sink: EvaluationSink, listener: ProgressListener | None = None) -> ScanReport:
+    """Run a scan; evaluations go to `sink` as they are made, the report says what could not be done."""
+    started = request.now or datetime.now(UTC)
+    report = ScanReport(caller_account=None, started=started)
+    settings = AwsSettings(
+        endpoint_url=request.endpoint_url,
+        retry=request.retry,
+        rates=request.rates,
+        max_concurrency=request.max_concurrency,
+        target_concurrency=request.target_concurrency,
+    )
+    async with AwsClients(settings, _ambient_session(request.credentials)) as clients:
+        try:
+            await Scan(request, clients, TeeSink([sink, report.counts]), report, listener).run()
+        except AwsError as error:
+            report.failures.append(
+                Failure("unknown", "-", error.operation, error.code, error.message, ("every check",))
+            )
+            log.error("scan failed", error_code=error.code, error=error.message)
+        finally:
+            report.api_calls, report.retries, report.throttles = clients.calls, clients.retries, clients.throttles
+    report.outcomes.sort(key=lambda outcome: (outcome.target.account_id, outcome.target.region))
+    log.info(
+        "scan finished",
+        account_id=report.caller_account,
+        evaluations=report.counts.total,
+        failures=len(report.all_failures),
+        api_calls=report.api_calls,
+        retries=report.retries,
+        throttles=report.throttles,
+    )
+    return report
+
+
+# Kept for callers that scan one account: the same as `scan`.
+scan_account = scan
+
+
 @contextlib.contextmanager
 def _output_stream(path: Path | None) -> Iterator[TextIO]:
     if path is None:
+        import sys
+
         yield sys.stdout
         return
     try:
@@ -112,66 +420,21 @@ def _output_stream(path: Path | None) -> Iterator[TextIO]:
         yield stream
 
 
-async def caller_account(clients: AwsClients, region: str) -> str:
-    sts = await clients.client("sts", region)
-    identity = await clients.call(sts, "get_caller_identity", account_id=None, region=region)
-    return str(identity["Account"])
+def run_scan(request: ScanRequest, progress: ScanProgress | None = None) -> ScanReport:
+    """The CLI's scan: JSON lines to `request.output` (stdout unless `--output-dir` alone), per-account files."""
+    from scanner.outputs.files import AccountFilesSink, write_summary
 
-
-def _session(credentials: Credentials | None) -> aioboto3.Session:
-    if credentials is None:
-        return aioboto3.Session()
-    return aioboto3.Session(
-        aws_access_key_id=credentials.access_key_id,
-        aws_secret_access_key=credentials.secret_access_key,
-        aws_session_token=credentials.session_token,
-    )
-
-
-async def scan_account(request: ScanRequest, sink: EvaluationSink) -> ScanReport:
-    """Scan the account of the credentials (ambient unless given) in every requested region."""
-    started = request.now or datetime.now(UTC)
-    report = ScanReport(account_id=None, started=started)
-    settings = AwsSettings(endpoint_url=request.endpoint_url, retry=request.retry)
-    async with AwsClients(settings, _session(request.credentials)) as clients:
-        try:
-            report.account_id = await caller_account(clients, request.regions[0])
-        except AwsError as error:
-            report.failures.append(
-                Failure("unknown", request.regions[0], "caller identity", error.code, error.message, ("every check",))
-            )
-            log.error("cannot tell which account the credentials belong to", error_code=error.code, error=error.message)
-            return report
-        targets = [Target(report.account_id, region) for region in request.regions]
-        global_target = Target(report.account_id, request.effective_global_region)
-        global_only = frozenset() if global_target in targets else frozenset({global_target})
-        targets += list(global_only)
-        log.info(
-            "scan started",
-            account_id=report.account_id,
-            regions=list(request.regions),
-            checks=[choice.check.id for choice in request.checks],
-        )
-        report.outcomes = await scan_targets(
-            targets,
-            request.checks,
-            clients,
-            TeeSink([sink, report.counts]),
-            started,
-            global_region=request.effective_global_region,
-            global_only=global_only,
-        )
-        log.info(
-            "scan finished",
-            account_id=report.account_id,
-            evaluations=report.counts.total,
-            failures=len(report.all_failures),
-            api_calls=clients.calls,
-        )
+    use_stdout = request.output is not None or request.output_dir is None
+    with contextlib.ExitStack() as stack:
+        sinks: list[EvaluationSink] = []
+        if use_stdout:
+            sinks.append(JsonLinesSink(stack.enter_context(_output_stream(request.output))))
+        files = stack.enter_context(AccountFilesSink(request.output_dir)) if request.output_dir else None
+        if files is not None:
+            sinks.append(files)
+        if progress is not None:
+            sinks.append(progress)
+        report = anyio.run(scan, request, TeeSink(sinks), progress)
+        if request.output_dir is not None:
+            write_summary(request.output_dir / "summary.json", report)
     return report
-
-
-def run_scan(request: ScanRequest) -> ScanReport:
-    """The CLI's scan: evaluations as JSON lines to `request.output` (or stdout), as they are made."""
-    with _output_stream(request.output) as stream:
-        return anyio.run(scan_account, request, JsonLinesSink(stream))

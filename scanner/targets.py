@@ -30,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from scanner.aws.clients import AwsClients, CallContext
 from scanner.errors import UsageError
 
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
@@ -412,3 +413,74 @@ def validate_regions(regions: Sequence[str], known: Collection[str]) -> tuple[st
         described = ", ".join(_with_hint(region, known) for region in unknown)
         raise UsageError(f"unknown region{'s' if len(unknown) > 1 else ''}: {described}")
     return tuple(dict.fromkeys(regions))
+
+
+# --- from AWS: the organization's accounts, an account's regions ------------------------------------
+
+
+async def organization_accounts(clients: AwsClients, context: CallContext, ou: str | None = None) -> list[Account]:
+    """The organization's ACTIVE accounts, every page; with `ou`, only those in that OU's subtree."""
+    organizations = await clients.client("organizations", context.region or "us-east-1")
+    if ou is None:
+        listed = await _pages(clients, organizations, "list_accounts", "Accounts", context)
+    else:
+        listed = []
+        parents = [ou]
+        while parents:
+            parent = parents.pop()
+            listed += await _pages(
+                clients, organizations, "list_accounts_for_parent", "Accounts", context, ParentId=parent
+            )
+            children = await _pages(
+                clients,
+                organizations,
+                "list_children",
+                "Children",
+                context,
+                ParentId=parent,
+                ChildType="ORGANIZATIONAL_UNIT",
+            )
+            parents += [child["Id"] for child in children]
+    return [
+        Account(account_id=entry["Id"], name=entry.get("Name"))
+        for entry in sorted(listed, key=lambda entry: entry["Id"])
+        if entry.get("Status", "ACTIVE") == "ACTIVE"
+    ]
+
+
+async def account_tags(clients: AwsClients, context: CallContext, account: Account) -> Account:
+    """The account with its Organizations tags (read only when a --tag filter needs them)."""
+    organizations = await clients.client("organizations", context.region or "us-east-1")
+    tags = await _pages(
+        clients, organizations, "list_tags_for_resource", "Tags", context, ResourceId=account.account_id
+    )
+    return Account(
+        account_id=account.account_id,
+        name=account.name,
+        role=account.role,
+        external_id=account.external_id,
+        regions=account.regions,
+        tags={tag["Key"]: tag["Value"] for tag in tags},
+    )
+
+
+async def enabled_regions(clients: AwsClients, context: CallContext, account: str) -> tuple[str, ...]:
+    """The regions enabled for one account (DescribeRegions lists opted-in and opt-in-free regions only)."""
+    ec2 = await clients.client("ec2", context.region or "us-east-1", account=account)
+    response = await clients.call(ec2, "describe_regions", context=context)
+    return tuple(sorted(region["RegionName"] for region in response.get("Regions", [])))
+
+
+async def _pages(
+    clients: AwsClients, client: Any, operation: str, key: str, context: CallContext, **arguments: Any
+) -> list[Any]:
+    items: list[Any] = []
+    token: str | None = None
+    while True:
+        page = await clients.call(
+            client, operation, context=context, **arguments, **({"NextToken": token} if token else {})
+        )
+        items += page.get(key, [])
+        token = page.get("NextToken")
+        if not token:
+            return items

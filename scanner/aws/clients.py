@@ -1,12 +1,12 @@
-"""The AWS seam: one aioboto3 session, clients per (account, region, service), every call through one policy.
+"""The AWS seam: sessions per account, clients per (account, region, service), every call through one policy.
 
 Tests and the demo point `endpoint_url` at the emulator; nothing else changes. botocore's own retries are
-off (`total_max_attempts=1`): `RetryPolicy` makes every retry decision.
+off (`total_max_attempts=1`): `RetryPolicy` makes every retry decision. Each call waits for a token of its
+(account, region, service) bucket, then for a slot under the global cap and its target's cap.
 """
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -14,91 +14,197 @@ from typing import Any
 import aioboto3
 import anyio
 from aiobotocore.config import AioConfig
+from aiobotocore.session import AioSession
+from botocore.exceptions import ClientError
 
-from scanner.aws.retry import RetryPolicy
+from scanner.aws.credentials import AssumedRoleCredentials
+from scanner.aws.limits import RateLimiter, RateLimits
+from scanner.aws.retry import RetryPolicy, is_throttle
 
-# Ambient credentials (env, profile, instance role) act in the caller's own account.
+# The caller's own account, with the ambient credentials (env, profile, instance role).
 AMBIENT = "ambient"
 
 
 @dataclass(frozen=True)
 class Credentials:
+    """Static credentials (the demo's, or a user's)."""
+
     access_key_id: str
     secret_access_key: str = field(repr=False)
     session_token: str | None = field(default=None, repr=False)
 
 
+@dataclass
+class CallStats:
+    """What one target's calls cost."""
+
+    calls: int = 0
+    retries: int = 0
+    throttles: int = 0
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """Who a call is for: the account and region it acts in (for logs, errors and limits) and its stats."""
+
+    account_id: str | None
+    region: str | None
+    stats: CallStats | None = None
+
+
 @dataclass(frozen=True)
 class AwsSettings:
     endpoint_url: str | None = None
-    max_pool_connections: int = 50
+    max_concurrency: int = 64  # API calls in flight, all targets together
+    target_concurrency: int = 8  # API calls in flight for one account-region
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    rates: RateLimits = field(default_factory=RateLimits)
 
     def botocore_config(self) -> AioConfig:
         return AioConfig(
             retries={"total_max_attempts": 1},
-            max_pool_connections=self.max_pool_connections,
+            # A client serves one target, whose calls never exceed the target cap.
+            max_pool_connections=self.target_concurrency,
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
         )
 
 
-class AwsClients:
-    """Clients created lazily, reused per (account, region, service), all closed when the scan ends."""
+@dataclass
+class _OpenClient:
+    client: Any
+    context_manager: Any
 
-    def __init__(self, settings: AwsSettings | None = None, session: aioboto3.Session | None = None) -> None:
+
+class AwsClients:
+    """Clients created lazily and reused per (account, region, service); closed per target or at the end."""
+
+    def __init__(self, settings: AwsSettings | None = None, ambient: aioboto3.Session | None = None) -> None:
         self.settings = settings or AwsSettings()
-        self._session = session or aioboto3.Session()
+        self._ambient = ambient or aioboto3.Session()
         self._config = self.settings.botocore_config()
-        self._clients: dict[tuple[str, str, str], Any] = {}
+        self._sessions: dict[str, aioboto3.Session] = {AMBIENT: self._ambient}
+        self._credentials: dict[str, AssumedRoleCredentials] = {}
+        self._clients: dict[tuple[str, str, str], _OpenClient] = {}
         self._lock = anyio.Lock()
-        self._stack = contextlib.AsyncExitStack()
+        self._global = anyio.CapacityLimiter(self.settings.max_concurrency)
+        self._per_target: dict[tuple[str, str], anyio.CapacityLimiter] = {}
+        self.rate_limiter = RateLimiter(self.settings.rates)
         self.calls = 0
+        self.retries = 0
+        self.throttles = 0
 
     async def __aenter__(self) -> AwsClients:
-        await self._stack.__aenter__()
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._clients.clear()
-        await self._stack.__aexit__(exc_type, exc, tb)
+        await self._close(list(self._clients))
 
-    async def client(
-        self, service: str, region: str, credentials: Credentials | None = None, account: str = AMBIENT
-    ) -> Any:
-        key = (account, region, service)
+    # --- sessions and clients ---------------------------------------------------------------------
+
+    def use_credentials(self, account_id: str, credentials: AssumedRoleCredentials) -> None:
+        """Calls for `account_id` sign with these (refreshable) credentials from now on."""
+        botocore_session = AioSession()
+        # One service-model loader for every account: loading models is the expensive part of a client.
+        botocore_session.register_component("data_loader", self._ambient._session.get_component("data_loader"))
+        # No public setter takes a refreshable credential object; botocore reads this attribute on each signing.
+        botocore_session._credentials = credentials
+        self._sessions[account_id] = aioboto3.Session(botocore_session=botocore_session)
+        self._credentials[account_id] = credentials
+
+    def use_static_credentials(self, account_id: str, credentials: Credentials) -> None:
+        self._sessions[account_id] = aioboto3.Session(
+            aws_access_key_id=credentials.access_key_id,
+            aws_secret_access_key=credentials.secret_access_key,
+            aws_session_token=credentials.session_token,
+        )
+
+    async def forget_account(self, account_id: str) -> None:
+        """Close the account's clients and drop its session: memory must not grow with accounts."""
+        await self._close([key for key in self._clients if key[0] == account_id])
+        if account_id != AMBIENT:
+            self._sessions.pop(account_id, None)
+            self._credentials.pop(account_id, None)
+
+    def _session_key(self, account: str) -> str:
+        # An account with no credentials of its own is the caller's: the ambient session signs for it.
+        return account if account in self._sessions else AMBIENT
+
+    async def client(self, service: str, region: str, account: str = AMBIENT) -> Any:
+        key = (self._session_key(account), region, service)
         async with self._lock:
             if key not in self._clients:
-                keys: dict[str, str | None] = {}
-                if credentials is not None:
-                    keys = {
-                        "aws_access_key_id": credentials.access_key_id,
-                        "aws_secret_access_key": credentials.secret_access_key,
-                        "aws_session_token": credentials.session_token,
-                    }
-                factory = self._session.client(
+                context_manager = self._sessions[key[0]].client(
                     service,
                     region_name=region,
                     endpoint_url=self.settings.endpoint_url,
                     config=self._config,
-                    **keys,
                 )
-                self._clients[key] = await self._stack.enter_async_context(factory)
-            return self._clients[key]
+                self._clients[key] = _OpenClient(await context_manager.__aenter__(), context_manager)
+            return self._clients[key].client
 
-    async def call(
-        self, client: Any, operation: str, *, account_id: str | None, region: str | None, **kwargs: Any
-    ) -> Any:
-        """One API call, e.g. `call(config, "list_discovered_resources", ...)`, under the retry policy."""
-        self.calls += 1
+    async def close_target(self, account_id: str, region: str) -> None:
+        """A target is done: close its clients, drop its rate buckets and its concurrency cap."""
+        session = self._session_key(account_id)
+        await self._close([key for key in self._clients if key[0] == session and key[1] == region])
+        self.rate_limiter.forget(account_id, region)
+        self._per_target.pop((account_id, region), None)
+
+    async def _close(self, keys: list[tuple[str, str, str]]) -> None:
+        for key in keys:
+            opened = self._clients.pop(key, None)
+            if opened is not None:
+                await opened.context_manager.__aexit__(None, None, None)
+
+    # --- calls ------------------------------------------------------------------------------------
+
+    def _target_limiter(self, account_id: str | None, region: str | None) -> anyio.CapacityLimiter:
+        key = (account_id or AMBIENT, region or "")
+        if key not in self._per_target:
+            self._per_target[key] = anyio.CapacityLimiter(self.settings.target_concurrency)
+        return self._per_target[key]
+
+    async def call(self, client: Any, operation: str, *, context: CallContext, **kwargs: Any) -> Any:
+        """One API call, e.g. `call(config, "list_discovered_resources", context=...)`, under every policy."""
+        service = client.meta.service_model.service_name
+        bucket = self.rate_limiter.bucket(context.account_id or AMBIENT, context.region or "", service)
+        target_limiter = self._target_limiter(context.account_id, context.region)
+        stats = context.stats
+
+        async def attempt(**arguments: Any) -> Any:
+            await bucket.acquire()
+            async with self._global, target_limiter:
+                self.calls += 1
+                if stats is not None:
+                    stats.calls += 1
+                try:
+                    result = await getattr(client, operation)(**arguments)
+                except ClientError as exc:
+                    if is_throttle(exc):
+                        bucket.on_throttle()
+                        self.throttles += 1
+                        if stats is not None:
+                            stats.throttles += 1
+                    raise
+            bucket.on_success()
+            return result
+
+        def retried() -> None:
+            self.retries += 1
+            if stats is not None:
+                stats.retries += 1
+
+        credentials = self._credentials.get(context.account_id or AMBIENT)
         return await self.settings.retry.call(
-            getattr(client, operation),
-            service=client.meta.service_model.service_name,
+            attempt,
+            service=service,
             operation=operation,
-            context={"account_id": account_id, "region": region},
+            context={"account_id": context.account_id, "region": context.region},
+            on_retry=retried,
+            on_expired=credentials.force_refresh if credentials is not None else None,
             **kwargs,
         )

@@ -59,6 +59,7 @@ THROTTLING_CODES = frozenset(
         "PriorRequestNotComplete",
     }
 )
+EXPIRED_TOKEN_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
 TRANSIENT_CODES = frozenset(
     {
         "InternalFailure",
@@ -121,21 +122,46 @@ class RetryPolicy:
         service: str,
         operation: str,
         context: dict[str, Any],
+        on_retry: Callable[[], None] | None = None,
+        on_expired: Callable[[], Awaitable[None]] | None = None,
         **kwargs: Any,
     ) -> T:
-        """Call `function(**kwargs)`, retrying what is worth retrying; raise AwsError when it fails for good."""
+        """Call `function(**kwargs)`, retrying what is worth retrying; raise AwsError when it fails for good.
+
+        An expired token is not retried as such; with `on_expired` (a credential refresh), the first one
+        refreshes the credentials and repeats the call once.
+        """
+        refreshed = False
+
+        async def once(**arguments: Any) -> T:
+            nonlocal refreshed
+            try:
+                return await function(**arguments)
+            except ClientError as exc:
+                if on_expired is None or refreshed or error_code(exc) not in EXPIRED_TOKEN_CODES:
+                    raise
+                refreshed = True
+                log.info("credentials refreshed after an expired token", operation=operation, **context)
+                await on_expired()
+                return await function(**arguments)
+
+        def before_sleep(state: RetryCallState) -> None:
+            _log_retry(state, service, operation, context)
+            if on_retry is not None:
+                on_retry()
+
         retrying = AsyncRetrying(
             retry=retry_if_exception(is_retryable),
             stop=stop_after_attempt(self.max_attempts) | stop_after_delay(self.max_seconds),
             wait=wait_random_exponential(multiplier=self.base_seconds, max=self.max_backoff_seconds),
             sleep=self.sleep,
-            before_sleep=lambda state: _log_retry(state, service, operation, context),
+            before_sleep=before_sleep,
             reraise=True,
         )
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await function(**kwargs)
+                    return await once(**kwargs)
         except ClientError as exc:
             error = exc.response.get("Error", {})
             raise AwsError(service, operation, error_code(exc), str(error.get("Message", exc)), **context) from exc

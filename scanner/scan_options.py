@@ -1,0 +1,82 @@
+"""From `cloudsweep scan` options to a ScanRequest; every mistake is a UsageError before any API call."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from scanner.aws.limits import RateLimits
+from scanner.errors import UsageError
+from scanner.registry import Registry
+from scanner.scan import AccountSource, FailOn, ScanRequest, parse_regions
+from scanner.selection import load_params_file, merge_params, parse_param_options, select_checks
+from scanner.targets import Account, load_accounts_file, parse_tag_filter, shard_from_environment
+
+
+def _ids(text: str | None, option: str) -> list[str]:
+    ids = [part.strip() for part in (text or "").split(",") if part.strip()]
+    for account_id in ids:
+        if not (len(account_id) == 12 and account_id.isdigit()):
+            raise UsageError(f"{option}: {account_id!r} is not a 12-digit account id")
+    return ids
+
+
+def account_source(options: Mapping[str, Any], environ: Mapping[str, str]) -> AccountSource:
+    listed = [Account(account_id) for account_id in _ids(options.get("account_ids"), "--accounts")]
+    accounts_file: Path | None = options.get("accounts_file")
+    if accounts_file is not None:
+        listed += load_accounts_file(accounts_file)
+    organization = bool(options.get("organization"))
+    if organization and listed:
+        raise UsageError("--org cannot be combined with --accounts or --accounts-file")
+    if options.get("ou") and not organization:
+        raise UsageError("--ou needs --org")
+    if len({account.account_id for account in listed}) != len(listed):
+        raise UsageError("an account is listed twice (--accounts and --accounts-file)")
+    return AccountSource(
+        accounts=tuple(listed),
+        organization=organization,
+        ou=options.get("ou"),
+        tags=tuple(parse_tag_filter(text) for text in options.get("tag_filters") or ()),
+        exclude=frozenset(_ids(options.get("exclude_accounts"), "--exclude-accounts")),
+        shard=shard_from_environment(options.get("shard"), environ),
+    )
+
+
+def build_request(
+    registry: Registry, options: Mapping[str, Any], environ: Mapping[str, str] | None = None
+) -> ScanRequest:
+    environ = os.environ if environ is None else environ
+    params_file: Path | None = options.get("params_file")
+    params = merge_params(
+        registry,
+        load_params_file(params_file) if params_file else {},
+        parse_param_options(options.get("param_options") or ()),
+    )
+    check_ids: str | None = options.get("check_ids")
+    names = [name.strip() for name in check_ids.split(",") if name.strip()] if check_ids else None
+    global_region = options.get("global_region")
+    if global_region:
+        parsed = parse_regions(global_region)
+        if parsed is None or len(parsed) != 1:
+            raise UsageError("--global-region takes one region name")
+        global_region = parsed[0]
+    return ScanRequest(
+        checks=tuple(select_checks(registry, names, params)),
+        regions=parse_regions(options.get("regions")),
+        source=account_source(options, environ),
+        role_name=options.get("role_name"),
+        external_id=options.get("external_id"),
+        session_seconds=int(options.get("session_duration") or 3600),
+        output=options.get("output"),
+        output_dir=options.get("output_dir"),
+        endpoint_url=options.get("endpoint_url"),
+        fail_on=FailOn(options.get("fail_on") or "noncompliant"),
+        rates=RateLimits.parse(options.get("rate_options") or ()),
+        max_concurrency=int(options.get("max_concurrency") or 64),
+        target_concurrency=int(options.get("target_concurrency") or 8),
+        max_targets=int(options.get("max_targets") or 16),
+        global_region=global_region,
+    )
