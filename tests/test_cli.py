@@ -127,5 +127,5 @@ def test_the_demo_runs_clean_and_writes_its_evaluations(tmp_path: Path) -> None:
     assert len({record["account_id"] for record in records}) == 4
     non_compliant = {record["check"] for record in records if record["compliance"] == "NON_COMPLIANT"}
     assert non_compliant == {"desired-instance-type", "ec2-exposed-instance", "iam-inactive-user", "resource-count-max"}
-    assert "evaluations written to" in result.stderr
+    assert f"{len(records)} evaluations of 4 accounts written to" in result.stderr
     assert "Demo organization: evaluations per check" in result.stderr

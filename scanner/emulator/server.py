@@ -18,6 +18,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from scanner.emulator.config_service import ConfigLayer, ConfigService
 from scanner.emulator.faults import FaultLayer, FaultPlan, FaultRule
+from scanner.emulator.regions import RegionControls, RegionLayer
 from scanner.emulator.moto_app import (
     InProcessMoto,
     account_for_access_key,
@@ -85,8 +86,10 @@ class Emulator:
         self.config = ConfigService(
             InProcessMoto(self._moto), global_resource_region=self.options.global_resource_region
         )
+        self.regions = RegionControls()
+        # Faults outermost (a network fault hits any call); regions before Config, whose answers never reach moto.
         self._app = FaultLayer(
-            ConfigLayer(self._moto, self.config, self._lock),
+            RegionLayer(ConfigLayer(self._moto, self.config, self._lock), self.regions, self._resolve_account),
             self.faults,
             resolve_account=self._resolve_account,
         )
@@ -177,6 +180,7 @@ class Emulator:
             reset_moto()
             self.config.reset()
         self.faults.clear()
+        self.regions.clear()
 
     def __enter__(self) -> Emulator:
         return self.start()

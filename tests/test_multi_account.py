@@ -1,0 +1,319 @@
+"""Many accounts and regions: roles, failures isolated to their account, throttling storms, expired tokens."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from checks import BUILTIN
+from scanner.aws.clients import Credentials
+from scanner.aws.limits import RateLimits
+from scanner.aws.retry import RetryPolicy
+from scanner.cli import cli
+from scanner.emulator.faults import FaultKind, FaultRule
+from scanner.emulator.seed import EC2_INSTANCE, IAM_USER, DemoOrganization, seed_demo
+from scanner.emulator.server import Emulator
+from scanner.orchestrator import SelectedCheck
+from scanner.scan import AccountSource, ScanReport, ScanRequest, run_scan
+from scanner.targets import Account
+
+SCAN_TIME = datetime.now(UTC).replace(microsecond=0)
+MANAGEMENT_CREDENTIALS = Credentials("AKIAIOSFODNN7EXAMPLE", "secret")
+REGIONS = ("us-east-1", "eu-west-1")
+# Fast tests: no real backoff sleeps, and buckets far above what the emulator can serve.
+FAST_RATES = RateLimits(
+    overrides={service: 100_000.0 for service in ("config", "sts", "iam", "ec2", "organizations", "s3")},
+    default_rate=100_000.0,
+)
+
+
+async def no_sleep(_: float) -> None:
+    return None
+
+
+CHECKS = (
+    SelectedCheck(
+        BUILTIN.get("desired-instance-type"),
+        BUILTIN.get("desired-instance-type").parameters.parse(
+            "desired-instance-type", {"desiredInstanceType": "t3.micro"}
+        ),
+    ),
+    SelectedCheck(
+        BUILTIN.get("iam-inactive-user"), BUILTIN.get("iam-inactive-user").parameters.parse("iam-inactive-user", {})
+    ),
+)
+
+
+@pytest.fixture
+def organization(emulator: Emulator) -> DemoOrganization:
+    return seed_demo(emulator.endpoint_url)
+
+
+def run(
+    emulator: Emulator,
+    tmp_path: Path,
+    organization: DemoOrganization,
+    *,
+    source: AccountSource | None = None,
+    retry: RetryPolicy | None = None,
+    name: str = "out",
+) -> tuple[ScanReport, list[dict[str, Any]]]:
+    output = tmp_path / f"{name}.jsonl"
+    report = run_scan(
+        ScanRequest(
+            checks=CHECKS,
+            regions=REGIONS,
+            source=source or AccountSource(organization=True),
+            role_name=organization.audit_role_name,
+            output=output,
+            output_dir=tmp_path / f"{name}-dir",
+            endpoint_url=emulator.endpoint_url,
+            credentials=MANAGEMENT_CREDENTIALS,
+            retry=retry or RetryPolicy(sleep=no_sleep),
+            rates=FAST_RATES,
+            now=SCAN_TIME,
+        )
+    )
+    return report, [json.loads(line) for line in output.read_text().splitlines()]
+
+
+def per_target(evaluations: list[dict[str, Any]], check: str) -> Counter[tuple[str, str]]:
+    return Counter((e["account_id"], e["region"]) for e in evaluations if e["check"] == check)
+
+
+def test_an_organization_scan_reads_every_account_and_region_through_its_role(
+    emulator: Emulator, organization: DemoOrganization, tmp_path: Path
+) -> None:
+    report, evaluations = run(emulator, tmp_path, organization)
+
+    assert report.all_failures == []
+    expected = Counter(
+        {
+            (account.account_id, region): organization.count(account.account_id, region, EC2_INSTANCE)
+            for account in organization.accounts
+            for region in REGIONS
+        }
+    )
+    assert per_target(evaluations, "desired-instance-type") == expected
+    # IAM is global: evaluated once per account, in the global region.
+    assert per_target(evaluations, "iam-inactive-user") == Counter(
+        {
+            (account.account_id, "us-east-1"): organization.count(account.account_id, "global", IAM_USER)
+            for account in organization.accounts
+        }
+    )
+    accounts_seen = {e["account_id"] for e in evaluations}
+    assert accounts_seen == {account.account_id for account in organization.accounts}
+    assert len({organization.count(a.account_id, "us-east-1", EC2_INSTANCE) for a in organization.accounts}) > 1
+
+
+def test_a_denied_role_fails_only_its_account(
+    emulator: Emulator, organization: DemoOrganization, tmp_path: Path
+) -> None:
+    staging = organization.account("staging").account_id
+    emulator.faults.add(FaultRule.access_denied(account=staging, operation="AssumeRole"))
+
+    report, evaluations = run(emulator, tmp_path, organization)
+
+    assert {e["account_id"] for e in evaluations} == {a.account_id for a in organization.accounts} - {staging}
+    failed = {(f.account_id, f.region, f.what, f.code) for f in report.all_failures}
+    assert failed == {(staging, region, "assume role", "AccessDenied") for region in REGIONS}
+    assert report.exit_code(report_fail_on()) == 3
+    summary = json.loads((tmp_path / "out-dir" / "summary.json").read_text())
+    staging_targets = [t for t in summary["targets"] if t["account_id"] == staging]
+    assert [t["status"] for t in staging_targets] == ["error", "error"]
+    assert all("cannot assume the scan role" in t["error_message"] for t in staging_targets)
+    assert not (tmp_path / "out-dir" / f"{staging}.jsonl").exists()
+    prod = organization.account("prod").account_id
+    lines = (tmp_path / "out-dir" / f"{prod}.jsonl").read_text().splitlines()
+    assert len(lines) == len([e for e in evaluations if e["account_id"] == prod])
+
+
+def report_fail_on() -> Any:
+    from scanner.scan import FailOn
+
+    return FailOn.NEVER
+
+
+def test_a_throttling_storm_on_every_service_loses_nothing(
+    emulator: Emulator, organization: DemoOrganization, tmp_path: Path
+) -> None:
+    _, calm = run(emulator, tmp_path, organization, name="calm")
+    emulator.faults.add(FaultRule.throttle(probability=0.3))
+    storm_retry = RetryPolicy(sleep=no_sleep, max_attempts=12)
+
+    report, stormy = run(emulator, tmp_path, organization, retry=storm_retry, name="storm")
+
+    assert report.all_failures == []
+    assert sorted(map(json.dumps, stormy)) == sorted(map(json.dumps, calm))
+    injected = sum(
+        count for injection, count in emulator.faults.injected().items() if injection.kind is FaultKind.THROTTLING
+    )
+    assert injected >= 8
+    assert report.throttles == injected
+    assert report.retries == injected
+    services = {injection.service for injection in emulator.faults.injected()}
+    assert {"config", "iam"} <= services
+
+
+def test_an_expired_token_mid_scan_is_refreshed_and_nothing_is_lost(
+    emulator: Emulator, organization: DemoOrganization, tmp_path: Path
+) -> None:
+    _, calm = run(emulator, tmp_path, organization, name="calm")
+    prod = organization.account("prod").account_id
+    emulator.faults.add(FaultRule.expired_token(account=prod, operation="BatchGetResourceConfig", count=1))
+
+    report, after = run(emulator, tmp_path, organization, name="expired")
+
+    assert report.all_failures == []
+    assert sorted(map(json.dumps, after)) == sorted(map(json.dumps, calm))
+    expired = [i for i in emulator.faults.injected() if i.kind is FaultKind.EXPIRED_TOKEN]
+    assert [i.account for i in expired] == [prod]
+    assume_calls = [i for i in emulator.faults.injected() if i.operation == "AssumeRole"]
+    assert assume_calls == []
+
+
+def test_accounts_file_with_roles_and_exclusions(
+    emulator: Emulator, organization: DemoOrganization, tmp_path: Path
+) -> None:
+    prod = organization.account("prod")
+    sandbox = organization.account("sandbox")
+    source = AccountSource(
+        accounts=(
+            Account(prod.account_id, name="prod", role=prod.audit_role_arn, regions=("eu-west-1",)),
+            Account(sandbox.account_id, name="sandbox", role="CloudSweepAudit"),
+        ),
+        exclude=frozenset({sandbox.account_id}),
+    )
+    report, evaluations = run(emulator, tmp_path, organization, source=source)
+
+    assert report.all_failures == []
+    assert set(per_target(evaluations, "desired-instance-type")) == {(prod.account_id, "eu-west-1")}
+    assert set(per_target(evaluations, "iam-inactive-user")) == {(prod.account_id, "us-east-1")}
+
+
+def test_shards_split_the_organization_without_overlap(
+    emulator: Emulator, organization: DemoOrganization, tmp_path: Path
+) -> None:
+    shards = [
+        run(
+            emulator,
+            tmp_path,
+            organization,
+            source=AccountSource(organization=True, shard=(index, 3)),
+            name=f"s{index}",
+        )[1]
+        for index in range(3)
+    ]
+    accounts = [{e["account_id"] for e in shard} for shard in shards]
+    assert set().union(*accounts) == {a.account_id for a in organization.accounts}
+    assert sum(len(a) for a in accounts) == len(organization.accounts)
+
+
+def test_the_cli_scans_an_organization_into_an_output_dir(
+    emulator: Emulator, organization: DemoOrganization, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", MANAGEMENT_CREDENTIALS.access_key_id)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", MANAGEMENT_CREDENTIALS.secret_access_key)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    sandbox = organization.account("sandbox").account_id
+    result = CliRunner().invoke(
+        cli,
+        [
+            "scan",
+            "--org",
+            "--role-name",
+            organization.audit_role_name,
+            "--regions",
+            ",".join(REGIONS),
+            "--exclude-accounts",
+            sandbox,
+            "--checks",
+            "iam-inactive-user",
+            "--output-dir",
+            str(tmp_path / "dir"),
+            "--endpoint-url",
+            emulator.endpoint_url,
+            "--rate",
+            "iam=1000/s",
+        ],
+    )
+    assert result.exit_code in (0, 1), result.output
+    files = sorted(path.name for path in (tmp_path / "dir").iterdir())
+    expected = sorted(f"{a.account_id}.jsonl" for a in organization.accounts if a.account_id != sandbox)
+    assert files == [*expected, "summary.json"]
+    summary = json.loads((tmp_path / "dir" / "summary.json").read_text())
+    assert {(t["account_id"], t["region"]) for t in summary["targets"]} == {
+        (a.account_id, region) for a in organization.accounts if a.account_id != sandbox for region in REGIONS
+    }
+    assert all(t["status"] == "ok" for t in summary["targets"])
+    # IAM is read in us-east-1: that is where the calls are.
+    assert all(t["api_calls"] >= 3 for t in summary["targets"] if t["region"] == "us-east-1")
+    assert summary["totals"]["evaluations"] == sum(
+        len((tmp_path / "dir" / name).read_text().splitlines()) for name in expected
+    )
+
+
+def test_a_region_the_account_has_not_enabled_fails_only_that_target(
+    emulator: Emulator, organization: DemoOrganization, tmp_path: Path
+) -> None:
+    staging = organization.account("staging").account_id
+    emulator.regions.disable(staging, "af-south-1")
+    output = tmp_path / "out.jsonl"
+
+    report = run_scan(
+        ScanRequest(
+            checks=CHECKS[:1],
+            regions=("us-east-1", "af-south-1"),
+            source=AccountSource(organization=True),
+            role_name=organization.audit_role_name,
+            output=output,
+            endpoint_url=emulator.endpoint_url,
+            credentials=MANAGEMENT_CREDENTIALS,
+            retry=RetryPolicy(sleep=no_sleep),
+            rates=FAST_RATES,
+        )
+    )
+
+    failed = {(f.account_id, f.region, f.code) for f in report.all_failures}
+    assert failed == {(staging, "af-south-1", "UnrecognizedClientException")}
+    evaluations = [json.loads(line) for line in output.read_text().splitlines()]
+    assert per_target(evaluations, "desired-instance-type") == Counter(
+        {
+            (a.account_id, "us-east-1"): organization.count(a.account_id, "us-east-1", EC2_INSTANCE)
+            for a in organization.accounts
+        }
+    )
+
+
+def test_all_regions_are_the_regions_each_account_has_enabled(
+    emulator: Emulator, organization: DemoOrganization, tmp_path: Path
+) -> None:
+    prod = organization.account("prod")
+    emulator.regions.disable(prod.account_id, "af-south-1")
+    emulator.regions.disable(prod.account_id, "me-south-1")
+    report = run_scan(
+        ScanRequest(
+            checks=CHECKS[:1],
+            regions=None,
+            source=AccountSource(accounts=(Account(prod.account_id, role=organization.audit_role_name),)),
+            output=tmp_path / "out.jsonl",
+            endpoint_url=emulator.endpoint_url,
+            credentials=MANAGEMENT_CREDENTIALS,
+            retry=RetryPolicy(sleep=no_sleep),
+            rates=FAST_RATES,
+        )
+    )
+
+    assert report.all_failures == []
+    scanned = {outcome.target.region for outcome in report.outcomes}
+    assert "af-south-1" not in scanned
+    assert "me-south-1" not in scanned
+    assert {"us-east-1", "eu-west-1", "ap-east-1", "eu-south-1"} <= scanned
+    assert len(scanned) == 32
