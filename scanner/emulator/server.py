@@ -18,7 +18,6 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from scanner.emulator.config_service import ConfigLayer, ConfigService
 from scanner.emulator.faults import FaultLayer, FaultPlan, FaultRule
-from scanner.emulator.regions import RegionControls, RegionLayer
 from scanner.emulator.moto_app import (
     InProcessMoto,
     account_for_access_key,
@@ -26,6 +25,7 @@ from scanner.emulator.moto_app import (
     create_moto_app,
     reset_moto,
 )
+from scanner.emulator.regions import RegionControls, RegionLayer
 
 if TYPE_CHECKING:
     from scanner.emulator.seed import DemoOrganization
