@@ -22,6 +22,7 @@ from scanner.emulator.server import Emulator
 from scanner.orchestrator import SelectedCheck
 from scanner.scan import AccountSource, ScanReport, ScanRequest, run_scan
 from scanner.targets import Account
+from tests.support import client
 
 SCAN_TIME = datetime.now(UTC).replace(microsecond=0)
 MANAGEMENT_CREDENTIALS = Credentials("AKIAIOSFODNN7EXAMPLE", "secret")
@@ -317,3 +318,19 @@ def test_all_regions_are_the_regions_each_account_has_enabled(
     assert "me-south-1" not in scanned
     assert {"us-east-1", "eu-west-1", "ap-east-1", "eu-south-1"} <= scanned
     assert len(scanned) == 32
+
+
+def test_organization_tags_filter_the_accounts(
+    emulator: Emulator, organization: DemoOrganization, boto_session: Any, tmp_path: Path
+) -> None:
+    organizations = client(boto_session, "organizations", emulator.endpoint_url)
+    prod = organization.account("prod").account_id
+    staging = organization.account("staging").account_id
+    organizations.tag_resource(ResourceId=prod, Tags=[{"Key": "env", "Value": "prod"}])
+    organizations.tag_resource(ResourceId=staging, Tags=[{"Key": "env", "Value": "staging"}])
+
+    _, evaluations = run(
+        emulator, tmp_path, organization, source=AccountSource(organization=True, tags=(("env", "prod"),))
+    )
+
+    assert {e["account_id"] for e in evaluations} == {prod}
