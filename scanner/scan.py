@@ -135,6 +135,10 @@ class ScanRequest:
     max_targets: int = 16
     # Where global resources are read; scanned for them alone when not among an account's regions.
     global_region: str | None = None
+    # With `regions=None` (all): where the caller's own calls go (identity, AssumeRole, Organizations).
+    home_region: str = DEFAULT_GLOBAL_REGION
+    # Seconds before expiry to refresh assumed roles; None: scaled to the session length.
+    refresh_before: float | None = None
 
 
 @dataclass
@@ -176,7 +180,11 @@ def _ambient_session(credentials: Credentials | None) -> aioboto3.Session:
 
 
 class Scan:
-    """One scan run: resolves accounts and regions, enters each account, scans its targets."""
+    """One scan run: resolves accounts and regions, enters each account, scans its targets.
+
+    At most `max_targets` accounts are entered at once (their roles assumed, their sessions open), and at most
+    `max_targets` targets scanned at once: memory follows those caps, not the number of accounts.
+    """
 
     def __init__(
         self,
@@ -193,17 +201,18 @@ class Scan:
         self.report = report
         self.caller = ""
         self.partition = "aws"
-        self.home_region = (request.regions or (DEFAULT_GLOBAL_REGION,))[0]
+        self.home_region = (request.regions or (request.home_region,))[0]
         self.global_region = request.global_region or default_global_region(self.home_region)
+        self._accounts_at_once = anyio.CapacityLimiter(request.max_targets)
         self._targets = anyio.CapacityLimiter(request.max_targets)
-        self._broker = CredentialBroker(self._assume_role_fetcher)
+        self._broker = CredentialBroker(self._assume_role_fetcher, request.refresh_before)
 
     @property
     def _caller_context(self) -> CallContext:
         return CallContext(self.caller or None, self.global_region)
 
     async def run(self) -> None:
-        sts = await self.clients.client("sts", self.global_region)
+        sts = await self.clients.control_client("sts", self.global_region)
         identity = await self.clients.call(sts, "get_caller_identity", context=CallContext(None, self.global_region))
         self.caller = str(identity["Account"])
         self.partition = partition_of_arn(str(identity["Arn"]))
@@ -228,29 +237,46 @@ class Scan:
             accounts = await organization_accounts(self.clients, self._caller_context, source.ou)
         else:
             accounts = list(source.accounts)
+        if source.tags and not source.organization and not any(account.tags for account in accounts):
+            raise UsageError("--tag filters tagged accounts: use it with --org or an accounts file with tags")
         if source.tags and source.organization:
             accounts = [await account_tags(self.clients, self._caller_context, account) for account in accounts]
         accounts = filter_accounts(accounts, tags=source.tags, exclude=source.exclude)
         if source.shard is not None:
             accounts = select_shard(accounts, *source.shard)
         for account in accounts:
-            if account.account_id != self.caller and not (account.role or self.request.role_name):
-                raise UsageError(
-                    f"account {account.account_id} needs a role: give --role-name or `role:` in the accounts file"
-                )
+            # Every role must be usable before any account is entered: a bad one is the user's mistake (exit 2).
+            self._role_spec(account)
         return accounts
+
+    def _role_spec(self, account: Account) -> RoleSpec | None:
+        if account.account_id == self.caller:
+            return None
+        role = account.role or self.request.role_name
+        if not role:
+            raise UsageError(
+                f"account {account.account_id} needs a role: give --role-name or `role:` in the accounts file"
+            )
+        return RoleSpec(
+            role_arn=role_arn(role, account.account_id, self.partition),
+            session_name="cloudsweep",
+            external_id=account.external_id or self.request.external_id,
+            duration_seconds=self.request.session_seconds,
+        )
 
     def _assume_role_fetcher(self, spec: RoleSpec) -> FetchMetadata:
         async def fetch() -> dict[str, Any]:
-            sts = await self.clients.client("sts", self.global_region)
-            arguments: dict[str, object] = {
+            sts = await self.clients.control_client("sts", self.global_region)
+            arguments: dict[str, Any] = {
                 "RoleArn": spec.role_arn,
                 "RoleSessionName": spec.session_name,
                 "DurationSeconds": spec.duration_seconds,
             }
             if spec.external_id:
                 arguments["ExternalId"] = spec.external_id
-            response = await self.clients.call(sts, "assume_role", context=self._caller_context, **arguments)
+            response = await self.clients.call(
+                sts, "assume_role", context=self._caller_context, limited=False, **arguments
+            )
             credentials = response["Credentials"]
             return {
                 "access_key": credentials["AccessKeyId"],
@@ -263,15 +289,9 @@ class Scan:
 
     async def _enter(self, account: Account) -> None:
         """Make the clients sign for this account: the caller's own needs nothing, the others a role."""
-        if account.account_id == self.caller:
+        spec = self._role_spec(account)
+        if spec is None:
             return
-        role = account.role or self.request.role_name or ""
-        spec = RoleSpec(
-            role_arn=role_arn(role, account.account_id, self.partition),
-            session_name="cloudsweep",
-            external_id=account.external_id or self.request.external_id,
-            duration_seconds=self.request.session_seconds,
-        )
         credentials = await self._broker.credentials(account.account_id, spec)
         self.clients.use_credentials(account.account_id, credentials)
 
@@ -292,17 +312,26 @@ class Scan:
         )
 
     async def _scan_account(self, account: Account) -> None:
+        async with self._accounts_at_once:
+            try:
+                await self._scan_entered_account(account)
+            finally:
+                await self._leave(account)
+
+    async def _scan_entered_account(self, account: Account) -> None:
         planned = list(account.regions or self.request.regions or (ALL_REGIONS,))
         try:
             await self._enter(account)
         except AwsError as error:
             self._fail_account(account, planned, "assume role", _role_error(error))
             return
+        except Exception as exc:  # noqa: BLE001  (one account's surprise must not end the others' scans)
+            self._fail_account(account, planned, "assume role", _unexpected(exc, account.account_id))
+            return
         try:
             regions = await self._regions(account)
         except AwsError as error:
             self._fail_account(account, planned, "enabled regions", error)
-            await self._leave(account)
             return
         targets = [Target(account.account_id, region) for region in regions]
         global_target = Target(account.account_id, self.global_region)
@@ -312,7 +341,6 @@ class Scan:
         async with anyio.create_task_group() as group:
             for target in targets:
                 group.start_soon(self._scan_target, target, target in global_only)
-        await self._leave(account)
 
     async def _leave(self, account: Account) -> None:
         if account.account_id != self.caller:
@@ -339,6 +367,13 @@ class Scan:
                     in_global_region=target.region == self.global_region,
                     regional=not global_only,
                 )
+            except Exception as exc:  # noqa: BLE001  (fails this target only; cancellation still propagates)
+                outcome = TargetOutcome(target)
+                error = _unexpected(exc, target.account_id)
+                outcome.failures.append(
+                    Failure(target.account_id, target.region, "target", error.code, error.message, ("every check",))
+                )
+                log.error("target failed", account_id=target.account_id, region=target.region, error=error.message)
             finally:
                 await self.clients.close_target(target.account_id, target.region)
             self._finished(outcome)
@@ -352,6 +387,13 @@ class Scan:
         self.report.outcomes.append(outcome)
         if self.listener is not None:
             self.listener.target_done(outcome)
+
+
+def _unexpected(exc: BaseException, account_id: str) -> AwsError:
+    detail = exc
+    while isinstance(detail, BaseExceptionGroup) and detail.exceptions:
+        detail = detail.exceptions[0]
+    return AwsError("cloudsweep", "scan", type(detail).__name__, str(detail), account_id=account_id)
 
 
 def _role_error(error: AwsError) -> AwsError:

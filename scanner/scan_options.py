@@ -79,4 +79,5 @@ def build_request(
         target_concurrency=int(options.get("target_concurrency") or 8),
         max_targets=int(options.get("max_targets") or 16),
         global_region=global_region,
+        home_region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1",
     )

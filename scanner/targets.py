@@ -420,7 +420,7 @@ def validate_regions(regions: Sequence[str], known: Collection[str]) -> tuple[st
 
 async def organization_accounts(clients: AwsClients, context: CallContext, ou: str | None = None) -> list[Account]:
     """The organization's ACTIVE accounts, every page; with `ou`, only those in that OU's subtree."""
-    organizations = await clients.client("organizations", context.region or "us-east-1")
+    organizations = await clients.control_client("organizations", context.region or "us-east-1")
     if ou is None:
         listed = await _pages(clients, organizations, "list_accounts", "Accounts", context)
     else:
@@ -450,7 +450,7 @@ async def organization_accounts(clients: AwsClients, context: CallContext, ou: s
 
 async def account_tags(clients: AwsClients, context: CallContext, account: Account) -> Account:
     """The account with its Organizations tags (read only when a --tag filter needs them)."""
-    organizations = await clients.client("organizations", context.region or "us-east-1")
+    organizations = await clients.control_client("organizations", context.region or "us-east-1")
     tags = await _pages(
         clients, organizations, "list_tags_for_resource", "Tags", context, ResourceId=account.account_id
     )
@@ -477,9 +477,8 @@ async def _pages(
     items: list[Any] = []
     token: str | None = None
     while True:
-        page = await clients.call(
-            client, operation, context=context, **arguments, **({"NextToken": token} if token else {})
-        )
+        paging: dict[str, Any] = {"NextToken": token} if token else {}
+        page = await clients.call(client, operation, context=context, **arguments, **paging)
         items += page.get(key, [])
         token = page.get("NextToken")
         if not token:

@@ -7,6 +7,7 @@ off (`total_max_attempts=1`): `RetryPolicy` makes every retry decision. Each cal
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -23,6 +24,8 @@ from scanner.aws.retry import RetryPolicy, is_throttle
 
 # The caller's own account, with the ambient credentials (env, profile, instance role).
 AMBIENT = "ambient"
+# The caller's clients for the control plane (STS, Organizations): shared by every account, closed at the end.
+CONTROL = "control"
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,8 @@ class AwsClients:
 
     async def forget_account(self, account_id: str) -> None:
         """Close the account's clients and drop its session: memory must not grow with accounts."""
-        await self._close([key for key in self._clients if key[0] == account_id])
+        with anyio.CancelScope(shield=True):
+            await self._close([key for key in self._clients if key[0] == account_id])
         if account_id != AMBIENT:
             self._sessions.pop(account_id, None)
             self._credentials.pop(account_id, None)
@@ -135,12 +139,20 @@ class AwsClients:
         return account if account in self._sessions else AMBIENT
 
     async def client(self, service: str, region: str, account: str = AMBIENT) -> Any:
-        key = (self._session_key(account), region, service)
+        return await self._client(
+            (self._session_key(account), region, service), self._sessions[self._session_key(account)]
+        )
+
+    async def control_client(self, service: str, region: str) -> Any:
+        """The caller's client for control-plane calls (AssumeRole, Organizations); never closed with a target."""
+        return await self._client((CONTROL, region, service), self._ambient)
+
+    async def _client(self, key: tuple[str, str, str], session: aioboto3.Session) -> Any:
         async with self._lock:
             if key not in self._clients:
-                context_manager = self._sessions[key[0]].client(
-                    service,
-                    region_name=region,
+                context_manager = session.client(
+                    key[2],
+                    region_name=key[1],
                     endpoint_url=self.settings.endpoint_url,
                     config=self._config,
                 )
@@ -150,15 +162,17 @@ class AwsClients:
     async def close_target(self, account_id: str, region: str) -> None:
         """A target is done: close its clients, drop its rate buckets and its concurrency cap."""
         session = self._session_key(account_id)
-        await self._close([key for key in self._clients if key[0] == session and key[1] == region])
+        with anyio.CancelScope(shield=True):
+            await self._close([key for key in self._clients if key[0] == session and key[1] == region])
         self.rate_limiter.forget(account_id, region)
         self._per_target.pop((account_id, region), None)
 
     async def _close(self, keys: list[tuple[str, str, str]]) -> None:
         for key in keys:
-            opened = self._clients.pop(key, None)
+            opened = self._clients.get(key)
             if opened is not None:
                 await opened.context_manager.__aexit__(None, None, None)
+                self._clients.pop(key, None)
 
     # --- calls ------------------------------------------------------------------------------------
 
@@ -168,16 +182,30 @@ class AwsClients:
             self._per_target[key] = anyio.CapacityLimiter(self.settings.target_concurrency)
         return self._per_target[key]
 
-    async def call(self, client: Any, operation: str, *, context: CallContext, **kwargs: Any) -> Any:
-        """One API call, e.g. `call(config, "list_discovered_resources", context=...)`, under every policy."""
+    async def call(
+        self, client: Any, operation: str, *, context: CallContext, limited: bool = True, **kwargs: Any
+    ) -> Any:
+        """One API call, e.g. `call(config, "list_discovered_resources", context=...)`, under every policy.
+
+        `limited=False` is for the control plane (AssumeRole when credentials refresh): it must not wait for a
+        concurrency slot, since the call that needed fresh credentials may be holding one.
+        """
         service = client.meta.service_model.service_name
         bucket = self.rate_limiter.bucket(context.account_id or AMBIENT, context.region or "", service)
         target_limiter = self._target_limiter(context.account_id, context.region)
+        credentials = self._credentials.get(context.account_id or AMBIENT)
         stats = context.stats
 
         async def attempt(**arguments: Any) -> Any:
             await bucket.acquire()
-            async with self._global, target_limiter:
+            if credentials is not None:
+                # Refresh before taking a slot: botocore would otherwise refresh while signing, inside it.
+                await credentials.ensure_fresh()
+            async with contextlib.AsyncExitStack() as slots:
+                if limited:
+                    # The target's own cap first: a busy target must not sit on global slots while it waits.
+                    await slots.enter_async_context(target_limiter)
+                    await slots.enter_async_context(self._global)
                 self.calls += 1
                 if stats is not None:
                     stats.calls += 1
@@ -198,7 +226,6 @@ class AwsClients:
             if stats is not None:
                 stats.retries += 1
 
-        credentials = self._credentials.get(context.account_id or AMBIENT)
         return await self.settings.retry.call(
             attempt,
             service=service,

@@ -8,6 +8,7 @@ answered ExpiredToken anyway forces one refresh and is retried once (see `RetryP
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +24,8 @@ ASSUME_ROLE_METHOD = "sts-assume-role"
 DEFAULT_SESSION_SECONDS = 3600
 MIN_SESSION_SECONDS = 900
 MAX_SESSION_SECONDS = 43200
+# A forced refresh within this many seconds of another is the same refresh.
+FORCED_REFRESH_SETTLE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -40,16 +43,21 @@ FetchMetadata = Callable[[], Awaitable[Metadata]]
 class AssumedRoleCredentials(AioRefreshableCredentials):  # type: ignore[misc]
     """botocore refreshable credentials with refresh windows that fit the session, and a forced refresh."""
 
-    def __init__(self, *args: Any, session_seconds: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, session_seconds: int, refresh_before: float | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Refresh a quarter of the way before expiry (advisory) and at the latest a tenth before (mandatory).
         self._advisory_refresh_timeout = min(15 * 60, session_seconds // 4)
         self._mandatory_refresh_timeout = min(10 * 60, session_seconds // 10)
-        self._force_lock = anyio.Lock()
+        if refresh_before is not None:
+            self._advisory_refresh_timeout = self._mandatory_refresh_timeout = int(refresh_before)
         self._counted: list[int] = []
+        # Time of the last forced refresh; none yet.
+        self._refreshed_at = float("-inf")
 
     @classmethod
-    async def assume(cls, fetch: FetchMetadata, session_seconds: int) -> AssumedRoleCredentials:
+    async def assume(
+        cls, fetch: FetchMetadata, session_seconds: int, refresh_before: float | None = None
+    ) -> AssumedRoleCredentials:
         counted: list[int] = []
 
         async def refresh() -> Metadata:
@@ -65,6 +73,7 @@ class AssumedRoleCredentials(AioRefreshableCredentials):  # type: ignore[misc]
             refresh_using=refresh,
             method=ASSUME_ROLE_METHOD,
             session_seconds=session_seconds,
+            refresh_before=refresh_before,
         )
         credentials._counted = counted
         return credentials
@@ -75,9 +84,22 @@ class AssumedRoleCredentials(AioRefreshableCredentials):  # type: ignore[misc]
         return len(self._counted)
 
     async def force_refresh(self) -> None:
-        """Assume the role again now, whatever the expiry says (the service said the token expired)."""
-        async with self._force_lock:
+        """Assume the role again now, whatever the expiry says (the service said the token expired).
+
+        Many calls can meet the same expired token at once: the first refreshes, the others find fresh
+        credentials and do not assume the role again.
+        """
+        asked_at = time.monotonic()
+        async with self._refresh_lock:
+            if self._refreshed_at > asked_at - FORCED_REFRESH_SETTLE_SECONDS:
+                return
             await self._protected_refresh(is_mandatory=True)
+            self._refreshed_at = time.monotonic()
+
+    async def ensure_fresh(self) -> None:
+        """Refresh now if the refresh windows say so: call before taking a concurrency slot, so that the
+        AssumeRole of a refresh never waits for a slot its own caller is holding."""
+        await self.get_frozen_credentials()
 
     def expiry(self) -> datetime:
         expiry: datetime = self._expiry_time
@@ -87,8 +109,9 @@ class AssumedRoleCredentials(AioRefreshableCredentials):  # type: ignore[misc]
 class CredentialBroker:
     """Credentials per account, assumed once through the caller's STS client and shared by every region."""
 
-    def __init__(self, fetch_for: Callable[[RoleSpec], FetchMetadata]) -> None:
+    def __init__(self, fetch_for: Callable[[RoleSpec], FetchMetadata], refresh_before: float | None = None) -> None:
         self._fetch_for = fetch_for
+        self._refresh_before = refresh_before
         self._cached: dict[str, AssumedRoleCredentials] = {}
         self._locks: dict[str, anyio.Lock] = {}
 
@@ -97,7 +120,7 @@ class CredentialBroker:
         async with lock:
             if account_id not in self._cached:
                 self._cached[account_id] = await AssumedRoleCredentials.assume(
-                    self._fetch_for(spec), spec.duration_seconds
+                    self._fetch_for(spec), spec.duration_seconds, self._refresh_before
                 )
                 log.debug("role assumed", account_id=account_id, role_arn=spec.role_arn)
             return self._cached[account_id]
