@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest emulator bench-emulator clean lock
+.PHONY: demo test lint typecheck pytest emulator bench-emulator bench-memory clean lock
 
 demo: $(STAMP)
 	$(BIN)/cloudsweep demo
@@ -12,8 +12,8 @@ demo: $(STAMP)
 test: $(STAMP) lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check scanner checks tests
-	$(BIN)/ruff format --check scanner checks tests
+	$(BIN)/ruff check scanner checks tests bench
+	$(BIN)/ruff format --check scanner checks tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -26,6 +26,9 @@ emulator: $(STAMP)
 
 bench-emulator: $(STAMP)
 	$(BIN)/python bench/emulator_startup.py 5
+
+bench-memory: $(STAMP)
+	$(BIN)/python bench/memory_scaling.py
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)

@@ -133,6 +133,9 @@ class AwsClients:
         if account_id != AMBIENT:
             self._sessions.pop(account_id, None)
             self._credentials.pop(account_id, None)
+        self.rate_limiter.forget_account(account_id)
+        for key in [key for key in self._per_target if key[0] == account_id]:
+            del self._per_target[key]
 
     def _session_key(self, account: str) -> str:
         # An account with no credentials of its own is the caller's: the ambient session signs for it.

@@ -189,6 +189,10 @@ class RateLimiter:
     def forget(self, account: str, region: str) -> None:
         self._buckets.pop((account, region), None)
 
+    def forget_account(self, account: str) -> None:
+        for key in [key for key in self._buckets if key[0] == account]:
+            del self._buckets[key]
+
     def __len__(self) -> int:
         """How many buckets are held."""
         return sum(len(services) for services in self._buckets.values())

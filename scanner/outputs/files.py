@@ -55,6 +55,11 @@ class AccountFilesSink:
         self._open[account_id] = stream
         return stream
 
+    def ensure(self, account_id: str) -> None:
+        """An account scanned without a single evaluation still gets its (empty) file."""
+        if account_id not in self._started:
+            self._stream(account_id)
+
     async def put(self, evaluation: Evaluation) -> None:
         self._stream(evaluation.account_id).write(evaluation.to_json_line() + "\n")
 
