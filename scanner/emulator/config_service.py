@@ -45,6 +45,7 @@ COMPLIANCE_TYPES = (*COMPLIANCE_TYPES_FOR_PUT, "INSUFFICIENT_DATA")
 EXECUTION_FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
 RULE_OWNERS = ("AWS", "CUSTOM_LAMBDA", "CUSTOM_POLICY")
 TEST_MODE_TOKEN = "TESTMODE"
+RESULT_TOKEN_SEPARATOR = ":"
 _RESOURCE_TYPE = re.compile(r"^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$")
 _RULE_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
 _READ_PREFIXES = ("Describe", "List", "Get")
@@ -439,9 +440,11 @@ class ConfigService:
     # --- evaluations -----------------------------------------------------------------------------
 
     def rule_for_token(self, scope: RequestScope, token: str) -> str:
-        """The rule a ResultToken stands for: in the emulator, a token is the rule's name."""
-        if token in self._region(scope).rules:
-            return token
+        """The rule a ResultToken stands for. In the emulator a token is the rule's name, optionally followed by
+        `:` and anything (what `cloudsweep event` prints: rule names cannot contain `:`)."""
+        rule_name = token.split(RESULT_TOKEN_SEPARATOR, 1)[0]
+        if rule_name in self._region(scope).rules:
+            return rule_name
         raise ConfigApiError("InvalidResultTokenException", "The resultToken provided is invalid")
 
     def put_evaluations(self, scope: RequestScope, request: dict[str, Any]) -> dict[str, Any]:

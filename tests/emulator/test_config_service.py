@@ -826,3 +826,19 @@ async def test_aioboto3_rules_evaluations_read_back_and_isolation(emulator: Emul
         ]
         assert ids == [f"i-{n:017x}" for n in range(200)]
         assert (await member_config.describe_config_rules())["ConfigRules"] == []
+
+
+def test_a_result_token_names_its_rule_optionally_with_a_suffix(config: Any) -> None:
+    put_rule(config, "rule")
+    now = datetime.now(UTC).replace(microsecond=0)
+    config.put_evaluations(Evaluations=[evaluation("i-1", "COMPLIANT", now)], ResultToken="rule")
+    config.put_evaluations(Evaluations=[evaluation("i-2", "COMPLIANT", now)], ResultToken="rule:event-1234")
+    for token in ("other-rule:event-1234", "rulex", ":rule"):
+        with pytest.raises(ClientError) as excinfo:
+            config.put_evaluations(Evaluations=[evaluation("i-3", "COMPLIANT", now)], ResultToken=token)
+        assert error_code(excinfo) == "InvalidResultTokenException"
+    stored = config.get_compliance_details_by_config_rule(ConfigRuleName="rule")["EvaluationResults"]
+    assert [r["EvaluationResultIdentifier"]["EvaluationResultQualifier"]["ResourceId"] for r in stored] == [
+        "i-1",
+        "i-2",
+    ]

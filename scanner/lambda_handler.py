@@ -1,0 +1,470 @@
+"""AWS Config custom rules on Lambda: `scanner.lambda_handler.handler(event, context)`.
+
+Routed on `invokingEvent.messageType`:
+- ScheduledNotification: evaluate the rule's check over the event's account and region (every page), put the
+  evaluations, and mark what was evaluated before but is gone now NOT_APPLICABLE.
+- ConfigurationItemChangeNotification / OversizedConfigurationItemChangeNotification: evaluate one item (the
+  oversized one is fetched with GetResourceConfigHistory).
+The check runs unchanged: the same registry, parameters, inventory and retry policy as `cloudsweep scan`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+import anyio
+import structlog
+
+from checks import BUILTIN
+from scanner.aws.clients import AwsClients, AwsSettings, CallContext
+from scanner.aws.credentials import CredentialBroker, FetchMetadata, RoleSpec
+from scanner.errors import AwsError, CloudSweepError
+from scanner.inventory import ConfigInventory, credential_report
+from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, ItemError, Target
+from scanner.orchestrator import SelectedCheck, scan_target
+from scanner.registry import Check, CheckScope, ExtraData, ParameterError, Result, Snapshot
+
+log = structlog.get_logger("cloudsweep.lambda")
+
+CHECK_ENVIRONMENT = "CLOUDSWEEP_CHECK"
+TEST_MODE_TOKEN = "TESTMODE"
+PUT_BATCH = 100
+FAILED_EVALUATION_ROUNDS = 3
+# rdklib's reserved rule parameters: they steer the runtime, never the check.
+RESERVED_PARAMETERS = frozenset({"ExecutionRoleName", "ExecutionRoleRegion", "AssumeRoleMode"})
+DELETED_STATUSES = frozenset({"ResourceDeleted", "ResourceDeletedNotRecorded", "ResourceNotRecorded"})
+ACCESS_DENIED_MESSAGE = "AWS Config does not have permission to assume the IAM role."
+
+
+class MessageType(Enum):
+    SCHEDULED = "ScheduledNotification"
+    CHANGE = "ConfigurationItemChangeNotification"
+    OVERSIZED = "OversizedConfigurationItemChangeNotification"
+
+
+class EventError(CloudSweepError, ValueError):
+    """A malformed event or rule configuration, naming the field at fault."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+
+
+class RuleRuntimeError(CloudSweepError):
+    """The invocation failed loudly (so Lambda's retry and the logs see it)."""
+
+
+def _json_field(event: Mapping[str, Any], name: str, *, required: bool) -> dict[str, Any]:
+    raw = event.get(name)
+    if raw is None or raw == "":
+        if required:
+            raise EventError(name, "is missing")
+        return {}
+    if isinstance(raw, Mapping):
+        return dict(raw)
+    if not isinstance(raw, str):
+        raise EventError(name, f"must be a JSON string, got {type(raw).__name__}")
+    try:
+        document = json.loads(raw)
+    except ValueError as exc:
+        raise EventError(name, f"is not valid JSON ({exc})") from exc
+    if not isinstance(document, dict):
+        raise EventError(name, "must be a JSON object")
+    return document
+
+
+def _region_of(rule_arn: str | None) -> str | None:
+    parts = (rule_arn or "").split(":")
+    return parts[3] if len(parts) > 5 and parts[0] == "arn" and parts[3] else None
+
+
+@dataclass(frozen=True)
+class RuleEvent:
+    message_type: MessageType
+    invoking_event: Mapping[str, Any]
+    rule_parameters: Mapping[str, Any]
+    result_token: str = field(repr=False)
+    account_id: str
+    region: str
+    rule_name: str | None
+    execution_role_arn: str | None
+    event_left_scope: bool
+
+    @classmethod
+    def parse(cls, event: Any, environment: Mapping[str, str]) -> RuleEvent:
+        if not isinstance(event, Mapping):
+            raise EventError("event", f"must be a JSON object, got {type(event).__name__}")
+        invoking = _json_field(event, "invokingEvent", required=True)
+        parameters = _json_field(event, "ruleParameters", required=False)
+        raw_type = invoking.get("messageType")
+        try:
+            message_type = MessageType(raw_type)
+        except ValueError as exc:
+            known = ", ".join(kind.value for kind in MessageType)
+            raise EventError(
+                "invokingEvent.messageType", f"unknown message type {raw_type!r} (known: {known})"
+            ) from exc
+        token = event.get("resultToken")
+        if not isinstance(token, str) or not token:
+            raise EventError("resultToken", "is missing")
+        account = event.get("accountId") or invoking.get("awsAccountId")
+        if not account and message_type is not MessageType.SCHEDULED:
+            item = invoking.get("configurationItem") or invoking.get("configurationItemSummary") or {}
+            account = item.get("awsAccountId") or item.get("accountId")
+        if not isinstance(account, str) or not account:
+            raise EventError("accountId", "is missing (neither the event nor the invoking event names the account)")
+        region = (
+            _region_of(event.get("configRuleArn"))
+            or environment.get("AWS_REGION")
+            or environment.get("AWS_DEFAULT_REGION")
+        )
+        if not region:
+            raise EventError("configRuleArn", "names no region, and AWS_REGION is not set")
+        left_scope = event.get("eventLeftScope", False)
+        return cls(
+            message_type=message_type,
+            invoking_event=invoking,
+            rule_parameters=parameters,
+            result_token=token,
+            account_id=account,
+            region=region,
+            rule_name=event.get("configRuleName"),
+            execution_role_arn=event.get("executionRoleArn"),
+            event_left_scope=left_scope is True or str(left_scope).lower() == "true",
+        )
+
+    @property
+    def test_mode(self) -> bool:
+        return self.result_token == TEST_MODE_TOKEN
+
+    @property
+    def token_for_logs(self) -> str:
+        return self.result_token[:8] + "…" if len(self.result_token) > 8 else "…"
+
+
+def select_check(event: RuleEvent, environment: Mapping[str, str]) -> Check:
+    wanted = environment.get(CHECK_ENVIRONMENT) or event.rule_name
+    if wanted and wanted in BUILTIN:
+        return BUILTIN.get(wanted)
+    source = f"{CHECK_ENVIRONMENT}={wanted!r}" if environment.get(CHECK_ENVIRONMENT) else f"configRuleName={wanted!r}"
+    known = ", ".join(check.id for check in BUILTIN)
+    raise EventError(
+        CHECK_ENVIRONMENT, f"no check to run ({source} is not a check id); set {CHECK_ENVIRONMENT} to one of: {known}"
+    )
+
+
+def _timestamp(value: Any, field_name: str) -> datetime:
+    if isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise EventError(field_name, f"is not an ISO-8601 time: {value!r}") from exc
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    raise EventError(field_name, "is missing")
+
+
+def _is_true(value: Any) -> bool:
+    return str(value).strip().lower() in ("true", "1", "yes")
+
+
+@dataclass
+class Invocation:
+    """One handler call: its event, check, parameters, clients and the evaluations it makes."""
+
+    event: RuleEvent
+    check: Check
+    clients: AwsClients
+    selected: SelectedCheck
+    evaluations: list[Evaluation] = field(default_factory=list)
+
+    async def put(self, evaluation: Evaluation) -> None:
+        self.evaluations.append(evaluation)
+
+    @property
+    def target(self) -> Target:
+        return Target(self.event.account_id, self.event.region)
+
+    @property
+    def context(self) -> CallContext:
+        return CallContext(self.event.account_id, self.event.region)
+
+
+async def _enter_account(clients: AwsClients, event: RuleEvent) -> None:
+    """rdklib's assume-role mode: act through executionRoleArn, or ExecutionRoleName in the event's account."""
+    parameters = event.rule_parameters
+    if not _is_true(parameters.get("AssumeRoleMode")):
+        return
+    role_name = parameters.get("ExecutionRoleName")
+    role_arn = f"arn:aws:iam::{event.account_id}:role/{role_name}" if role_name else event.execution_role_arn
+    if not role_arn:
+        raise EventError("executionRoleArn", "AssumeRoleMode is on but the event names no role")
+    sts_region = str(parameters.get("ExecutionRoleRegion") or event.region)
+
+    def fetcher(spec: RoleSpec) -> FetchMetadata:
+        async def fetch() -> dict[str, Any]:
+            sts = await clients.control_client("sts", sts_region)
+            response = await clients.call(
+                sts,
+                "assume_role",
+                context=CallContext(None, sts_region),
+                limited=False,
+                RoleArn=spec.role_arn,
+                RoleSessionName=spec.session_name,
+            )
+            credentials = response["Credentials"]
+            return {
+                "access_key": credentials["AccessKeyId"],
+                "secret_key": credentials["SecretAccessKey"],
+                "token": credentials["SessionToken"],
+                "expiry_time": credentials["Expiration"].isoformat(),
+            }
+
+        return fetch
+
+    broker = CredentialBroker(fetcher)
+    try:
+        credentials = await broker.credentials(event.account_id, RoleSpec(role_arn, "cloudsweep-config-rule"))
+    except AwsError as error:
+        if error.code in ("AccessDenied", "AccessDeniedException"):
+            raise RuleRuntimeError(ACCESS_DENIED_MESSAGE) from error
+        raise
+    clients.use_credentials(event.account_id, credentials)
+
+
+async def _evaluate_periodic(invocation: Invocation) -> datetime:
+    ordering = _timestamp(invocation.event.invoking_event.get("notificationCreationTime"), "notificationCreationTime")
+    outcome = await scan_target(
+        invocation.target,
+        [invocation.selected],
+        invocation.clients,
+        invocation,
+        ordering,
+        in_global_region=True,
+    )
+    if outcome.failures:
+        first = outcome.failures[0]
+        raise RuleRuntimeError(
+            f"could not read what {invocation.check.id} needs: {first.what}: {first.code}: {first.message}"
+        )
+    return ordering
+
+
+async def _item_from_event(invocation: Invocation) -> ConfigurationItem:
+    event = invocation.event
+    if event.message_type is MessageType.CHANGE:
+        raw = event.invoking_event.get("configurationItem")
+        if not isinstance(raw, Mapping):
+            raise EventError("invokingEvent.configurationItem", "is missing")
+        try:
+            return ConfigurationItem.parse(raw)
+        except ItemError as exc:
+            raise EventError("invokingEvent.configurationItem", str(exc)) from exc
+    summary = event.invoking_event.get("configurationItemSummary")
+    if not isinstance(summary, Mapping):
+        raise EventError("invokingEvent.configurationItemSummary", "is missing")
+    capture = _timestamp(
+        summary.get("configurationItemCaptureTime"), "configurationItemSummary.configurationItemCaptureTime"
+    )
+    config = await invocation.clients.client("config", event.region, account=event.account_id)
+    response = await invocation.clients.call(
+        config,
+        "get_resource_config_history",
+        context=invocation.context,
+        resourceType=summary.get("resourceType"),
+        resourceId=summary.get("resourceId"),
+        laterTime=capture,
+        limit=1,
+    )
+    items = response.get("configurationItems", [])
+    if not items:
+        raise RuleRuntimeError(f"the oversized item {summary.get('resourceId')} is not in its configuration history")
+    return ConfigurationItem.parse(items[0])
+
+
+async def _snapshot_for(invocation: Invocation, now: datetime) -> Snapshot:
+    """What the check looks things up in, read with the scanner's own inventory code."""
+    needs = invocation.check.needs(invocation.selected.params)
+    inventory = await ConfigInventory.open(invocation.clients, invocation.target)
+    items = {}
+    for resource_type in invocation.check.lookup_types:
+        items[resource_type] = (await inventory.all_items(resource_type)).items
+    counts = {resource_type: await inventory.count(resource_type) for resource_type in needs.count_types}
+    extra: dict[ExtraData, Any] = {}
+    if ExtraData.IAM_CREDENTIAL_REPORT in needs.extra:
+        extra[ExtraData.IAM_CREDENTIAL_REPORT] = await credential_report(invocation.clients, invocation.context)
+    return Snapshot(invocation.event.account_id, invocation.event.region, now, items, counts, extra)
+
+
+async def _evaluate_change(invocation: Invocation) -> None:
+    event = invocation.event
+    item = await _item_from_event(invocation)
+    ordering = item.capture_time or datetime.now(UTC)
+    check = invocation.check
+
+    def emit(resource_type: str, resource_id: str, result: Result) -> Evaluation:
+        return Evaluation(
+            event.account_id,
+            event.region,
+            check.id,
+            resource_type,
+            resource_id,
+            result.compliance,
+            result.annotation,
+            ordering,
+        )
+
+    if check.scope is CheckScope.ACCOUNT:
+        snapshot = await _snapshot_for(invocation, ordering)
+        assert check.evaluate_account is not None
+        await invocation.put(
+            emit(ACCOUNT_RESOURCE_TYPE, event.account_id, check.evaluate_account(snapshot, invocation.selected.params))
+        )
+        return
+    reason = None
+    if item.status in DELETED_STATUSES:
+        reason = f"the resource's configuration item status is {item.status}"
+    elif event.event_left_scope:
+        reason = "the resource left the rule's scope"
+    elif item.resource_type not in check.resource_types:
+        reason = f"{check.id} does not evaluate {item.resource_type}"
+    if reason is not None:
+        await invocation.put(emit(item.resource_type, item.resource_id, Result(Compliance.NOT_APPLICABLE, reason)))
+        return
+    snapshot = await _snapshot_for(invocation, ordering)
+    assert check.evaluate_resource is not None
+    await invocation.put(
+        emit(item.resource_type, item.resource_id, check.evaluate_resource(item, invocation.selected.params, snapshot))
+    )
+
+
+def _wire(evaluation: Evaluation) -> dict[str, Any]:
+    wire: dict[str, Any] = {
+        "ComplianceResourceType": evaluation.resource_type,
+        "ComplianceResourceId": evaluation.resource_id,
+        "ComplianceType": evaluation.compliance.value,
+        "OrderingTimestamp": evaluation.ordering_timestamp,
+    }
+    if evaluation.annotation:
+        wire["Annotation"] = evaluation.annotation
+    return wire
+
+
+async def _stale(invocation: Invocation, ordering: datetime) -> list[Evaluation]:
+    """NOT_APPLICABLE for each (type, id) this rule evaluated before but did not evaluate now (every page)."""
+    event = invocation.event
+    if not event.rule_name or event.test_mode:
+        return []
+    config = await invocation.clients.client("config", event.region, account=event.account_id)
+    current = {(e.resource_type, e.resource_id) for e in invocation.evaluations}
+    previous: set[tuple[str, str]] = set()
+    token: str | None = None
+    while True:
+        paging: dict[str, Any] = {"NextToken": token} if token else {}
+        page = await invocation.clients.call(
+            config,
+            "get_compliance_details_by_config_rule",
+            context=invocation.context,
+            ConfigRuleName=event.rule_name,
+            Limit=100,
+            **paging,
+        )
+        for result in page.get("EvaluationResults", []):
+            qualifier = result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
+            if result.get("ComplianceType") != Compliance.NOT_APPLICABLE.value:
+                previous.add((qualifier["ResourceType"], qualifier["ResourceId"]))
+        token = page.get("NextToken")
+        if not token:
+            break
+    return [
+        Evaluation(
+            event.account_id,
+            event.region,
+            invocation.check.id,
+            resource_type,
+            resource_id,
+            Compliance.NOT_APPLICABLE,
+            "no longer found in this account and region",
+            ordering,
+        )
+        for resource_type, resource_id in sorted(previous - current)
+    ]
+
+
+async def put_evaluations(invocation: Invocation, evaluations: list[Evaluation]) -> None:
+    """PutEvaluations in batches of 100; FailedEvaluations are retried, then the invocation fails loudly."""
+    event = invocation.event
+    config = await invocation.clients.client("config", event.region, account=event.account_id)
+    for start in range(0, len(evaluations), PUT_BATCH):
+        pending = [_wire(evaluation) for evaluation in evaluations[start : start + PUT_BATCH]]
+        for _ in range(FAILED_EVALUATION_ROUNDS):
+            response = await invocation.clients.call(
+                config,
+                "put_evaluations",
+                context=invocation.context,
+                Evaluations=pending,
+                ResultToken=event.result_token,
+                TestMode=event.test_mode,
+            )
+            failed = response.get("FailedEvaluations", [])
+            if not failed:
+                break
+            failed_ids = {(item["ComplianceResourceType"], item["ComplianceResourceId"]) for item in failed}
+            pending = [
+                item for item in pending if (item["ComplianceResourceType"], item["ComplianceResourceId"]) in failed_ids
+            ]
+            log.warning("evaluations refused, retrying", count=len(pending), check=invocation.check.id)
+        else:
+            ids = ", ".join(item["ComplianceResourceId"] for item in pending[:5])
+            raise RuleRuntimeError(
+                f"AWS Config refused {len(pending)} evaluations after {FAILED_EVALUATION_ROUNDS} tries: {ids}"
+            )
+
+
+async def handle(event: Any, environment: Mapping[str, str] | None = None) -> dict[str, Any]:
+    environment = os.environ if environment is None else environment
+    rule_event = RuleEvent.parse(event, environment)
+    check = select_check(rule_event, environment)
+    parameters = {k: v for k, v in rule_event.rule_parameters.items() if k not in RESERVED_PARAMETERS}
+    try:
+        params = check.parameters.parse(check.id, parameters)
+    except ParameterError as exc:
+        raise EventError(f"ruleParameters.{exc.parameter}" if exc.parameter else "ruleParameters", str(exc)) from exc
+    log.info(
+        "rule invoked",
+        check=check.id,
+        message_type=rule_event.message_type.value,
+        account_id=rule_event.account_id,
+        region=rule_event.region,
+        result_token=rule_event.token_for_logs,
+    )
+    async with AwsClients(AwsSettings(endpoint_url=environment.get("AWS_ENDPOINT_URL"))) as clients:
+        await _enter_account(clients, rule_event)
+        invocation = Invocation(rule_event, check, clients, SelectedCheck(check, params))
+        try:
+            if rule_event.message_type is MessageType.SCHEDULED:
+                ordering = await _evaluate_periodic(invocation)
+                stale = await _stale(invocation, ordering)
+            else:
+                await _evaluate_change(invocation)
+                stale = []
+            await put_evaluations(invocation, invocation.evaluations + stale)
+        except AwsError as error:
+            if error.code in ("AccessDenied", "AccessDeniedException"):
+                raise RuleRuntimeError(f"{ACCESS_DENIED_MESSAGE} ({error.operation})") from error
+            raise RuleRuntimeError(f"{error.service}:{error.operation} failed with {error.code}") from error
+    counts = {compliance.value: 0 for compliance in Compliance}
+    for evaluation in invocation.evaluations:
+        counts[evaluation.compliance.value] += 1
+    log.info("rule evaluated", check=check.id, evaluations=len(invocation.evaluations), stale=len(stale), **counts)
+    return {"check": check.id, "evaluations": len(invocation.evaluations), "stale": len(stale), **counts}
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    """The Lambda entry point."""
+    return anyio.run(handle, event)

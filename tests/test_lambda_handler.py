@@ -1,0 +1,294 @@
+"""The AWS Config rule runtime: events shaped like AWS's documented examples, results read back from Config."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from scanner.emulator.faults import FaultRule
+from scanner.emulator.server import Emulator
+from scanner.lambda_handler import ACCESS_DENIED_MESSAGE, EventError, RuleRuntimeError, handler
+from tests.conftest import MANAGEMENT_ACCOUNT
+from tests.support import assumed_session, client
+
+AMI = "ami-0123456789abcdef0"
+MEMBER = "210987654321"
+RULE = "desired-instance-type"
+NOTIFICATION_TIME = "2026-11-23T10:00:00.000Z"
+
+
+def put_rule(config: Any, name: str = RULE, parameters: dict[str, str] | None = None) -> None:
+    config.put_config_rule(
+        ConfigRule={
+            "ConfigRuleName": name,
+            "InputParameters": json.dumps(parameters or {"desiredInstanceType": "t3.micro"}),
+            "Source": {
+                "Owner": "CUSTOM_LAMBDA",
+                "SourceIdentifier": f"arn:aws:lambda:us-east-1:{MANAGEMENT_ACCOUNT}:function:cloudsweep",
+                "SourceDetails": [
+                    {"EventSource": "aws.config", "MessageType": "ScheduledNotification"},
+                    {"EventSource": "aws.config", "MessageType": "ConfigurationItemChangeNotification"},
+                ],
+            },
+        }
+    )
+
+
+def scheduled_event(
+    token: str = RULE, parameters: dict[str, str] | None = None, account: str = MANAGEMENT_ACCOUNT, rule: str = RULE
+) -> dict[str, Any]:
+    """As AWS documents a periodic rule's event."""
+    return {
+        "invokingEvent": json.dumps(
+            {
+                "awsAccountId": account,
+                "notificationCreationTime": NOTIFICATION_TIME,
+                "messageType": "ScheduledNotification",
+                "recordVersion": "1.0",
+            }
+        ),
+        "ruleParameters": json.dumps(parameters or {"desiredInstanceType": "t3.micro"}),
+        "resultToken": token,
+        "eventLeftScope": False,
+        "executionRoleArn": f"arn:aws:iam::{account}:role/config-role",
+        "configRuleArn": f"arn:aws:config:us-east-1:{account}:config-rule/config-rule-0123456",
+        "configRuleName": rule,
+        "configRuleId": "config-rule-0123456",
+        "accountId": account,
+        "version": "1.0",
+    }
+
+
+def change_event(item: dict[str, Any], token: str = RULE, left_scope: bool = False) -> dict[str, Any]:
+    return {
+        **scheduled_event(token),
+        "invokingEvent": json.dumps(
+            {
+                "configurationItem": item,
+                "notificationCreationTime": NOTIFICATION_TIME,
+                "messageType": "ConfigurationItemChangeNotification",
+                "recordVersion": "1.3",
+            }
+        ),
+        "eventLeftScope": left_scope,
+    }
+
+
+def results(config: Any, rule: str = RULE) -> dict[str, tuple[str, str | None]]:
+    found: dict[str, tuple[str, str | None]] = {}
+    token: str | None = None
+    while True:
+        page = config.get_compliance_details_by_config_rule(
+            ConfigRuleName=rule, Limit=100, **({"NextToken": token} if token else {})
+        )
+        for result in page["EvaluationResults"]:
+            qualifier = result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
+            found[qualifier["ResourceId"]] = (result["ComplianceType"], result.get("Annotation"))
+        token = page.get("NextToken")
+        if not token:
+            return found
+
+
+@pytest.fixture
+def account(aws_env: Emulator, boto_session: Any) -> dict[str, Any]:
+    ec2 = client(boto_session, "ec2", aws_env.endpoint_url)
+    config = client(boto_session, "config", aws_env.endpoint_url)
+    small = ec2.run_instances(ImageId=AMI, MinCount=110, MaxCount=110, InstanceType="t3.micro")["Instances"]
+    large = ec2.run_instances(ImageId=AMI, MinCount=2, MaxCount=2, InstanceType="m5.large")["Instances"]
+    put_rule(config)
+    return {
+        "ec2": ec2,
+        "config": config,
+        "small": sorted(i["InstanceId"] for i in small),
+        "large": sorted(i["InstanceId"] for i in large),
+    }
+
+
+def test_a_periodic_run_puts_every_evaluation_in_batches(account: dict[str, Any]) -> None:
+    summary = handler(scheduled_event(), None)
+
+    stored = results(account["config"])
+    assert summary["evaluations"] == 112
+    assert {rid: compliance for rid, (compliance, _) in stored.items()} == {
+        **{rid: "COMPLIANT" for rid in account["small"]},
+        **{rid: "NON_COMPLIANT" for rid in account["large"]},
+    }
+    assert stored[account["large"][0]][1] == "instance type m5.large is not one of t3.micro"
+
+
+def test_a_second_run_marks_gone_resources_not_applicable(account: dict[str, Any]) -> None:
+    handler(scheduled_event(), None)
+    gone = account["small"][:3]
+    account["ec2"].terminate_instances(InstanceIds=gone)
+
+    summary = handler(scheduled_event(), None)
+
+    stored = results(account["config"])
+    assert summary["stale"] == 3
+    assert {rid: stored[rid][0] for rid in gone} == {rid: "NOT_APPLICABLE" for rid in gone}
+    assert stored[account["small"][3]][0] == "COMPLIANT"
+    assert len(stored) == 112
+
+
+def test_testmode_stores_nothing(account: dict[str, Any]) -> None:
+    summary = handler(scheduled_event(token="TESTMODE"), None)
+    assert summary["evaluations"] == 112
+    assert results(account["config"]) == {}
+
+
+def instance_item(ec2: Any, instance_id: str, status: str = "OK") -> dict[str, Any]:
+    """A change event's configuration item, in the invocation model, as AWS sends it."""
+    instance = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+    return {
+        "configurationItemVersion": "1.3",
+        "awsAccountId": MANAGEMENT_ACCOUNT,
+        "configurationItemCaptureTime": "2026-11-23T09:30:00.000Z",
+        "configurationItemStatus": status,
+        "configurationStateId": "1700000000000",
+        "configurationStateMd5Hash": "",
+        "ARN": f"arn:aws:ec2:us-east-1:{MANAGEMENT_ACCOUNT}:instance/{instance_id}",
+        "resourceType": "AWS::EC2::Instance",
+        "resourceId": instance_id,
+        "awsRegion": "us-east-1",
+        "availabilityZone": "us-east-1a",
+        "tags": {},
+        "relatedEvents": [],
+        "relationships": [],
+        "configuration": None
+        if status == "ResourceDeleted"
+        else {"instanceId": instance_id, "instanceType": instance["InstanceType"]},
+        "supplementaryConfiguration": {},
+    }
+
+
+def test_a_change_event_evaluates_its_item_with_a_hand_written_token(account: dict[str, Any]) -> None:
+    item = instance_item(account["ec2"], account["large"][0])
+    handler(change_event(item, token=f"{RULE}:written-by-hand"), None)
+
+    stored = account["config"].get_compliance_details_by_config_rule(ConfigRuleName=RULE)["EvaluationResults"]
+    assert [
+        (r["EvaluationResultIdentifier"]["EvaluationResultQualifier"]["ResourceId"], r["ComplianceType"])
+        for r in stored
+    ] == [(account["large"][0], "NON_COMPLIANT")]
+    assert stored[0]["EvaluationResultIdentifier"]["OrderingTimestamp"] == datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("status", "left_scope", "resource_type", "reason"),
+    [
+        ("ResourceDeleted", False, "AWS::EC2::Instance", "status is ResourceDeleted"),
+        ("OK", True, "AWS::EC2::Instance", "left the rule's scope"),
+        ("OK", False, "AWS::EC2::Volume", "does not evaluate AWS::EC2::Volume"),
+    ],
+)
+def test_change_events_that_do_not_apply_are_not_applicable(
+    account: dict[str, Any], status: str, left_scope: bool, resource_type: str, reason: str
+) -> None:
+    item = {**instance_item(account["ec2"], account["small"][0], status), "resourceType": resource_type}
+    handler(change_event(item, left_scope=left_scope), None)
+    (compliance, annotation) = results(account["config"])[account["small"][0]]
+    assert compliance == "NOT_APPLICABLE"
+    assert annotation is not None
+    assert reason in annotation
+
+
+def test_an_oversized_item_is_fetched_from_history(account: dict[str, Any]) -> None:
+    instance_id = account["large"][1]
+    account["config"].list_discovered_resources(resourceType="AWS::EC2::Instance")
+    history = account["config"].get_resource_config_history(resourceType="AWS::EC2::Instance", resourceId=instance_id)
+    capture = history["configurationItems"][0]["configurationItemCaptureTime"]
+    event = {
+        **scheduled_event(),
+        "invokingEvent": json.dumps(
+            {
+                "configurationItemSummary": {
+                    "changeType": "UPDATE",
+                    "configurationItemVersion": "1.3",
+                    "configurationItemCaptureTime": capture.isoformat(),
+                    "configurationStateId": 1700000000000,
+                    "awsAccountId": MANAGEMENT_ACCOUNT,
+                    "configurationItemStatus": "OK",
+                    "resourceType": "AWS::EC2::Instance",
+                    "resourceId": instance_id,
+                    "ARN": f"arn:aws:ec2:us-east-1:{MANAGEMENT_ACCOUNT}:instance/{instance_id}",
+                    "awsRegion": "us-east-1",
+                },
+                "messageType": "OversizedConfigurationItemChangeNotification",
+                "notificationCreationTime": NOTIFICATION_TIME,
+                "recordVersion": "1.0",
+            }
+        ),
+    }
+    handler(event, None)
+    assert results(account["config"]) == {
+        instance_id: ("NON_COMPLIANT", "instance type m5.large is not one of t3.micro")
+    }
+
+
+def test_cross_account_through_the_execution_role(aws_env: Emulator, boto_session: Any) -> None:
+    member = assumed_session(boto_session, aws_env.endpoint_url, MEMBER)
+    member_ec2 = client(member, "ec2", aws_env.endpoint_url)
+    member_config = client(member, "config", aws_env.endpoint_url)
+    instance = member_ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, InstanceType="m5.large")["Instances"][0]
+    put_rule(member_config)
+    event = scheduled_event(parameters={"desiredInstanceType": "t3.micro", "AssumeRoleMode": "True"}, account=MEMBER)
+
+    handler(event, None)
+
+    assert results(member_config) == {
+        instance["InstanceId"]: ("NON_COMPLIANT", "instance type m5.large is not one of t3.micro")
+    }
+
+
+def test_a_denied_execution_role_says_so(aws_env: Emulator) -> None:
+    aws_env.faults.add(FaultRule.access_denied(account=MEMBER, operation="AssumeRole"))
+    event = scheduled_event(parameters={"desiredInstanceType": "t3.micro", "AssumeRoleMode": "True"}, account=MEMBER)
+    with pytest.raises(RuleRuntimeError, match=ACCESS_DENIED_MESSAGE):
+        handler(event, None)
+
+
+def test_refused_evaluations_are_retried_then_fail_loudly(aws_env: Emulator, account: dict[str, Any]) -> None:
+    aws_env.config.controls.fail_evaluations(account["small"][0], times=1)
+    handler(scheduled_event(), None)
+    assert results(account["config"])[account["small"][0]][0] == "COMPLIANT"
+
+    aws_env.config.controls.fail_evaluations(account["small"][1])
+    with pytest.raises(RuleRuntimeError, match="refused 1 evaluations"):
+        handler(scheduled_event(), None)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field_name"),
+    [
+        (lambda e: e.pop("invokingEvent"), "invokingEvent"),
+        (lambda e: e.update(invokingEvent="{not json"), "invokingEvent"),
+        (lambda e: e.update(ruleParameters="{not json"), "ruleParameters"),
+        (
+            lambda e: e.update(ruleParameters=json.dumps({"desiredInstanceType": "  "})),
+            "ruleParameters.desiredInstanceType",
+        ),
+        (lambda e: e.update(invokingEvent=json.dumps({"messageType": "Nonsense"})), "invokingEvent.messageType"),
+        (lambda e: e.pop("resultToken"), "resultToken"),
+        (lambda e: e.update(configRuleName="not-a-check"), "CLOUDSWEEP_CHECK"),
+    ],
+)
+def test_bad_input_is_one_clear_error_naming_the_field(aws_env: Emulator, mutate: Any, field_name: str) -> None:
+    event = scheduled_event()
+    mutate(event)
+    with pytest.raises(EventError) as excinfo:
+        handler(event, None)
+    assert excinfo.value.field == field_name
+
+
+def test_the_result_token_is_never_logged_in_full(account: dict[str, Any]) -> None:
+    from structlog.testing import capture_logs
+
+    secret_token = f"{RULE}:" + "x" * 60
+    with capture_logs() as logs:
+        handler(scheduled_event(token=secret_token), None)
+    rendered = json.dumps(logs, default=str)
+    assert secret_token not in rendered
+    assert any(entry.get("result_token") == secret_token[:8] + "…" for entry in logs)
