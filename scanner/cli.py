@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -13,7 +14,7 @@ import click
 import structlog
 from rich.console import Console
 
-from scanner.errors import UsageError
+from scanner.errors import AwsError, UsageError
 from scanner.logs import configure_logging
 
 log = structlog.get_logger("cloudsweep")
@@ -171,6 +172,125 @@ def scan(**options: Any) -> None:
     if report.all_failures:
         console.print(failures_table(report.all_failures))
     sys.exit(report.exit_code(request.fail_on))
+
+
+def _rule_parameters(check_id: str, options: tuple[str, ...]) -> dict[str, str]:
+    """Parameters as AWS Config passes them (strings): the check's demo ones, overridden by NAME=VALUE options."""
+    from checks import BUILTIN
+
+    check = BUILTIN.get(check_id)
+    parameters = dict(check.demo_parameters)
+    for option in options:
+        name, equals, value = option.partition("=")
+        if not equals or not name:
+            raise click.UsageError(f"--param {option!r}: expected NAME=VALUE")
+        parameters[name] = value
+    try:
+        check.parameters.parse(check.id, parameters)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    return parameters
+
+
+def _check_option(check_id: str) -> Any:
+    from checks import BUILTIN
+
+    try:
+        return BUILTIN.get(check_id)
+    except KeyError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(["scheduled", "change"]))
+@click.option("--check", "check_id", required=True, help="The check the rule runs.")
+@click.option("--rule-name", help="The rule's name (default: the check id); the result token names it.")
+@click.option(
+    "--item", type=click.Path(path_type=Path), help="A configuration item (API or invocation model) for a change event."
+)
+@click.option(
+    "--oversized", is_flag=True, help="An OversizedConfigurationItemChangeNotification carrying only a summary."
+)
+@click.option("--account", default="123456789012", show_default=True)
+@click.option("--region", default="us-east-1", show_default=True)
+@click.option("--param", "param_options", multiple=True, metavar="NAME=VALUE", help="A rule parameter; repeatable.")
+def event(
+    kind: str,
+    check_id: str,
+    rule_name: str | None,
+    item: Path | None,
+    oversized: bool,
+    account: str,
+    region: str,
+    param_options: tuple[str, ...],
+) -> None:
+    """Print a realistic AWS Config rule event (as `rdk sample-ci` and test-local would use)."""
+    from scanner.rule_tools import change_event, load_item, sample_item, scheduled_event
+
+    check = _check_option(check_id)
+    parameters = _rule_parameters(check.id, param_options)
+    name = rule_name or check.id
+    try:
+        if kind == "scheduled":
+            document = scheduled_event(check, name, parameters, account, region)
+        else:
+            raw = load_item(item) if item else sample_item(check, account, region)
+            document = change_event(check, name, parameters, raw, oversized=oversized, account=account, region=region)
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(json.dumps(document, indent=2))
+
+
+@cli.command()
+@click.option("--event", "event_file", required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--endpoint-url", help="Send every AWS call here (an emulator); AWS_ENDPOINT_URL works too.")
+@click.option(
+    "--check", "check_id", help="The check to run, as CLOUDSWEEP_CHECK would name it (default: the rule name)."
+)
+def invoke(event_file: Path, endpoint_url: str | None, check_id: str | None) -> None:
+    """Run the Lambda handler locally on an event file. Exit 2: a bad event; 3: the invocation failed."""
+    import anyio
+
+    from scanner.lambda_handler import EventError, RuleRuntimeError, handle
+
+    try:
+        document = json.loads(event_file.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise click.UsageError(f"{event_file} is not valid JSON: {exc}") from exc
+    environment = dict(os.environ)
+    if endpoint_url:
+        environment["AWS_ENDPOINT_URL"] = endpoint_url
+    if check_id:
+        environment["CLOUDSWEEP_CHECK"] = check_id
+    try:
+        summary = anyio.run(handle, document, environment)
+    except EventError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except (RuleRuntimeError, AwsError) as exc:
+        log.error("invocation failed", error=str(exc))
+        sys.exit(EXIT_INCOMPLETE)
+    click.echo(json.dumps(summary, indent=2))
+
+
+@cli.command("rule-json")
+@click.option("--check", "check_id", required=True)
+@click.option("--function-arn", required=True, help="The Lambda function's ARN.")
+@click.option(
+    "--periodic", type=click.Choice(["One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours"])
+)
+@click.option("--rule-name", help="Default: the check id.")
+@click.option("--param", "param_options", multiple=True, metavar="NAME=VALUE", help="A rule parameter; repeatable.")
+def rule_json(
+    check_id: str, function_arn: str, periodic: str | None, rule_name: str | None, param_options: tuple[str, ...]
+) -> None:
+    """Print the `aws configservice put-config-rule` document for a check."""
+    from scanner.rule_tools import rule_document
+
+    check = _check_option(check_id)
+    parameters = _rule_parameters(check.id, param_options)
+    click.echo(
+        json.dumps(rule_document(check, function_arn, parameters, rule_name=rule_name, periodic=periodic), indent=2)
+    )
 
 
 @cli.group()
