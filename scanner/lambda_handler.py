@@ -24,7 +24,7 @@ import structlog
 from checks import BUILTIN
 from scanner.aws.clients import AwsClients, AwsSettings, CallContext
 from scanner.aws.credentials import CredentialBroker, FetchMetadata, RoleSpec
-from scanner.errors import AwsError, CloudSweepError
+from scanner.errors import AwsError, CloudSweepError, UsageError
 from scanner.inventory import ConfigInventory, credential_report
 from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, ItemError, Target
 from scanner.orchestrator import SelectedCheck, scan_target
@@ -465,6 +465,120 @@ async def handle(event: Any, environment: Mapping[str, str] | None = None) -> di
     return {"check": check.id, "evaluations": len(invocation.evaluations), "stale": len(stale), **counts}
 
 
+# --- whole scans from a schedule (EventBridge) or a Step Functions Distributed Map item ------------------
+
+SCAN_ARGUMENTS_ENVIRONMENT = "CLOUDSWEEP_SCAN_ARGS"
+OUTPUT_ENVIRONMENT = "CLOUDSWEEP_OUTPUT_S3"
+
+
+def is_scan_event(event: Any) -> bool:
+    return isinstance(event, Mapping) and (event.get("detail-type") == "Scheduled Event" or "accounts" in event)
+
+
+def _s3_location(url: str) -> tuple[str, str]:
+    if not url.startswith("s3://") or len(url) <= len("s3://"):
+        raise EventError(OUTPUT_ENVIRONMENT, f"must be s3://bucket/prefix, got {url!r}")
+    bucket, _, prefix = url[len("s3://") :].partition("/")
+    return bucket, prefix.strip("/")
+
+
+def _accounts_payload(event: Mapping[str, Any]) -> tuple[Any, ...]:
+    from scanner.targets import Account
+
+    raw = event.get("accounts")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        raise EventError("accounts", "must be a non-empty list of account ids or {account_id, role, ...} objects")
+    accounts = []
+    for index, entry in enumerate(raw):
+        try:
+            if isinstance(entry, str):
+                accounts.append(Account(entry))
+            elif isinstance(entry, Mapping):
+                accounts.append(
+                    Account(
+                        str(entry.get("account_id") or entry.get("Id") or ""),
+                        name=entry.get("name") or entry.get("Name"),
+                        role=entry.get("role"),
+                        external_id=entry.get("external_id"),
+                    )
+                )
+            else:
+                raise EventError(f"accounts[{index}]", "must be an account id or an object")
+        except UsageError as exc:
+            raise EventError(f"accounts[{index}]", str(exc)) from exc
+    return tuple(accounts)
+
+
+async def run_scheduled_scan(event: Mapping[str, Any], environment: Mapping[str, str]) -> dict[str, Any]:
+    """A whole `cloudsweep scan` configured by CLOUDSWEEP_SCAN_ARGS, its outputs written to CLOUDSWEEP_OUTPUT_S3."""
+    import dataclasses
+    import shlex
+    import tempfile
+    from pathlib import Path
+
+    from scanner.cli import scan as scan_command
+    from scanner.outputs.files import AccountFilesSink, write_summary
+    from scanner.scan import scan as run_scan_async
+    from scanner.scan_options import build_request
+
+    output = environment.get(OUTPUT_ENVIRONMENT)
+    if not output:
+        raise EventError(OUTPUT_ENVIRONMENT, "is not set: a scheduled scan writes its results to S3")
+    bucket, prefix = _s3_location(output)
+    arguments = shlex.split(environment.get(SCAN_ARGUMENTS_ENVIRONMENT, ""))
+    try:
+        context = scan_command.make_context("scan", arguments)
+        request = build_request(BUILTIN, context.params, environment)
+    except (click_exceptions(), UsageError, KeyError) as exc:
+        raise EventError(SCAN_ARGUMENTS_ENVIRONMENT, str(exc)) from exc
+    accounts = _accounts_payload(event)
+    if accounts:
+        request = dataclasses.replace(
+            request, source=dataclasses.replace(request.source, accounts=accounts, organization=False)
+        )
+    started = datetime.now(UTC)
+    run_prefix = "/".join(part for part in (prefix, started.strftime("%Y-%m-%dT%H-%M-%SZ")) if part)
+    with tempfile.TemporaryDirectory(prefix="cloudsweep-") as directory:
+        folder = Path(directory)
+        with AccountFilesSink(folder) as files:
+            report = await run_scan_async(
+                dataclasses.replace(request, now=started, output=None, output_dir=None), files
+            )
+            for outcome in report.outcomes:
+                if not outcome.failures:
+                    files.ensure(outcome.target.account_id)
+        write_summary(folder / "summary.json", report)
+        async with AwsClients(AwsSettings(endpoint_url=environment.get("AWS_ENDPOINT_URL"))) as clients:
+            s3 = await clients.client("s3", environment.get("AWS_REGION") or "us-east-1")
+            for path in sorted(folder.iterdir()):
+                await clients.call(
+                    s3,
+                    "put_object",
+                    context=CallContext(None, None),
+                    Bucket=bucket,
+                    Key=f"{run_prefix}/{path.name}",
+                    Body=path.read_bytes(),
+                    ContentType="application/json" if path.suffix == ".json" else "application/x-ndjson",
+                )
+    log.info("scheduled scan written", bucket=bucket, prefix=run_prefix, evaluations=report.counts.total)
+    return {
+        "output": f"s3://{bucket}/{run_prefix}/",
+        "evaluations": report.counts.total,
+        "targets": len(report.outcomes),
+        "failures": len(report.all_failures),
+    }
+
+
+def click_exceptions() -> type[Exception]:
+    import click
+
+    return click.ClickException
+
+
 def handler(event: Any, context: Any) -> dict[str, Any]:
-    """The Lambda entry point."""
+    """The Lambda entry point: a Config rule event, or a scheduled scan (EventBridge, Step Functions)."""
+    if is_scan_event(event):
+        return anyio.run(run_scheduled_scan, event, dict(os.environ))
     return anyio.run(handle, event)

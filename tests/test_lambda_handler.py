@@ -292,3 +292,87 @@ def test_the_result_token_is_never_logged_in_full(account: dict[str, Any]) -> No
     rendered = json.dumps(logs, default=str)
     assert secret_token not in rendered
     assert any(entry.get("result_token") == secret_token[:8] + "…" for entry in logs)
+
+
+SCHEDULED_EVENT = {
+    "version": "0",
+    "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+    "detail-type": "Scheduled Event",
+    "source": "aws.events",
+    "account": MANAGEMENT_ACCOUNT,
+    "time": "2026-11-23T12:00:00Z",
+    "region": "us-east-1",
+    "resources": [f"arn:aws:events:us-east-1:{MANAGEMENT_ACCOUNT}:rule/cloudsweep-nightly"],
+    "detail": {},
+}
+
+
+def s3_objects(s3: Any, bucket: str) -> dict[str, bytes]:
+    listed = s3.list_objects_v2(Bucket=bucket).get("Contents", [])
+    return {entry["Key"]: s3.get_object(Bucket=bucket, Key=entry["Key"])["Body"].read() for entry in listed}
+
+
+def test_a_scheduled_event_runs_a_whole_scan_into_s3(
+    account: dict[str, Any], boto_session: Any, aws_env: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s3 = client(boto_session, "s3", aws_env.endpoint_url)
+    s3.create_bucket(Bucket="scan-results")
+    monkeypatch.setenv("CLOUDSWEEP_OUTPUT_S3", "s3://scan-results/nightly")
+    monkeypatch.setenv(
+        "CLOUDSWEEP_SCAN_ARGS",
+        "--regions us-east-1 --checks desired-instance-type --param desired-instance-type.desiredInstanceType=t3.micro",
+    )
+
+    summary = handler(SCHEDULED_EVENT, None)
+
+    objects = s3_objects(s3, "scan-results")
+    keys = sorted(objects)
+    assert len(keys) == 2
+    assert keys[0].startswith("nightly/")
+    assert keys[0].endswith(f"/{MANAGEMENT_ACCOUNT}.jsonl")
+    assert keys[1].endswith("/summary.json")
+    lines = [json.loads(line) for line in objects[keys[0]].decode().splitlines()]
+    assert len(lines) == summary["evaluations"] == 112
+    assert sum(1 for line in lines if line["compliance"] == "NON_COMPLIANT") == 2
+    assert json.loads(objects[keys[1]])["totals"]["evaluations"] == 112
+    assert summary["output"] == "s3://scan-results/" + keys[0].rsplit("/", 1)[0] + "/"
+
+
+def test_a_distributed_map_item_scans_just_its_accounts(
+    aws_env: Emulator, boto_session: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    member = assumed_session(boto_session, aws_env.endpoint_url, MEMBER)
+    client(member, "ec2", aws_env.endpoint_url).run_instances(
+        ImageId=AMI, MinCount=3, MaxCount=3, InstanceType="t3.micro"
+    )
+    client(boto_session, "ec2", aws_env.endpoint_url).run_instances(
+        ImageId=AMI, MinCount=1, MaxCount=1, InstanceType="t3.micro"
+    )
+    s3 = client(boto_session, "s3", aws_env.endpoint_url)
+    s3.create_bucket(Bucket="scan-results")
+    monkeypatch.setenv("CLOUDSWEEP_OUTPUT_S3", "s3://scan-results")
+    monkeypatch.setenv(
+        "CLOUDSWEEP_SCAN_ARGS",
+        "--regions us-east-1 --role-name OrganizationAccountAccessRole --checks desired-instance-type "
+        "--param desired-instance-type.desiredInstanceType=t3.micro",
+    )
+
+    summary = handler({"accounts": [MEMBER]}, None)
+
+    keys = sorted(s3_objects(s3, "scan-results"))
+    assert [key.rsplit("/", 1)[1] for key in keys] == [f"{MEMBER}.jsonl", "summary.json"]
+    assert summary["evaluations"] == 3
+
+
+def test_a_scheduled_scan_without_an_output_is_a_clear_error(
+    aws_env: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CLOUDSWEEP_OUTPUT_S3", raising=False)
+    with pytest.raises(EventError) as excinfo:
+        handler(SCHEDULED_EVENT, None)
+    assert excinfo.value.field == "CLOUDSWEEP_OUTPUT_S3"
+    monkeypatch.setenv("CLOUDSWEEP_OUTPUT_S3", "s3://bucket")
+    monkeypatch.setenv("CLOUDSWEEP_SCAN_ARGS", "--regions mars-1")
+    with pytest.raises(EventError) as excinfo:
+        handler(SCHEDULED_EVENT, None)
+    assert excinfo.value.field == "CLOUDSWEEP_SCAN_ARGS"
