@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest emulator bench-emulator bench-memory clean lock
+.PHONY: demo test lint typecheck pytest emulator bench-emulator bench-memory clean lock lambda-zip
 
 demo: $(STAMP)
 	$(BIN)/cloudsweep demo
@@ -12,11 +12,13 @@ demo: $(STAMP)
 test: $(STAMP) lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check scanner checks tests bench
-	$(BIN)/ruff format --check scanner checks tests bench
+	$(BIN)/ruff check scanner checks tests bench scripts
+	$(BIN)/ruff format --check scanner checks tests bench scripts
+	$(BIN)/hadolint --no-color --failure-threshold style Dockerfile
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy scripts
 
 pytest: $(STAMP)
 	$(BIN)/pytest
@@ -38,8 +40,13 @@ $(STAMP): pyproject.toml constraints.txt
 # Re-resolve the pins (needs the package registry); commit the result.
 lock:
 	rm -rf /tmp/cloudsweep-lock && $(PYTHON) -m venv /tmp/cloudsweep-lock
-	/tmp/cloudsweep-lock/bin/pip install --quiet -e '.[emulator,dev]'
+	/tmp/cloudsweep-lock/bin/pip install --quiet -e '.[emulator,dev,lambda]'
 	/tmp/cloudsweep-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+# dist/cloudsweep-lambda.zip for the Lambda python3.12 runtime on x86_64 (manylinux wheels, pinned by constraints.txt).
+# Downloads from the package registry, so it is not part of `make test`.
+lambda-zip: $(STAMP)
+	$(BIN)/python scripts/build_lambda_zip.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

@@ -376,3 +376,39 @@ def test_a_scheduled_scan_without_an_output_is_a_clear_error(
     with pytest.raises(EventError) as excinfo:
         handler(SCHEDULED_EVENT, None)
     assert excinfo.value.field == "CLOUDSWEEP_SCAN_ARGS"
+
+
+def test_events_built_by_rdklib_test_helpers(account: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    import rdklibtest
+
+    # CLOUDSWEEP_CHECK says which check "myrule" runs.
+    # rdklibtest names the rule "myrule" (the periodic cleanup reads its past results) but carries the token "token":
+    # in the emulator a token is its rule's name, so both rules exist here.
+    put_rule(account["config"], name="token")
+    put_rule(account["config"], name="myrule")
+    monkeypatch.setenv("CLOUDSWEEP_CHECK", RULE)
+    # rdklibtest serialises both itself: it takes Python objects.
+    parameters = {"desiredInstanceType": "t3.micro"}
+
+    scheduled = rdklibtest.create_test_scheduled_event(parameters)
+    handler(scheduled, None)
+    assert len(results(account["config"], rule="token")) == 112
+
+    item = instance_item(account["ec2"], account["small"][0])
+    changed = rdklibtest.create_test_configurationchange_event(
+        {"configurationItem": item, "messageType": "ConfigurationItemChangeNotification"}, parameters
+    )
+    handler(changed, None)
+    stored = account["config"].get_compliance_details_by_config_rule(ConfigRuleName="token", Limit=100)[
+        "EvaluationResults"
+    ]
+    ordering = {
+        r["EvaluationResultIdentifier"]["EvaluationResultQualifier"]["ResourceId"]: r["EvaluationResultIdentifier"][
+            "OrderingTimestamp"
+        ]
+        for r in stored
+    }
+    # The scheduled run stamped rdklibtest's notification time (botocore sends whole seconds); the change event,
+    # the item's capture time.
+    assert ordering[account["small"][1]] == datetime(2017, 12, 23, 22, 11, 18, tzinfo=UTC)
+    assert ordering[account["small"][0]] == datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
