@@ -412,3 +412,28 @@ def test_events_built_by_rdklib_test_helpers(account: dict[str, Any], monkeypatc
     # the item's capture time.
     assert ordering[account["small"][1]] == datetime(2017, 12, 23, 22, 11, 18, tzinfo=UTC)
     assert ordering[account["small"][0]] == datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+
+
+def test_a_change_event_reads_the_related_data_its_check_needs(aws_env: Emulator, boto_session: Any) -> None:
+    ec2 = client(boto_session, "ec2", aws_env.endpoint_url)
+    config = client(boto_session, "config", aws_env.endpoint_url)
+    group = ec2.create_security_group(GroupName="ssh-open", Description="ssh")["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    instance = ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, SecurityGroupIds=[group])["Instances"][0]
+    put_rule(config, name="ec2-exposed-instance", parameters={"ssh": "22"})
+    item = instance_item(ec2, instance["InstanceId"])
+    item["configuration"]["securityGroups"] = [{"groupId": group, "groupName": "ssh-open"}]
+    event = {
+        **change_event(item, token="ec2-exposed-instance"),
+        "configRuleName": "ec2-exposed-instance",
+        "ruleParameters": json.dumps({"ssh": "22"}),
+    }
+
+    handler(event, None)
+
+    assert results(config, rule="ec2-exposed-instance") == {
+        instance["InstanceId"]: ("NON_COMPLIANT", f"{group} allows tcp 22 from 0.0.0.0/0 (forbidden 22)")
+    }
