@@ -269,6 +269,9 @@ def invoke(event_file: Path, endpoint_url: str | None, check_id: str | None) -> 
     except (RuleRuntimeError, AwsError) as exc:
         log.error("invocation failed", error=str(exc))
         sys.exit(EXIT_INCOMPLETE)
+    except Exception as exc:
+        log.error("invocation crashed", error=f"{type(exc).__name__}: {exc}", exc_info=exc)
+        sys.exit(EXIT_INCOMPLETE)
     click.echo(json.dumps(summary, indent=2))
 
 

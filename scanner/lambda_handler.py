@@ -79,6 +79,16 @@ def _json_field(event: Mapping[str, Any], name: str, *, required: bool) -> dict[
     return document
 
 
+def _string_field(document: Mapping[str, Any], name: str, prefix: str = "") -> str | None:
+    """A string field, None when absent or empty; any other type is an error naming the field."""
+    value = document.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise EventError(prefix + name, f"must be a string, got {type(value).__name__}")
+    return value
+
+
 def _region_of(rule_arn: str | None) -> str | None:
     parts = (rule_arn or "").split(":")
     return parts[3] if len(parts) > 5 and parts[0] == "arn" and parts[3] else None
@@ -110,23 +120,28 @@ class RuleEvent:
             raise EventError(
                 "invokingEvent.messageType", f"unknown message type {raw_type!r} (known: {known})"
             ) from exc
-        token = event.get("resultToken")
-        if not isinstance(token, str) or not token:
+        token = _string_field(event, "resultToken")
+        if token is None:
             raise EventError("resultToken", "is missing")
-        account = event.get("accountId") or invoking.get("awsAccountId")
+        account = _string_field(event, "accountId") or _string_field(invoking, "awsAccountId", "invokingEvent.")
         if not account and message_type is not MessageType.SCHEDULED:
-            item = invoking.get("configurationItem") or invoking.get("configurationItemSummary") or {}
-            account = item.get("awsAccountId") or item.get("accountId")
-        if not isinstance(account, str) or not account:
+            key = "configurationItem" if message_type is MessageType.CHANGE else "configurationItemSummary"
+            item = invoking.get(key)
+            if not isinstance(item, Mapping):
+                raise EventError(f"invokingEvent.{key}", "must be a JSON object")
+            account = _string_field(item, "awsAccountId", f"invokingEvent.{key}.") or _string_field(
+                item, "accountId", f"invokingEvent.{key}."
+            )
+        if not account:
             raise EventError("accountId", "is missing (neither the event nor the invoking event names the account)")
-        region = (
-            _region_of(event.get("configRuleArn"))
-            or environment.get("AWS_REGION")
-            or environment.get("AWS_DEFAULT_REGION")
-        )
+        rule_arn = _string_field(event, "configRuleArn")
+        region = _region_of(rule_arn) or environment.get("AWS_REGION") or environment.get("AWS_DEFAULT_REGION")
         if not region:
             raise EventError("configRuleArn", "names no region, and AWS_REGION is not set")
         left_scope = event.get("eventLeftScope", False)
+        for name, value in parameters.items():
+            if not isinstance(value, str):
+                raise EventError(f"ruleParameters.{name}", f"must be a string, as AWS Config passes it; got {value!r}")
         return cls(
             message_type=message_type,
             invoking_event=invoking,
@@ -134,8 +149,8 @@ class RuleEvent:
             result_token=token,
             account_id=account,
             region=region,
-            rule_name=event.get("configRuleName"),
-            execution_role_arn=event.get("executionRoleArn"),
+            rule_name=_string_field(event, "configRuleName"),
+            execution_role_arn=_string_field(event, "executionRoleArn"),
             event_left_scope=left_scope is True or str(left_scope).lower() == "true",
         )
 
@@ -249,42 +264,46 @@ async def _evaluate_periodic(invocation: Invocation) -> datetime:
     )
     if outcome.failures:
         first = outcome.failures[0]
-        raise RuleRuntimeError(
-            f"could not read what {invocation.check.id} needs: {first.what}: {first.code}: {first.message}"
-        )
+        raise RuleRuntimeError(f"could not read what {invocation.check.id} needs: {first.what}: {first.code}")
     return ordering
 
 
-async def _item_from_event(invocation: Invocation) -> ConfigurationItem:
+def _parse_item(raw: Any, field_name: str) -> ConfigurationItem:
+    if not isinstance(raw, Mapping):
+        raise EventError(field_name, "must be a JSON object")
+    try:
+        return ConfigurationItem.parse(raw)
+    except (ItemError, AttributeError, TypeError) as exc:
+        raise EventError(field_name, f"is not a configuration item: {exc}") from exc
+
+
+def _summary(invocation: Invocation) -> ConfigurationItem:
+    """The event's item (change) or the summary standing for it (oversized): enough to decide applicability."""
     event = invocation.event
     if event.message_type is MessageType.CHANGE:
-        raw = event.invoking_event.get("configurationItem")
-        if not isinstance(raw, Mapping):
-            raise EventError("invokingEvent.configurationItem", "is missing")
-        try:
-            return ConfigurationItem.parse(raw)
-        except ItemError as exc:
-            raise EventError("invokingEvent.configurationItem", str(exc)) from exc
-    summary = event.invoking_event.get("configurationItemSummary")
-    if not isinstance(summary, Mapping):
-        raise EventError("invokingEvent.configurationItemSummary", "is missing")
-    capture = _timestamp(
-        summary.get("configurationItemCaptureTime"), "configurationItemSummary.configurationItemCaptureTime"
-    )
-    config = await invocation.clients.client("config", event.region, account=event.account_id)
+        return _parse_item(event.invoking_event.get("configurationItem"), "invokingEvent.configurationItem")
+    return _parse_item(event.invoking_event.get("configurationItemSummary"), "invokingEvent.configurationItemSummary")
+
+
+async def _full_item(invocation: Invocation, summary: ConfigurationItem) -> ConfigurationItem:
+    if invocation.event.message_type is MessageType.CHANGE:
+        return summary
+    if summary.capture_time is None:
+        raise EventError("invokingEvent.configurationItemSummary.configurationItemCaptureTime", "is missing")
+    config = await invocation.clients.client("config", invocation.event.region, account=invocation.event.account_id)
     response = await invocation.clients.call(
         config,
         "get_resource_config_history",
         context=invocation.context,
-        resourceType=summary.get("resourceType"),
-        resourceId=summary.get("resourceId"),
-        laterTime=capture,
+        resourceType=summary.resource_type,
+        resourceId=summary.resource_id,
+        laterTime=summary.capture_time,
         limit=1,
     )
     items = response.get("configurationItems", [])
     if not items:
-        raise RuleRuntimeError(f"the oversized item {summary.get('resourceId')} is not in its configuration history")
-    return ConfigurationItem.parse(items[0])
+        raise RuleRuntimeError(f"the oversized item {summary.resource_id} is not in its configuration history")
+    return _parse_item(items[0], "GetResourceConfigHistory item")
 
 
 async def _snapshot_for(invocation: Invocation, now: datetime) -> Snapshot:
@@ -293,7 +312,11 @@ async def _snapshot_for(invocation: Invocation, now: datetime) -> Snapshot:
     inventory = await ConfigInventory.open(invocation.clients, invocation.target)
     items = {}
     for resource_type in invocation.check.lookup_types:
-        items[resource_type] = (await inventory.all_items(resource_type)).items
+        fetched = await inventory.all_items(resource_type)
+        if fetched.failures:
+            failure = fetched.failures[0]
+            raise RuleRuntimeError(f"could not read {failure.resource_type} {failure.resource_id}: {failure.code}")
+        items[resource_type] = fetched.items
     counts = {resource_type: await inventory.count(resource_type) for resource_type in needs.count_types}
     extra: dict[ExtraData, Any] = {}
     if ExtraData.IAM_CREDENTIAL_REPORT in needs.extra:
@@ -303,8 +326,8 @@ async def _snapshot_for(invocation: Invocation, now: datetime) -> Snapshot:
 
 async def _evaluate_change(invocation: Invocation) -> None:
     event = invocation.event
-    item = await _item_from_event(invocation)
-    ordering = item.capture_time or datetime.now(UTC)
+    summary = _summary(invocation)
+    ordering = summary.capture_time or datetime.now(UTC)
     check = invocation.check
 
     def emit(resource_type: str, resource_id: str, result: Result) -> Evaluation:
@@ -322,25 +345,27 @@ async def _evaluate_change(invocation: Invocation) -> None:
     if check.scope is CheckScope.ACCOUNT:
         snapshot = await _snapshot_for(invocation, ordering)
         assert check.evaluate_account is not None
-        await invocation.put(
-            emit(ACCOUNT_RESOURCE_TYPE, event.account_id, check.evaluate_account(snapshot, invocation.selected.params))
-        )
+        result = check.evaluate_account(snapshot, invocation.selected.params)
+        await invocation.put(emit(ACCOUNT_RESOURCE_TYPE, event.account_id, result))
         return
+    # Decided on the summary: a deleted or out-of-scope oversized item is not fetched (its history may be gone).
     reason = None
-    if item.status in DELETED_STATUSES:
-        reason = f"the resource's configuration item status is {item.status}"
+    if summary.status in DELETED_STATUSES:
+        reason = f"the resource's configuration item status is {summary.status}"
     elif event.event_left_scope:
         reason = "the resource left the rule's scope"
-    elif item.resource_type not in check.resource_types:
-        reason = f"{check.id} does not evaluate {item.resource_type}"
+    elif summary.resource_type not in check.resource_types:
+        reason = f"{check.id} does not evaluate {summary.resource_type}"
     if reason is not None:
-        await invocation.put(emit(item.resource_type, item.resource_id, Result(Compliance.NOT_APPLICABLE, reason)))
+        await invocation.put(
+            emit(summary.resource_type, summary.resource_id, Result(Compliance.NOT_APPLICABLE, reason))
+        )
         return
+    item = await _full_item(invocation, summary)
     snapshot = await _snapshot_for(invocation, ordering)
     assert check.evaluate_resource is not None
-    await invocation.put(
-        emit(item.resource_type, item.resource_id, check.evaluate_resource(item, invocation.selected.params, snapshot))
-    )
+    result = check.evaluate_resource(item, invocation.selected.params, snapshot)
+    await invocation.put(emit(item.resource_type, item.resource_id, result))
 
 
 def _wire(evaluation: Evaluation) -> dict[str, Any]:
@@ -419,6 +444,7 @@ async def put_evaluations(invocation: Invocation, evaluations: list[Evaluation])
                 item for item in pending if (item["ComplianceResourceType"], item["ComplianceResourceId"]) in failed_ids
             ]
             log.warning("evaluations refused, retrying", count=len(pending), check=invocation.check.id)
+            await invocation.clients.settings.retry.backoff(1)
         else:
             ids = ", ".join(item["ComplianceResourceId"] for item in pending[:5])
             raise RuleRuntimeError(
@@ -444,7 +470,10 @@ async def handle(event: Any, environment: Mapping[str, str] | None = None) -> di
         result_token=rule_event.token_for_logs,
     )
     async with AwsClients(AwsSettings(endpoint_url=environment.get("AWS_ENDPOINT_URL"))) as clients:
-        await _enter_account(clients, rule_event)
+        try:
+            await _enter_account(clients, rule_event)
+        except AwsError as error:
+            raise RuleRuntimeError(f"sts:assume_role failed with {error.code}") from error
         invocation = Invocation(rule_event, check, clients, SelectedCheck(check, params))
         try:
             if rule_event.message_type is MessageType.SCHEDULED:
@@ -455,8 +484,7 @@ async def handle(event: Any, environment: Mapping[str, str] | None = None) -> di
                 stale = []
             await put_evaluations(invocation, invocation.evaluations + stale)
         except AwsError as error:
-            if error.code in ("AccessDenied", "AccessDeniedException"):
-                raise RuleRuntimeError(f"{ACCESS_DENIED_MESSAGE} ({error.operation})") from error
+            # Like AWS's sample: the code and the call, none of the message's account internals.
             raise RuleRuntimeError(f"{error.service}:{error.operation} failed with {error.code}") from error
     counts = {compliance.value: 0 for compliance in Compliance}
     for evaluation in invocation.evaluations:
@@ -527,12 +555,12 @@ async def run_scheduled_scan(event: Mapping[str, Any], environment: Mapping[str,
     if not output:
         raise EventError(OUTPUT_ENVIRONMENT, "is not set: a scheduled scan writes its results to S3")
     bucket, prefix = _s3_location(output)
-    arguments = shlex.split(environment.get(SCAN_ARGUMENTS_ENVIRONMENT, ""))
     try:
+        arguments = shlex.split(environment.get(SCAN_ARGUMENTS_ENVIRONMENT, ""))
         context = scan_command.make_context("scan", arguments)
         request = build_request(BUILTIN, context.params, environment)
-    except (click_exceptions(), UsageError, KeyError) as exc:
-        raise EventError(SCAN_ARGUMENTS_ENVIRONMENT, str(exc)) from exc
+    except (*click_exceptions(), UsageError, KeyError, ValueError) as exc:
+        raise EventError(SCAN_ARGUMENTS_ENVIRONMENT, str(exc) or type(exc).__name__) from exc
     accounts = _accounts_payload(event)
     if accounts:
         request = dataclasses.replace(
@@ -552,17 +580,20 @@ async def run_scheduled_scan(event: Mapping[str, Any], environment: Mapping[str,
         write_summary(folder / "summary.json", report)
         async with AwsClients(AwsSettings(endpoint_url=environment.get("AWS_ENDPOINT_URL"))) as clients:
             s3 = await clients.client("s3", environment.get("AWS_REGION") or "us-east-1")
-            for path in sorted(folder.iterdir()):
-                await clients.call(
-                    s3,
-                    "put_object",
-                    context=CallContext(None, None),
-                    Bucket=bucket,
-                    Key=f"{run_prefix}/{path.name}",
-                    Body=path.read_bytes(),
-                    ContentType="application/json" if path.suffix == ".json" else "application/x-ndjson",
-                )
+            try:
+                await _upload(clients, s3, folder, bucket, run_prefix)
+            except AwsError as error:
+                raise RuleRuntimeError(
+                    f"writing the results to s3://{bucket}/{run_prefix}/ failed with {error.code}"
+                ) from error
     log.info("scheduled scan written", bucket=bucket, prefix=run_prefix, evaluations=report.counts.total)
+    if report.all_failures:
+        # Written, but incomplete: fail the invocation so the schedule's alarms and retries see it.
+        first = report.all_failures[0]
+        raise RuleRuntimeError(
+            f"scan incomplete ({len(report.all_failures)} failures, first: {first.account_id} {first.region} "
+            f"{first.what}: {first.code}); results so far in s3://{bucket}/{run_prefix}/"
+        )
     return {
         "output": f"s3://{bucket}/{run_prefix}/",
         "evaluations": report.counts.total,
@@ -571,10 +602,24 @@ async def run_scheduled_scan(event: Mapping[str, Any], environment: Mapping[str,
     }
 
 
-def click_exceptions() -> type[Exception]:
+async def _upload(clients: AwsClients, s3: Any, folder: Any, bucket: str, run_prefix: str) -> None:
+    for path in sorted(folder.iterdir()):
+        await clients.call(
+            s3,
+            "put_object",
+            context=CallContext(None, None),
+            Bucket=bucket,
+            Key=f"{run_prefix}/{path.name}",
+            Body=path.read_bytes(),
+            ContentType="application/json" if path.suffix == ".json" else "application/x-ndjson",
+        )
+
+
+def click_exceptions() -> tuple[type[Exception], ...]:
     import click
 
-    return click.ClickException
+    # Exit is what --help raises: a scan configuration that only asks for help is no configuration.
+    return (click.ClickException, click.exceptions.Exit)
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:

@@ -130,9 +130,13 @@ class ConfigurationItem:
         configuration = _json_document(item.get("configuration"), "configuration")
         if configuration is not None and not isinstance(configuration, Mapping):
             raise ItemError("configuration must be a JSON object")
-        supplementary = {
-            key: _supplementary_value(value) for key, value in (item.get("supplementaryConfiguration") or {}).items()
-        }
+        raw_supplementary = item.get("supplementaryConfiguration") or {}
+        if not isinstance(raw_supplementary, Mapping):
+            raise ItemError("supplementaryConfiguration must be a JSON object")
+        supplementary = {key: _supplementary_value(value) for key, value in raw_supplementary.items()}
+        raw_relationships = item.get("relationships") or ()
+        if not isinstance(raw_relationships, list | tuple):
+            raise ItemError("relationships must be a list")
         relationships = tuple(
             Relationship(
                 resource_type=str(relation.get("resourceType", "")),
@@ -140,7 +144,7 @@ class ConfigurationItem:
                 name=str(relation.get("relationshipName", relation.get("name", ""))),
                 resource_name=relation.get("resourceName"),
             )
-            for relation in item.get("relationships") or ()
+            for relation in raw_relationships
             if isinstance(relation, Mapping)
         )
         tags = item.get("tags")
@@ -165,8 +169,8 @@ class ConfigurationItem:
         )
 
 
-def load_item_file(path: str | os.PathLike[str]) -> ConfigurationItem:
-    """One configuration item from a JSON file; every error names the file.
+def load_item_document(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The raw configuration item in a JSON file (checked to parse); every error names the file.
 
     The file holds the item itself, a list of exactly one item, or an invoking event around it
     (`{"configurationItem": {...}}`), as AWS's published examples do.
@@ -187,9 +191,15 @@ def load_item_file(path: str | os.PathLike[str]) -> ConfigurationItem:
     if isinstance(document, Mapping) and "resourceType" not in document and "configurationItem" in document:
         document = document["configurationItem"]
     try:
-        return ConfigurationItem.parse(document)
+        ConfigurationItem.parse(document)
     except ItemError as exc:
         raise ItemError(f"configuration item file {source}: {exc}") from exc
+    return dict(document)
+
+
+def load_item_file(path: str | os.PathLike[str]) -> ConfigurationItem:
+    """One configuration item from a JSON file (see `load_item_document`)."""
+    return ConfigurationItem.parse(load_item_document(path))
 
 
 def truncate_annotation(text: str | None) -> str | None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import UsageError
-from scanner.model import ItemError, load_item_file
+from scanner.model import ItemError, load_item_document
 from scanner.registry import Check, CheckScope
 
 FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
@@ -158,11 +158,9 @@ def change_event(
 
 def load_item(path: Path) -> dict[str, Any]:
     try:
-        load_item_file(path)  # the same checks a scan applies: a clear error naming the file
-        document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (ItemError, OSError, ValueError) as exc:
+        return load_item_document(path)
+    except ItemError as exc:
         raise UsageError(str(exc)) from exc
-    return document
 
 
 def rule_document(

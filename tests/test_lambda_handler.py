@@ -437,3 +437,159 @@ def test_a_change_event_reads_the_related_data_its_check_needs(aws_env: Emulator
     assert results(config, rule="ec2-exposed-instance") == {
         instance["InstanceId"]: ("NON_COMPLIANT", f"{group} allows tcp 22 from 0.0.0.0/0 (forbidden 22)")
     }
+
+
+def oversized_event(summary: dict[str, Any], left_scope: bool = False) -> dict[str, Any]:
+    return {
+        **scheduled_event(),
+        "eventLeftScope": left_scope,
+        "invokingEvent": json.dumps(
+            {
+                "configurationItemSummary": summary,
+                "messageType": "OversizedConfigurationItemChangeNotification",
+                "notificationCreationTime": NOTIFICATION_TIME,
+                "recordVersion": "1.0",
+            }
+        ),
+    }
+
+
+@pytest.mark.parametrize(("status", "left_scope"), [("ResourceDeleted", False), ("OK", True)])
+def test_an_oversized_item_that_does_not_apply_is_not_fetched(
+    aws_env: Emulator, boto_session: Any, status: str, left_scope: bool
+) -> None:
+    config = client(boto_session, "config", aws_env.endpoint_url)
+    put_rule(config)
+    # The resource was never recorded: fetching its history would fail with ResourceNotDiscoveredException.
+    summary = {
+        "configurationItemCaptureTime": "2026-11-23T09:30:00.000Z",
+        "awsAccountId": MANAGEMENT_ACCOUNT,
+        "configurationItemStatus": status,
+        "resourceType": "AWS::EC2::Instance",
+        "resourceId": "i-0000000000000dead",
+        "awsRegion": "us-east-1",
+    }
+    handler(oversized_event(summary, left_scope), None)
+    assert results(config)["i-0000000000000dead"][0] == "NOT_APPLICABLE"
+
+
+@pytest.mark.parametrize(
+    ("invoking", "field_name"),
+    [
+        (
+            {"messageType": "ConfigurationItemChangeNotification", "configurationItem": "not an item"},
+            "invokingEvent.configurationItem",
+        ),
+        (
+            {
+                "messageType": "ConfigurationItemChangeNotification",
+                "configurationItem": {
+                    "resourceType": "AWS::EC2::Instance",
+                    "resourceId": "i-1",
+                    "supplementaryConfiguration": ["x"],
+                },
+            },
+            "invokingEvent.configurationItem",
+        ),
+        (
+            {
+                "messageType": "ConfigurationItemChangeNotification",
+                "configurationItem": {"resourceType": "AWS::EC2::Instance", "resourceId": "i-1", "relationships": 5},
+            },
+            "invokingEvent.configurationItem",
+        ),
+        (
+            {
+                "messageType": "OversizedConfigurationItemChangeNotification",
+                "configurationItemSummary": {"resourceId": "i-1"},
+            },
+            "invokingEvent.configurationItemSummary",
+        ),
+    ],
+)
+def test_malformed_items_are_clear_errors(aws_env: Emulator, invoking: dict[str, Any], field_name: str) -> None:
+    event = {**scheduled_event(), "invokingEvent": json.dumps(invoking)}
+    with pytest.raises(EventError) as excinfo:
+        handler(event, None)
+    assert excinfo.value.field == field_name
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field_name"),
+    [
+        (
+            lambda e: e.update(ruleParameters=json.dumps({"desiredInstanceType": 5})),
+            "ruleParameters.desiredInstanceType",
+        ),
+        (lambda e: e.update(resultToken=12345), "resultToken"),
+        (lambda e: e.update(configRuleArn=5), "configRuleArn"),
+    ],
+)
+def test_fields_of_the_wrong_type_are_named(aws_env: Emulator, mutate: Any, field_name: str) -> None:
+    event = scheduled_event()
+    mutate(event)
+    with pytest.raises(EventError) as excinfo:
+        handler(event, None)
+    assert excinfo.value.field == field_name
+
+
+def test_other_aws_errors_name_the_call_not_the_account_internals(account: dict[str, Any], aws_env: Emulator) -> None:
+    aws_env.faults.add(FaultRule.access_denied(operation="PutEvaluations"))
+    with pytest.raises(RuleRuntimeError) as excinfo:
+        handler(scheduled_event(), None)
+    message = str(excinfo.value)
+    assert message == "config:put_evaluations failed with AccessDeniedException"
+    assert MANAGEMENT_ACCOUNT not in message
+
+
+def test_the_rdklib_execution_role_name_is_assumed_in_the_event_account(aws_env: Emulator, boto_session: Any) -> None:
+    member = assumed_session(boto_session, aws_env.endpoint_url, MEMBER)
+    client(member, "ec2", aws_env.endpoint_url).run_instances(
+        ImageId=AMI, MinCount=2, MaxCount=2, InstanceType="t3.micro"
+    )
+    member_config = client(member, "config", aws_env.endpoint_url)
+    put_rule(member_config)
+    counter = aws_env.faults.install(FaultRule.latency(1, account=MEMBER, operation="AssumeRole"))
+    parameters = {"desiredInstanceType": "t3.micro", "AssumeRoleMode": "true", "ExecutionRoleName": "cloudsweep-config"}
+    event = {
+        **scheduled_event(parameters=parameters, account=MEMBER),
+        "executionRoleArn": "arn:aws:iam::999999999999:role/x",
+    }
+
+    handler(event, None)
+
+    assert len(results(member_config)) == 2
+    assert next(active.injected for active in aws_env.faults.rules() if active.id == counter.id) == 1
+
+
+def test_a_scheduled_scan_with_failures_writes_what_it_has_and_fails_loudly(
+    account: dict[str, Any], boto_session: Any, aws_env: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s3 = client(boto_session, "s3", aws_env.endpoint_url)
+    s3.create_bucket(Bucket="scan-results")
+    monkeypatch.setenv("CLOUDSWEEP_OUTPUT_S3", "s3://scan-results")
+    monkeypatch.setenv(
+        "CLOUDSWEEP_SCAN_ARGS",
+        "--regions us-east-1,eu-west-1 --checks desired-instance-type "
+        "--param desired-instance-type.desiredInstanceType=t3.micro",
+    )
+    aws_env.faults.add(FaultRule.access_denied(region="eu-west-1", operation="ListDiscoveredResources"))
+
+    with pytest.raises(RuleRuntimeError, match="scan incomplete"):
+        handler(SCHEDULED_EVENT, None)
+
+    summary_key = next(key for key in s3_objects(s3, "scan-results") if key.endswith("summary.json"))
+    summary = json.loads(s3_objects(s3, "scan-results")[summary_key])
+    assert summary["totals"]["evaluations"] == 112
+    assert summary["totals"]["targets_failed"] == 1
+
+
+def test_a_scan_configuration_that_only_asks_for_help_is_an_error(
+    aws_env: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLOUDSWEEP_OUTPUT_S3", "s3://bucket")
+    for arguments in ("--help", "--regions 'us-east-1"):
+        monkeypatch.setenv("CLOUDSWEEP_SCAN_ARGS", arguments)
+        with pytest.raises(EventError) as excinfo:
+            handler(SCHEDULED_EVENT, None)
+        assert excinfo.value.field == "CLOUDSWEEP_SCAN_ARGS"
