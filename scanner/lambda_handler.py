@@ -19,6 +19,7 @@ from enum import Enum
 from typing import Any
 
 import anyio
+import click
 import structlog
 
 from checks import BUILTIN
@@ -559,7 +560,8 @@ async def run_scheduled_scan(event: Mapping[str, Any], environment: Mapping[str,
         arguments = shlex.split(environment.get(SCAN_ARGUMENTS_ENVIRONMENT, ""))
         context = scan_command.make_context("scan", arguments)
         request = build_request(BUILTIN, context.params, environment)
-    except (*click_exceptions(), UsageError, KeyError, ValueError) as exc:
+    # click's Exit is what --help raises: a configuration that only asks for help is no configuration.
+    except (click.ClickException, click.exceptions.Exit, UsageError, KeyError, ValueError) as exc:
         raise EventError(SCAN_ARGUMENTS_ENVIRONMENT, str(exc) or type(exc).__name__) from exc
     accounts = _accounts_payload(event)
     if accounts:
@@ -613,13 +615,6 @@ async def _upload(clients: AwsClients, s3: Any, folder: Any, bucket: str, run_pr
             Body=path.read_bytes(),
             ContentType="application/json" if path.suffix == ".json" else "application/x-ndjson",
         )
-
-
-def click_exceptions() -> tuple[type[Exception], ...]:
-    import click
-
-    # Exit is what --help raises: a scan configuration that only asks for help is no configuration.
-    return (click.ClickException, click.exceptions.Exit)
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
