@@ -88,18 +88,6 @@ def _resource_ids(config: Any, resource_type: str) -> Iterator[str]:
             yield identifier["resourceId"]
 
 
-def _wire(evaluation: Evaluation) -> dict[str, Any]:
-    wire: dict[str, Any] = {
-        "ComplianceResourceType": evaluation.resource_type,
-        "ComplianceResourceId": evaluation.resource_id,
-        "ComplianceType": evaluation.compliance.value,
-        "OrderingTimestamp": evaluation.ordering_timestamp,
-    }
-    if evaluation.annotation:
-        wire["Annotation"] = evaluation.annotation
-    return wire
-
-
 def sample_style(job: Job) -> list[Evaluation]:
     """One account, one region, one type, one resource, one call at a time."""
     management = boto3.Session(**MANAGEMENT_KEYS)
@@ -116,7 +104,7 @@ def sample_style(job: Job) -> list[Evaluation]:
                     )
                     item = ConfigurationItem.parse(history["configurationItems"][0])
                     for evaluation in _evaluate(job, account, region, [item]):
-                        config.put_evaluations(Evaluations=[_wire(evaluation)], ResultToken=RESULT_TOKEN)
+                        config.put_evaluations(Evaluations=[evaluation.to_put_evaluation()], ResultToken=RESULT_TOKEN)
                         produced.append(evaluation)
     return produced
 
@@ -156,7 +144,7 @@ def threaded(job: Job, workers: int | None = None) -> list[Evaluation]:
                 items = [ConfigurationItem.parse(raw) for raw in response["baseConfigurationItems"]]
                 evaluations += _evaluate(job, account, region, items)
         for start in range(0, len(evaluations), 100):
-            batch = [_wire(evaluation) for evaluation in evaluations[start : start + 100]]
+            batch = [evaluation.to_put_evaluation() for evaluation in evaluations[start : start + 100]]
             gate(config.put_evaluations, Evaluations=batch, ResultToken=RESULT_TOKEN)
         with lock:
             produced.extend(evaluations)

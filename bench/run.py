@@ -41,7 +41,7 @@ def _cloudsweep(job: Any) -> list[Any]:
     import aioboto3
     import anyio
 
-    from bench.baselines import MANAGEMENT_KEYS, RESULT_TOKEN, ROLE_NAME, _wire
+    from bench.baselines import MANAGEMENT_KEYS, RESULT_TOKEN, ROLE_NAME
     from scanner.aws.clients import Credentials
     from scanner.model import Evaluation
     from scanner.scan import AccountSource, ScanRequest, scan
@@ -83,7 +83,9 @@ def _cloudsweep(job: Any) -> list[Any]:
             batch = self.pending.pop(key, [])
             if batch:
                 client = await self._client(*key, self.stack)
-                await client.put_evaluations(Evaluations=[_wire(e) for e in batch], ResultToken=RESULT_TOKEN)
+                await client.put_evaluations(
+                    Evaluations=[e.to_put_evaluation() for e in batch], ResultToken=RESULT_TOKEN
+                )
 
     async def main() -> None:
         import contextlib

@@ -24,7 +24,7 @@ import structlog
 
 from checks import BUILTIN
 from scanner.aws.clients import AwsClients, AwsSettings, CallContext
-from scanner.aws.credentials import CredentialBroker, FetchMetadata, RoleSpec
+from scanner.aws.credentials import CredentialBroker, RoleSpec, sts_fetcher
 from scanner.errors import AwsError, CloudSweepError, UsageError
 from scanner.inventory import ConfigInventory, credential_report
 from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, ItemError, Target
@@ -222,28 +222,7 @@ async def _enter_account(clients: AwsClients, event: RuleEvent) -> None:
         raise EventError("executionRoleArn", "AssumeRoleMode is on but the event names no role")
     sts_region = str(parameters.get("ExecutionRoleRegion") or event.region)
 
-    def fetcher(spec: RoleSpec) -> FetchMetadata:
-        async def fetch() -> dict[str, Any]:
-            sts = await clients.control_client("sts", sts_region)
-            response = await clients.call(
-                sts,
-                "assume_role",
-                context=CallContext(None, sts_region),
-                limited=False,
-                RoleArn=spec.role_arn,
-                RoleSessionName=spec.session_name,
-            )
-            credentials = response["Credentials"]
-            return {
-                "access_key": credentials["AccessKeyId"],
-                "secret_key": credentials["SecretAccessKey"],
-                "token": credentials["SessionToken"],
-                "expiry_time": credentials["Expiration"].isoformat(),
-            }
-
-        return fetch
-
-    broker = CredentialBroker(fetcher)
+    broker = CredentialBroker(sts_fetcher(clients, sts_region, CallContext(None, sts_region)))
     try:
         credentials = await broker.credentials(event.account_id, RoleSpec(role_arn, "cloudsweep-config-rule"))
     except AwsError as error:
@@ -369,18 +348,6 @@ async def _evaluate_change(invocation: Invocation) -> None:
     await invocation.put(emit(item.resource_type, item.resource_id, result))
 
 
-def _wire(evaluation: Evaluation) -> dict[str, Any]:
-    wire: dict[str, Any] = {
-        "ComplianceResourceType": evaluation.resource_type,
-        "ComplianceResourceId": evaluation.resource_id,
-        "ComplianceType": evaluation.compliance.value,
-        "OrderingTimestamp": evaluation.ordering_timestamp,
-    }
-    if evaluation.annotation:
-        wire["Annotation"] = evaluation.annotation
-    return wire
-
-
 async def _stale(invocation: Invocation, ordering: datetime) -> list[Evaluation]:
     """NOT_APPLICABLE for each (type, id) this rule evaluated before but did not evaluate now (every page)."""
     event = invocation.event
@@ -427,7 +394,7 @@ async def put_evaluations(invocation: Invocation, evaluations: list[Evaluation])
     event = invocation.event
     config = await invocation.clients.client("config", event.region, account=event.account_id)
     for start in range(0, len(evaluations), PUT_BATCH):
-        pending = [_wire(evaluation) for evaluation in evaluations[start : start + PUT_BATCH]]
+        pending = [evaluation.to_put_evaluation() for evaluation in evaluations[start : start + PUT_BATCH]]
         for _ in range(FAILED_EVALUATION_ROUNDS):
             response = await invocation.clients.call(
                 config,

@@ -239,6 +239,18 @@ class Evaluation:
             "ordering_timestamp": timestamp.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         }
 
+    def to_put_evaluation(self) -> dict[str, Any]:
+        """The `Evaluation` structure PutEvaluations takes."""
+        wire: dict[str, Any] = {
+            "ComplianceResourceType": self.resource_type,
+            "ComplianceResourceId": self.resource_id,
+            "ComplianceType": self.compliance.value,
+            "OrderingTimestamp": self.ordering_timestamp,
+        }
+        if self.annotation:
+            wire["Annotation"] = self.annotation
+        return wire
+
     def to_json_line(self) -> str:
         return json.dumps(self.to_record(), separators=(",", ":"))
 

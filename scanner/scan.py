@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import aioboto3
 import anyio
@@ -25,7 +25,7 @@ import botocore.session
 import structlog
 
 from scanner.aws.clients import AwsClients, AwsSettings, CallContext, Credentials
-from scanner.aws.credentials import DEFAULT_SESSION_SECONDS, CredentialBroker, FetchMetadata, RoleSpec
+from scanner.aws.credentials import DEFAULT_SESSION_SECONDS, CredentialBroker, RoleSpec, sts_fetcher
 from scanner.aws.limits import RateLimits
 from scanner.aws.retry import RetryPolicy
 from scanner.errors import AwsError, UsageError
@@ -205,7 +205,9 @@ class Scan:
         self.global_region = request.global_region or default_global_region(self.home_region)
         self._accounts_at_once = anyio.CapacityLimiter(request.max_targets)
         self._targets = anyio.CapacityLimiter(request.max_targets)
-        self._broker = CredentialBroker(self._assume_role_fetcher, request.refresh_before)
+        self._broker = CredentialBroker(
+            sts_fetcher(clients, self.global_region, CallContext(None, self.global_region)), request.refresh_before
+        )
 
     @property
     def _caller_context(self) -> CallContext:
@@ -263,29 +265,6 @@ class Scan:
             external_id=account.external_id or self.request.external_id,
             duration_seconds=self.request.session_seconds,
         )
-
-    def _assume_role_fetcher(self, spec: RoleSpec) -> FetchMetadata:
-        async def fetch() -> dict[str, Any]:
-            sts = await self.clients.control_client("sts", self.global_region)
-            arguments: dict[str, Any] = {
-                "RoleArn": spec.role_arn,
-                "RoleSessionName": spec.session_name,
-                "DurationSeconds": spec.duration_seconds,
-            }
-            if spec.external_id:
-                arguments["ExternalId"] = spec.external_id
-            response = await self.clients.call(
-                sts, "assume_role", context=self._caller_context, limited=False, **arguments
-            )
-            credentials = response["Credentials"]
-            return {
-                "access_key": credentials["AccessKeyId"],
-                "secret_key": credentials["SecretAccessKey"],
-                "token": credentials["SessionToken"],
-                "expiry_time": credentials["Expiration"].isoformat(),
-            }
-
-        return fetch
 
     async def _enter(self, account: Account) -> None:
         """Make the clients sign for this account: the caller's own needs nothing, the others a role."""
