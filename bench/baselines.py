@@ -38,6 +38,8 @@ class Job:
     checks: tuple[SelectedCheck, ...]
     now: datetime
     max_concurrency: int = 64
+    # Sample-style only: stop after this many resources of each type (a slice of a run that would take hours).
+    limit_per_type: int | None = None
 
 
 def _config(max_pool: int = 10) -> BotoConfig:
@@ -82,9 +84,13 @@ def _types(job: Job) -> list[str]:
     return sorted({resource_type for choice in job.checks for resource_type in choice.check.resource_types})
 
 
-def _resource_ids(config: Any, resource_type: str) -> Iterator[str]:
+def _resource_ids(config: Any, resource_type: str, limit: int | None = None) -> Iterator[str]:
+    listed = 0
     for page in config.get_paginator("list_discovered_resources").paginate(resourceType=resource_type):
         for identifier in page["resourceIdentifiers"]:
+            if limit is not None and listed == limit:
+                return
+            listed += 1
             yield identifier["resourceId"]
 
 
@@ -98,7 +104,7 @@ def sample_style(job: Job) -> list[Evaluation]:
         for region in job.regions:
             config = session.client("config", region_name=region, endpoint_url=job.endpoint_url, config=_config())
             for resource_type in _types(job):
-                for resource_id in _resource_ids(config, resource_type):
+                for resource_id in _resource_ids(config, resource_type, job.limit_per_type):
                     history = config.get_resource_config_history(
                         resourceType=resource_type, resourceId=resource_id, limit=1
                     )

@@ -199,6 +199,7 @@ class Generator:
         vpc_id = f"vpc-{_hex(f'{workload.seed}|{account_id}|{region}|vpc', 17)}"
         subnet_id = f"subnet-{_hex(f'{workload.seed}|{account_id}|{region}|subnet|{index % 3}', 17)}"
         name: str | None = None
+        supplementary: dict[str, str] = {}
         if resource_type == "AWS::EC2::Instance":
             arn = f"arn:aws:ec2:{region}:{account_id}:instance/{resource_id}"
             groups = self._related(account_id, region, "AWS::EC2::SecurityGroup", index)
@@ -315,6 +316,11 @@ class Generator:
         else:
             name = resource_id
             arn = f"arn:aws:s3:::{resource_id}"
+            # The API's supplementaryConfiguration values are JSON strings (the rule event's are objects).
+            supplementary["BucketVersioningConfiguration"] = json.dumps(
+                {"status": ("Enabled", "Suspended", "Off")[index % 3], "isMfaDeleteEnabled": None},
+                separators=(",", ":"),
+            )
             zone = "Regional"
             configuration = {
                 "name": resource_id,
@@ -339,7 +345,7 @@ class Generator:
                 "availabilityZone": zone,
                 "resourceCreationTime": created,
                 "configuration": json.dumps(configuration, separators=(",", ":")),
-                "supplementaryConfiguration": {},
+                "supplementaryConfiguration": supplementary,
             }
         )
         return item
@@ -690,7 +696,7 @@ def _xml_error(code: str, message: str, status: int) -> web.Response:
 # --- command line ----------------------------------------------------------------------------------------------------
 
 
-def _huge(value: str) -> tuple[int, str, int]:
+def parse_huge(value: str) -> tuple[int, str, int]:
     index, _, rest = value.partition(":")
     resource_type, _, count = rest.rpartition(":")
     if not index.isdigit() or resource_type not in RESOURCE_TYPES or not count.isdigit():
@@ -707,7 +713,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--resources", type=int, default=100, help="resources per account-region, over 4 types")
     parser.add_argument(
         "--huge",
-        type=_huge,
+        type=parse_huge,
         action="append",
         default=[],
         metavar="ACCOUNT_INDEX:TYPE:COUNT",

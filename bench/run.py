@@ -1,196 +1,290 @@
-"""Three scanners, the same work, the same synthetic endpoint, one run (WIP: `make bench`).
+"""Three scanners, the same work, the same synthetic endpoint, one run: `make bench`.
 
-    python bench/run.py --accounts 20 --regions us-east-1,eu-west-1 --resources 200 --latency-ms 40
+    python bench/run.py                       # workloads a, b, c and the memory pair (about 5 minutes)
+    python bench/run.py --workloads smoke     # seconds: what `make test` runs so this never rots
+    python bench/run.py --workloads custom --accounts 5 --resources 400 --huge 0:AWS::EC2::Instance:5000 --rate 10
 
-Each scanner runs in its own process (`--scanner NAME`), so its peak RSS and CPU come from `os.wait4`; all must
-produce the same evaluations, and all put them with PutEvaluations in the way their design does.
+Workloads (parameters in WORKLOADS below; `custom` takes them from the command line):
+- a: 20 accounts x 2 regions x 2,000 resources over 4 types; account 0 holds 20,000 instances in its first region.
+- b: 200 accounts x 2 regions x 50 resources.
+- c: a, with the endpoint allowing 10 requests/s per (account, region, API): the threaded scanner's serial
+  paging (25 requests/s at 40 ms) runs into it, and so would any unthrottled scanner.
+- memory pair: cloudsweep alone over 5 accounts x 2 regions x 1,000 resources (10k) and x 10,000 (100k).
+
+Each scanner runs in its own process (peak RSS and CPU from `os.wait4`), one after the other against one endpoint
+process whose counters are reset in between. All use cloudsweep's four checks, one per resource type, so every
+resource gets one evaluation, and all put their evaluations with PutEvaluations the way their design does. The
+threaded scanner's and cloudsweep's evaluations must be identical (asserted, sorted JSON lines).
+
+sample-style is strictly sequential, so its wall time is the sum of its calls: on a and c it runs on a slice (the
+first `--sample-slice` resources of each type in one account-region, its evaluations asserted to be exactly the
+reference's for those resources) and its full wall time is extrapolated from that slice by the number of calls the
+full run makes (marked `~`). `--sample-slice 0` runs it in full (hours on a).
+
+Lower bound: max(longest chain of dependent calls x latency, calls x latency / concurrency cap, the slowest
+(account, region, API)'s calls beyond its burst / the rate), counting the fewest calls the work needs: AssumeRole per
+account, ListDiscoveredResources and BatchGetResourceConfig per 100 resources of a type, PutEvaluations per 100
+evaluations of an account-region. The chain is AssumeRole, every page of the largest type, its last batch, the last put.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-CHECK_ID = "desired-instance-type"
-PARAMS = {"desiredInstanceType": "t3.micro"}
-SCANNERS = ("sample", "threaded", "cloudsweep")
+from bench.endpoint import FIRST_MEMBER_ACCOUNT, PAGE_SIZE, RESOURCE_TYPES, parse_huge
+from bench.endpoint import Workload as Inventory
+
+# One check per resource type the endpoint serves: every resource gets exactly one evaluation.
+CHECKS: dict[str, dict[str, str]] = {
+    "desired-instance-type": {"desiredInstanceType": "t3.micro"},
+    "encrypted-volumes": {},
+    "restricted-ssh": {},
+    "s3-bucket-versioning-enabled": {},
+}
+# cloudsweep-wN: `--workers N`, the accounts dealt to N processes (one core each) under the same caps.
+SCANNERS = ("sample", "threaded", "cloudsweep", "cloudsweep-w2")
+CONCURRENCY_CAP = 64
+HUGE_INSTANCES = (0, "AWS::EC2::Instance", 20_000)
 
 
-def _job(endpoint: str, accounts: int, regions: tuple[str, ...], now: datetime) -> Any:
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    accounts: int
+    regions: tuple[str, ...] = ("us-east-1", "eu-west-1")
+    resources: int = 2_000
+    huge: tuple[tuple[int, str, int], ...] = ()
+    latency_ms: float = 40.0
+    rate: float = 0.0  # requests/s per (account, region, API) at the endpoint; 0: unlimited
+    scanners: tuple[str, ...] = SCANNERS
+    sample_slice: int | None = 50  # resources per type sample-style reads; None: all of them
+
+    @property
+    def inventory(self) -> Inventory:
+        return Inventory(self.accounts, self.regions, self.resources, self.huge)
+
+    def endpoint_arguments(self) -> list[str]:
+        arguments = ["--accounts", str(self.accounts), "--regions", ",".join(self.regions)]
+        arguments += ["--resources", str(self.resources), "--latency-ms", str(self.latency_ms)]
+        arguments += ["--rate", str(self.rate)]
+        for index, resource_type, count in self.huge:
+            arguments += ["--huge", f"{index}:{resource_type}:{count}"]
+        return arguments
+
+
+WORKLOADS = {
+    "a": Workload("a", 20, huge=(HUGE_INSTANCES,)),
+    "b": Workload("b", 200, resources=50, sample_slice=None),
+    "c": Workload("c", 20, huge=(HUGE_INSTANCES,), rate=10.0),
+    "mem-10k": Workload("mem-10k", 5, resources=1_000, scanners=("cloudsweep",)),
+    "mem-100k": Workload("mem-100k", 5, resources=10_000, scanners=("cloudsweep",)),
+    "smoke": Workload("smoke", 2, resources=120, latency_ms=5.0, huge=((0, "AWS::EC2::Volume", 450),), sample_slice=20),
+}
+DEFAULT_WORKLOADS = ("a", "b", "c", "mem-10k", "mem-100k")
+
+
+# --- the work, counted -------------------------------------------------------------------------------------------
+
+
+def _pages(count: int) -> int:
+    return max(1, math.ceil(count / PAGE_SIZE))
+
+
+def _batches(count: int) -> int:
+    return math.ceil(count / PAGE_SIZE)
+
+
+def _targets(workload: Workload) -> list[tuple[str, str]]:
+    return [(account, region) for account in workload.inventory.member_accounts() for region in workload.regions]
+
+
+def _counts(workload: Workload, account: str, region: str) -> dict[str, int]:
+    inventory = workload.inventory
+    return {resource_type: inventory.count(account, region, resource_type) for resource_type in RESOURCE_TYPES}
+
+
+@dataclass(frozen=True)
+class LowerBound:
+    calls: int
+    chain_seconds: float
+    concurrency_seconds: float
+    rate_seconds: float
+
+    @property
+    def seconds(self) -> float:
+        return max(self.chain_seconds, self.concurrency_seconds, self.rate_seconds)
+
+
+def lower_bound(workload: Workload, cap: int = CONCURRENCY_CAP) -> LowerBound:
+    latency = workload.latency_ms / 1000
+    calls = workload.accounts  # AssumeRole
+    longest_chain = 0
+    busiest = 0  # calls of the busiest (account, region, API)
+    for account, region in _targets(workload):
+        counts = _counts(workload, account, region)
+        lists = sum(_pages(count) for count in counts.values())
+        batches = sum(_batches(count) for count in counts.values())
+        puts = _batches(sum(counts.values()))
+        calls += lists + batches + puts
+        busiest = max(busiest, max(_pages(count) for count in counts.values()), batches, puts)
+        biggest = max(counts.values())
+        longest_chain = max(longest_chain, 1 + _pages(biggest) + (1 if biggest else 0) + (1 if biggest else 0))
+    rate_seconds = max(0.0, busiest - workload.rate) / workload.rate if workload.rate else 0.0
+    return LowerBound(calls, longest_chain * latency, calls * latency / cap, rate_seconds)
+
+
+def evaluations_expected(workload: Workload) -> int:
+    return sum(sum(_counts(workload, account, region).values()) for account, region in _targets(workload))
+
+
+def sample_full_calls(workload: Workload) -> int:
+    """What sample-style's full run calls: AssumeRole per account, every page, one history read and one put each."""
+    calls = workload.accounts
+    for account, region in _targets(workload):
+        for count in _counts(workload, account, region).values():
+            calls += _pages(count) + 2 * count
+    return calls
+
+
+def sample_scope(workload: Workload) -> tuple[str, str, int | None]:
+    """The account-region sample-style scans when sliced: the last account's first region (never the huge one)."""
+    if workload.sample_slice is None:
+        return "", "", None
+    return str(FIRST_MEMBER_ACCOUNT + workload.accounts - 1), workload.regions[0], workload.sample_slice
+
+
+# --- one scanner in its own process -----------------------------------------------------------------------------
+
+
+def _job(endpoint: str, accounts: Sequence[str], regions: tuple[str, ...], now: datetime, limit: int | None) -> Any:
     from bench.baselines import Job
     from checks import BUILTIN
     from scanner.orchestrator import SelectedCheck
 
-    check = BUILTIN.get(CHECK_ID)
-    account_ids = tuple(str(100000000000 + index) for index in range(accounts))
-    return Job(endpoint, account_ids, regions, (SelectedCheck(check, check.parameters.parse(CHECK_ID, PARAMS)),), now)
+    checks = tuple(
+        SelectedCheck(BUILTIN.get(check_id), BUILTIN.get(check_id).parameters.parse(check_id, params))
+        for check_id, params in CHECKS.items()
+    )
+    return Job(endpoint, tuple(accounts), regions, checks, now, CONCURRENCY_CAP, limit)
 
 
-def _cloudsweep(job: Any) -> list[Any]:
-    """cloudsweep's scan, its evaluations put in 100s per account-region as they stream out."""
-    import aioboto3
-    import anyio
-
+def _cloudsweep(job: Any, output: Path, workers: int) -> int:
+    """cloudsweep's scan as the CLI runs it: JSON lines to a file, evaluations put to AWS Config as they are made."""
     from bench.baselines import MANAGEMENT_KEYS, RESULT_TOKEN, ROLE_NAME
     from scanner.aws.clients import Credentials
-    from scanner.model import Evaluation
-    from scanner.scan import AccountSource, ScanRequest, scan
+    from scanner.outputs.config_evaluations import ResultTokens
+    from scanner.scan import AccountSource, ScanRequest, run_scan
     from scanner.targets import Account
 
-    produced: list[Evaluation] = []
-
-    class PuttingSink:
-        def __init__(self) -> None:
-            self.pending: dict[tuple[str, str], list[Evaluation]] = {}
-            self.clients: dict[tuple[str, str], Any] = {}
-            self.sessions: dict[str, aioboto3.Session] = {}
-
-        async def _client(self, account: str, region: str, stack: Any) -> Any:
-            if (account, region) not in self.clients:
-                if account not in self.sessions:
-                    management = aioboto3.Session(**MANAGEMENT_KEYS)
-                    async with management.client("sts", region_name="us-east-1", endpoint_url=job.endpoint_url) as sts:
-                        role = f"arn:aws:iam::{account}:role/{ROLE_NAME}"
-                        keys = (await sts.assume_role(RoleArn=role, RoleSessionName="bench"))["Credentials"]
-                    self.sessions[account] = aioboto3.Session(
-                        aws_access_key_id=keys["AccessKeyId"],
-                        aws_secret_access_key=keys["SecretAccessKey"],
-                        aws_session_token=keys["SessionToken"],
-                    )
-                client = self.sessions[account].client("config", region_name=region, endpoint_url=job.endpoint_url)
-                self.clients[(account, region)] = await stack.enter_async_context(client)
-            return self.clients[(account, region)]
-
-        async def put(self, evaluation: Evaluation) -> None:
-            produced.append(evaluation)
-            key = (evaluation.account_id, evaluation.region)
-            batch = self.pending.setdefault(key, [])
-            batch.append(evaluation)
-            if len(batch) == 100:
-                await self.flush(key)
-
-        async def flush(self, key: tuple[str, str]) -> None:
-            batch = self.pending.pop(key, [])
-            if batch:
-                client = await self._client(*key, self.stack)
-                await client.put_evaluations(
-                    Evaluations=[e.to_put_evaluation() for e in batch], ResultToken=RESULT_TOKEN
-                )
-
-    async def main() -> None:
-        import contextlib
-
-        sink = PuttingSink()
-        async with contextlib.AsyncExitStack() as stack:
-            sink.stack = stack  # type: ignore[attr-defined]
-            request = ScanRequest(
-                checks=job.checks,
-                regions=job.regions,
-                source=AccountSource(accounts=tuple(Account(account) for account in job.accounts)),
-                role_name=ROLE_NAME,
-                endpoint_url=job.endpoint_url,
-                credentials=Credentials(MANAGEMENT_KEYS["aws_access_key_id"], MANAGEMENT_KEYS["aws_secret_access_key"]),
-                now=job.now,
-                max_concurrency=job.max_concurrency,
-                global_region=job.regions[0],
-            )
-            report = await scan(request, sink)
-            for key in list(sink.pending):
-                await sink.flush(key)
-            if report.all_failures:
-                raise SystemExit(f"cloudsweep scan failed: {report.all_failures[:3]}")
-
-    anyio.run(main)
-    return produced
+    request = ScanRequest(
+        checks=job.checks,
+        regions=job.regions,
+        source=AccountSource(accounts=tuple(Account(account) for account in job.accounts)),
+        role_name=ROLE_NAME,
+        endpoint_url=job.endpoint_url,
+        credentials=Credentials(MANAGEMENT_KEYS["aws_access_key_id"], MANAGEMENT_KEYS["aws_secret_access_key"]),
+        now=job.now,
+        max_concurrency=job.max_concurrency,
+        global_region=job.regions[0],
+        result_tokens=ResultTokens(default=RESULT_TOKEN),
+        output=output,
+        workers=workers,
+    )
+    report = run_scan(request, log_level="error")
+    if report.all_failures:
+        raise SystemExit(f"cloudsweep scan failed: {report.all_failures[:3]}")
+    return report.counts.total
 
 
-def run_one(name: str, endpoint: str, accounts: int, regions: tuple[str, ...], now: datetime, output: Path) -> None:
+def run_one(name: str, endpoint: str, workload: Workload, now: datetime, output: Path) -> None:
     import structlog
 
     from bench.baselines import sample_style, threaded
+    from scanner import scan  # noqa: F401  (imports are not part of any scanner's wall time)
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
-    job = _job(endpoint, accounts, regions, now)
+    accounts = workload.inventory.member_accounts()
+    regions = workload.regions
+    limit = None
+    if name == "sample":
+        account, region, limit = sample_scope(workload)
+        if limit is not None:
+            accounts, regions = [account], (region,)
+    job = _job(endpoint, accounts, regions, now, limit)
     started = time.perf_counter()
-    evaluations = {"sample": sample_style, "threaded": threaded, "cloudsweep": _cloudsweep}[name](job)
-    elapsed = time.perf_counter() - started
-    lines = sorted(evaluation.to_json_line() for evaluation in evaluations)
-    output.write_text(json.dumps({"seconds": elapsed, "evaluations": lines}))
+    if name.startswith("cloudsweep"):
+        workers = int(name.partition("-w")[2] or 1)
+        count = _cloudsweep(job, output.with_suffix(".jsonl"), workers)
+    else:
+        evaluations = {"sample": sample_style, "threaded": threaded}[name](job)
+        with output.with_suffix(".jsonl").open("w") as stream:
+            for evaluation in evaluations:
+                stream.write(evaluation.to_json_line() + "\n")
+        count = len(evaluations)
+    output.write_text(json.dumps({"seconds": time.perf_counter() - started, "evaluations": count}))
 
 
-def _stats(endpoint: str) -> dict[str, Any]:
+# --- the run -------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    workload: str
+    scanner: str
+    seconds: float
+    api_calls: int
+    throttles: int
+    peak_mib: float
+    cpu_per_1k: float
+    evaluations: int
+    extrapolated: bool = False
+    endpoint_cpu: float = 0.0
+
+
+def _get(endpoint: str, path: str, method: str = "GET") -> dict[str, Any]:
     import urllib.request
 
-    with urllib.request.urlopen(f"{endpoint}/_bench/stats", timeout=10) as response:
-        stats: dict[str, Any] = json.loads(response.read())
-    return stats
+    request = urllib.request.Request(f"{endpoint}{path}", method=method)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        body = response.read()
+    return json.loads(body) if body.strip().startswith(b"{") else {}
 
 
-def _reset(endpoint: str) -> None:
-    import urllib.request
+def _sorted_lines(path: Path) -> list[str]:
+    with path.open() as stream:
+        return sorted(stream)
 
-    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/_bench/reset", method="POST"), timeout=10).close()
 
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--accounts", type=int, default=5)
-    parser.add_argument("--regions", default="us-east-1,eu-west-1")
-    parser.add_argument("--resources", type=int, default=200)
-    parser.add_argument("--latency-ms", type=int, default=40)
-    parser.add_argument("--scanners", default=",".join(SCANNERS))
-    parser.add_argument("--scanner", help=argparse.SUPPRESS)
-    parser.add_argument("--endpoint", help=argparse.SUPPRESS)
-    parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--now", help=argparse.SUPPRESS)
-    options = parser.parse_args()
-    regions = tuple(options.regions.split(","))
-    if options.scanner:
-        run_one(
-            options.scanner,
-            options.endpoint,
-            options.accounts,
-            regions,
-            datetime.fromisoformat(options.now),
-            options.output,
-        )
-        return
+def run_workload(workload: Workload, now: datetime, scratch: Path) -> tuple[list[Row], LowerBound]:
     endpoint_process = subprocess.Popen(
-        [
-            sys.executable,
-            str(Path(__file__).with_name("endpoint.py")),
-            "--accounts",
-            str(options.accounts),
-            "--regions",
-            options.regions,
-            "--resources",
-            str(options.resources),
-            "--latency-ms",
-            str(options.latency_ms),
-            "--prewarm",
-        ],
+        [sys.executable, str(Path(__file__).with_name("endpoint.py")), *workload.endpoint_arguments(), "--prewarm"],
         stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         text=True,
     )
-    rows = []
+    rows: list[Row] = []
     reference: list[str] | None = None
-    now = datetime.now(UTC).replace(microsecond=0)
+    sample_lines: list[str] | None = None
     try:
         assert endpoint_process.stdout is not None
         endpoint = endpoint_process.stdout.readline().split()[1]
-        for name in options.scanners.split(","):
-            _reset(endpoint)
-            output = Path(f"/tmp/cloudsweep-bench-{name}.json")
+        for name in workload.scanners:
+            _get(endpoint, "/_bench/reset", "POST")
+            output = scratch / f"{workload.name}-{name}.json"
             process = subprocess.Popen(
                 [
                     sys.executable,
@@ -199,10 +293,8 @@ def main() -> None:
                     name,
                     "--endpoint",
                     endpoint,
-                    "--accounts",
-                    str(options.accounts),
-                    "--regions",
-                    options.regions,
+                    "--workload-json",
+                    json.dumps(asdict(workload)),
                     "--output",
                     str(output),
                     "--now",
@@ -211,38 +303,161 @@ def main() -> None:
             )
             _, status, usage = os.wait4(process.pid, 0)
             if status != 0:
-                raise SystemExit(f"{name} failed with status {status}")
+                raise SystemExit(f"{workload.name}: {name} failed with status {status}")
             result = json.loads(output.read_text())
-            stats = _stats(endpoint)
-            if reference is None:
-                reference = result["evaluations"]
-            same = result["evaluations"] == reference
-            count = len(result["evaluations"])
+            stats = _get(endpoint, "/_bench/stats")
+            lines = _sorted_lines(output.with_suffix(".jsonl"))
+            if name == "sample":
+                sample_lines = lines
+            elif reference is None:
+                reference = lines
+            elif lines != reference:
+                raise SystemExit(f"{workload.name}: {name}'s evaluations differ from {rows[-1].scanner}'s")
+            seconds = result["seconds"]
+            extrapolated = name == "sample" and workload.sample_slice is not None
+            if extrapolated:
+                seconds *= sample_full_calls(workload) / stats["requests"]
             cpu = usage.ru_utime + usage.ru_stime
             rows.append(
-                (
+                Row(
+                    workload.name,
                     name,
-                    result["seconds"],
+                    seconds,
                     stats["requests"],
                     stats["throttles"],
                     usage.ru_maxrss / 1024,
-                    cpu / max(count, 1) * 1000,
-                    count,
-                    same,
+                    cpu / max(result["evaluations"], 1) * 1000,
+                    result["evaluations"],
+                    extrapolated,
+                    stats["cpu_seconds_since_reset"],
                 )
             )
+            if result["evaluations"] != stats["evaluations_put"]:
+                raise SystemExit(f"{workload.name}: {name} made {result['evaluations']} evaluations but put {stats}")
     finally:
         endpoint_process.send_signal(signal.SIGTERM)
-        endpoint_process.wait(timeout=30)
-    header = f"{'scanner':<12}{'wall s':>9}{'API calls':>11}{'throttles':>11}{'peak MiB':>10}"
-    print(header + f"{'CPU s/1k ev':>13}{'evals':>8}  same")
-    for name, seconds, calls, throttles, rss, cpu, count, same in rows:
-        print(f"{name:<12}{seconds:>9.2f}{calls:>11}{throttles:>11}{rss:>10.1f}{cpu:>13.3f}{count:>8}  {same}")
-    baseline = {name: seconds for name, seconds, *_ in rows}
-    if "cloudsweep" in baseline:
-        for other in ("sample", "threaded"):
-            if other in baseline:
-                print(f"cloudsweep speed-up over {other}: {baseline[other] / baseline['cloudsweep']:.1f}x")
+        endpoint_process.wait(timeout=60)
+    expected = evaluations_expected(workload)
+    if reference is not None and len(reference) != expected:
+        raise SystemExit(f"{workload.name}: {len(reference)} evaluations, expected {expected}")
+    if sample_lines is not None:
+        _check_sample(workload, sample_lines, reference)
+    return rows, lower_bound(workload)
+
+
+def _check_sample(workload: Workload, lines: list[str], reference: list[str] | None) -> None:
+    account, region, limit = sample_scope(workload)
+    if limit is None:
+        expected = evaluations_expected(workload)
+    else:
+        expected = sum(min(limit, count) for count in _counts(workload, account, region).values())
+    if len(lines) != expected or len(set(lines)) != len(lines):
+        raise SystemExit(f"{workload.name}: sample-style made {len(lines)} evaluations, expected {expected}")
+    if reference is not None and not set(lines) <= set(reference):
+        raise SystemExit(f"{workload.name}: sample-style's evaluations differ from the other scanners'")
+
+
+def _format(rows: list[Row], bounds: dict[str, LowerBound]) -> str:
+    header = (
+        f"{'workload':<10}{'scanner':<12}{'wall s':>10}{'API calls':>11}{'throttles':>11}{'peak MiB':>10}"
+        f"{'CPU s/1k ev':>13}{'evals':>9}{'x lower bound':>15}"
+    )
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        bound = bounds[row.workload].seconds
+        wall = f"{'~' if row.extrapolated else ''}{row.seconds:.2f}"
+        lines.append(
+            f"{row.workload:<10}{row.scanner:<12}{wall:>10}{row.api_calls:>11}{row.throttles:>11}{row.peak_mib:>10.1f}"
+            f"{row.cpu_per_1k:>13.3f}{row.evaluations:>9}{row.seconds / bound:>15.2f}"
+        )
+    lines.append("")
+    for name, bound in bounds.items():
+        by_scanner = {row.scanner: row for row in rows if row.workload == name}
+        parts = [
+            f"lower bound {bound.seconds:.2f} s = max(chain {bound.chain_seconds:.2f}, "
+            f"{bound.calls} calls / {CONCURRENCY_CAP} {bound.concurrency_seconds:.2f}, rate {bound.rate_seconds:.2f})"
+        ]
+        for scanner, ours in by_scanner.items():
+            if scanner.startswith("cloudsweep"):
+                for other in ("sample", "threaded"):
+                    if other in by_scanner:
+                        parts.append(f"{scanner} {by_scanner[other].seconds / ours.seconds:.1f}x over {other}")
+        lines.append(f"{name}: " + "; ".join(parts))
+    small, large = (next((r for r in rows if r.workload == n), None) for n in ("mem-10k", "mem-100k"))
+    if small is not None and large is not None:
+        lines.append(
+            f"memory: cloudsweep peak RSS {small.peak_mib:.1f} MiB at 10k resources, {large.peak_mib:.1f} MiB at 100k: "
+            f"{large.peak_mib / small.peak_mib:.2f}x"
+        )
+    lines.append("(~: sample-style extrapolated from a slice by its number of calls; see bench/run.py)")
+    return "\n".join(lines)
+
+
+def _custom(options: argparse.Namespace) -> Workload:
+    huge = [parse_huge(value) for value in options.huge]
+    return Workload(
+        "custom",
+        options.accounts,
+        tuple(options.regions.split(",")),
+        options.resources,
+        tuple(huge),
+        options.latency_ms,
+        options.rate,
+        sample_slice=options.sample_slice or None,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workloads", default=",".join(DEFAULT_WORKLOADS), help="comma-separated: a,b,c,mem-10k,...")
+    parser.add_argument("--scanners", help="comma-separated subset of sample,threaded,cloudsweep")
+    parser.add_argument("--sample-slice", type=int, help="resources per type sample-style reads on a and c; 0: all")
+    parser.add_argument("--json", type=Path, help="also write the rows and lower bounds here")
+    custom = parser.add_argument_group("the custom workload")
+    custom.add_argument("--accounts", type=int, default=5)
+    custom.add_argument("--regions", default="us-east-1,eu-west-1")
+    custom.add_argument("--resources", type=int, default=400)
+    custom.add_argument("--huge", action="append", default=[], metavar="ACCOUNT_INDEX:TYPE:COUNT")
+    custom.add_argument("--latency-ms", type=float, default=40.0)
+    custom.add_argument("--rate", type=float, default=0.0)
+    parser.add_argument("--scanner", help=argparse.SUPPRESS)
+    parser.add_argument("--endpoint", help=argparse.SUPPRESS)
+    parser.add_argument("--workload-json", help=argparse.SUPPRESS)
+    parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--now", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.scanner:
+        fields = json.loads(options.workload_json)
+        fields["regions"] = tuple(fields["regions"])
+        fields["huge"] = tuple(tuple(entry) for entry in fields["huge"])
+        fields["scanners"] = tuple(fields["scanners"])
+        now = datetime.fromisoformat(options.now)
+        run_one(options.scanner, options.endpoint, Workload(**fields), now, options.output)
+        return
+    now = datetime.now(UTC).replace(microsecond=0)
+    scratch = Path(os.environ.get("TMPDIR", "/tmp")) / f"cloudsweep-bench-{os.getpid()}"
+    scratch.mkdir(parents=True, exist_ok=True)
+    rows: list[Row] = []
+    bounds: dict[str, LowerBound] = {}
+    for name in options.workloads.split(","):
+        workload = _custom(options) if name == "custom" else WORKLOADS[name]
+        if options.scanners:
+            wanted = options.scanners.split(",")
+            workload = replace(workload, scanners=tuple(s for s in workload.scanners if s in wanted))
+        if options.sample_slice is not None and workload.sample_slice is not None:
+            workload = replace(workload, sample_slice=options.sample_slice or None)
+        started = time.perf_counter()
+        workload_rows, bounds[name] = run_workload(workload, now, scratch)
+        rows += workload_rows
+        print(f"workload {name} done in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    table = _format(rows, bounds)
+    print(table)
+    if options.json:
+        document = {"rows": [asdict(row) for row in rows], "bounds": {k: asdict(v) for k, v in bounds.items()}}
+        options.json.write_text(json.dumps(document, indent=2))
+    for path in scratch.iterdir():
+        path.unlink()
+    scratch.rmdir()
 
 
 if __name__ == "__main__":

@@ -5,9 +5,25 @@ A duplicate id among them raises `DuplicateCheckError` here, at import.
 
 from __future__ import annotations
 
-from checks import desired_instance_type, ec2_exposed_instance, iam_inactive_user, resource_count_max
+from checks import (
+    desired_instance_type,
+    ec2_exposed_instance,
+    encrypted_volumes,
+    iam_inactive_user,
+    resource_count_max,
+    restricted_ssh,
+    s3_bucket_versioning_enabled,
+)
 from scanner.registry import Registry
 
 BUILTIN = Registry(
-    [desired_instance_type.CHECK, resource_count_max.CHECK, ec2_exposed_instance.CHECK, iam_inactive_user.CHECK]
+    [
+        desired_instance_type.CHECK,
+        resource_count_max.CHECK,
+        ec2_exposed_instance.CHECK,
+        iam_inactive_user.CHECK,
+        encrypted_volumes.CHECK,
+        restricted_ssh.CHECK,
+        s3_bucket_versioning_enabled.CHECK,
+    ]
 )

@@ -50,14 +50,17 @@ class Exposure:
     cidrs: tuple[str, ...]
     forbidden: tuple[PortRange, ...]
 
-    def __str__(self) -> str:
+    @property
+    def traffic(self) -> str:
+        """What the permission opens: "tcp 22", "tcp 0-1024", "udp on every port", "all traffic"."""
         if self.ports is None:
-            what = "all traffic" if self.protocol == "all" else f"{self.protocol} on every port"
-        else:
-            first, last = self.ports
-            what = f"{self.protocol} {first}" if first == last else f"{self.protocol} {first}-{last}"
+            return "all traffic" if self.protocol == "all" else f"{self.protocol} on every port"
+        first, last = self.ports
+        return f"{self.protocol} {first}" if first == last else f"{self.protocol} {first}-{last}"
+
+    def __str__(self) -> str:
         forbidden = ", ".join(str(ports) for ports in self.forbidden)
-        return f"{self.group_id} allows {what} from {', '.join(self.cidrs)} (forbidden {forbidden})"
+        return f"{self.group_id} allows {self.traffic} from {', '.join(self.cidrs)} (forbidden {forbidden})"
 
 
 def attached_group_ids(item: ConfigurationItem) -> tuple[str, ...]:
@@ -129,6 +132,11 @@ def permission_ports(permission: Mapping[str, Any]) -> tuple[str, tuple[int, int
     return name, (min(first, last), max(first, last))
 
 
+def has_ingress_rules(configuration: Mapping[str, Any]) -> bool:
+    """Whether a group's configuration lists its ingress rules (possibly none): without them it cannot be judged."""
+    return _field(configuration, "ipPermissions") is not None
+
+
 def group_exposures(group_id: str, configuration: Mapping[str, Any], forbidden: Sequence[PortRange]) -> list[Exposure]:
     exposures = []
     for permission in _field(configuration, "ipPermissions") or ():
@@ -146,7 +154,7 @@ def group_exposures(group_id: str, configuration: Mapping[str, Any], forbidden: 
     return exposures
 
 
-def _fit(parts: Sequence[str], limit: int = ANNOTATION_LIMIT) -> str:
+def fit_findings(parts: Sequence[str], limit: int = ANNOTATION_LIMIT) -> str:
     """Join findings; when they do not fit an annotation, keep whole ones and say how many were left out."""
     text = "; ".join(parts)
     if len(text) <= limit:
@@ -172,14 +180,14 @@ def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapsho
     for group_id in group_ids:
         group = snapshot.item(SECURITY_GROUP, group_id)
         configuration = group.configuration if group is not None else None
-        if configuration is None or _field(configuration, "ipPermissions") is None:
+        if configuration is None or not has_ingress_rules(configuration):
             missing.append(group_id)
             continue
         findings.extend(str(exposure) for exposure in group_exposures(group_id, configuration, forbidden))
     if missing:
         findings.append(f"data for security group {', '.join(missing)} is missing, so it cannot be judged")
     if findings:
-        return Result(Compliance.NON_COMPLIANT, _fit(findings))
+        return Result(Compliance.NON_COMPLIANT, fit_findings(findings))
     ports = ", ".join(str(ports) for ports in forbidden)
     groups = ", ".join(group_ids)
     return Result(Compliance.COMPLIANT, f"no forbidden port ({ports}) is open to 0.0.0.0/0 or ::/0 in {groups}")

@@ -143,6 +143,22 @@ def demo(output: Path) -> None:
     help="Where AWS Config records global resources (IAM); default us-east-1 (the partition's home region).",
 )
 @click.option("--fail-on", type=click.Choice(["noncompliant", "never"]), default="noncompliant", show_default=True)
+@click.option(
+    "--result-token",
+    "result_tokens",
+    multiple=True,
+    metavar="[CHECK=]TOKEN",
+    help="PutEvaluations into each scanned account with this rule's result token (CHECK=TOKEN: that check's "
+    "evaluations only); repeatable.",
+)
+@click.option("--put-test-mode", is_flag=True, help="PutEvaluations with TestMode: checked by AWS, not recorded.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=1,
+    show_default=True,
+    help="Processes the accounts are dealt to (one core each); the caps are shared among them.",
+)
 def scan(**options: Any) -> None:
     """Scan accounts (the caller's by default) in their regions with the selected checks.
 
@@ -162,7 +178,7 @@ def scan(**options: Any) -> None:
     console = Console(stderr=True)
     try:
         with ScanProgress(console) as progress:
-            report = run_scan(request, progress)
+            report = run_scan(request, progress, click.get_current_context().find_root().params["log_level"])
     except UsageError as exc:
         raise click.UsageError(str(exc)) from exc
     except Exception as exc:

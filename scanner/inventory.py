@@ -3,7 +3,7 @@
 - `list_resource_ids` pages ListDiscoveredResources to the end (AWS's sample read only the first page).
 - `fetch_items` gets items with BatchGetResourceConfig, 100 keys a call, retries `unprocessedResourceKeys`,
   and falls back to GetResourceConfigHistory (limit 1) for a key that stays unprocessed.
-- `stream_items` overlaps the two: each page of ids is fetched as soon as it is listed.
+- `for_each_page` overlaps the two: each page of ids is fetched as soon as it is listed, while listing goes on.
 - `credential_report` reads the IAM credential report once per account.
 """
 
@@ -25,6 +25,7 @@ PAGE_LIMIT = 100
 BATCH_LIMIT = 100
 UNPROCESSED_ROUNDS = 3
 HISTORY_FALLBACK_CONCURRENCY = 8
+PAGES_IN_FLIGHT = 4
 HISTORY_FALLBACK_PAGES = 10
 CREDENTIAL_REPORT_POLLS = 30
 
@@ -168,35 +169,46 @@ class ConfigInventory:
         if not item.deleted:
             items.append(item)
 
-    async def for_each_page(self, resource_type: str, handle: Callable[[FetchedItems], Awaitable[None]]) -> None:
-        """Call `handle` with the items of each page of one type; listing the next page overlaps fetching this one.
-
-        The first failure (an AwsError from listing or fetching, or anything `handle` raises) is raised as itself
-        once the pipeline has stopped, not wrapped in an exception group.
-        """
-        send, receive = anyio.create_memory_object_stream[list[str]](max_buffer_size=1)
-        failures: list[Exception] = []
-        async with anyio.create_task_group() as group:
-            group.start_soon(self._list_into, resource_type, send, failures)
-            async with receive:
-                try:
-                    async for ids in receive:
-                        await handle(await self.fetch_items(resource_type, ids))
-                except Exception as exc:  # noqa: BLE001  (re-raised below, after the lister has stopped)
-                    failures.append(exc)
-                    group.cancel_scope.cancel()
-        if failures:
-            raise failures[0]
-
-    async def _list_into(
-        self, resource_type: str, send: anyio.abc.ObjectSendStream[list[str]], failures: list[Exception]
+    async def for_each_page(
+        self,
+        resource_type: str,
+        handle: Callable[[FetchedItems], Awaitable[None]],
+        pages_in_flight: int = PAGES_IN_FLIGHT,
     ) -> None:
-        async with send:
+        """Call `handle` with the items of each page of one type, as soon as that page is fetched.
+
+        Listing never waits for fetching: each listed page is fetched and handled in its own task, at most
+        `pages_in_flight` at once (what bounds memory), so a type of 20,000 resources costs its chain of
+        ListDiscoveredResources pages and little more. Pages are handled in any order. The first failure (an
+        AwsError from listing or fetching, or anything `handle` raises) is raised as itself once every task has
+        stopped, not wrapped in an exception group.
+        """
+        slots = anyio.Semaphore(pages_in_flight)
+        failures: list[Exception] = []
+
+        async def fetch_and_handle(ids: list[str]) -> None:
+            try:
+                await handle(await self.fetch_items(resource_type, ids))
+            except Exception as exc:  # noqa: BLE001  (re-raised below, once the other pages have stopped)
+                failures.append(exc)
+                group.cancel_scope.cancel()
+            finally:
+                slots.release()
+
+        async with anyio.create_task_group() as group:
             try:
                 async for ids in self.list_resource_ids(resource_type):
-                    await send.send(ids)
+                    try:
+                        # Listing is the chain a big type waits on: take a free slot without yielding the loop.
+                        slots.acquire_nowait()
+                    except anyio.WouldBlock:
+                        await slots.acquire()
+                    group.start_soon(fetch_and_handle, ids)
             except AwsError as error:
+                # Pages already listed are still fetched and handled: what was read is evaluated.
                 failures.append(error)
+        if failures:
+            raise failures[0]
 
     async def all_items(self, resource_type: str) -> FetchedItems:
         items: list[ConfigurationItem] = []

@@ -29,14 +29,13 @@ from scanner.errors import AwsError, CloudSweepError, UsageError
 from scanner.inventory import ConfigInventory, credential_report
 from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, ItemError, Target
 from scanner.orchestrator import SelectedCheck, scan_target
+from scanner.outputs.config_evaluations import FAILED_EVALUATION_ROUNDS, PUT_BATCH, put_evaluation_batch, token_for_logs
 from scanner.registry import Check, CheckScope, ExtraData, ParameterError, Result, Snapshot
 
 log = structlog.get_logger("cloudsweep.lambda")
 
 CHECK_ENVIRONMENT = "CLOUDSWEEP_CHECK"
 TEST_MODE_TOKEN = "TESTMODE"
-PUT_BATCH = 100
-FAILED_EVALUATION_ROUNDS = 3
 # rdklib's reserved rule parameters: they steer the runtime, never the check.
 RESERVED_PARAMETERS = frozenset({"ExecutionRoleName", "ExecutionRoleRegion", "AssumeRoleMode"})
 DELETED_STATUSES = frozenset({"ResourceDeleted", "ResourceDeletedNotRecorded", "ResourceNotRecorded"})
@@ -161,7 +160,7 @@ class RuleEvent:
 
     @property
     def token_for_logs(self) -> str:
-        return self.result_token[:8] + "…" if len(self.result_token) > 8 else "…"
+        return token_for_logs(self.result_token)
 
 
 def select_check(event: RuleEvent, environment: Mapping[str, str]) -> Check:
@@ -392,31 +391,18 @@ async def _stale(invocation: Invocation, ordering: datetime) -> list[Evaluation]
 async def put_evaluations(invocation: Invocation, evaluations: list[Evaluation]) -> None:
     """PutEvaluations in batches of 100; FailedEvaluations are retried, then the invocation fails loudly."""
     event = invocation.event
-    config = await invocation.clients.client("config", event.region, account=event.account_id)
     for start in range(0, len(evaluations), PUT_BATCH):
-        pending = [evaluation.to_put_evaluation() for evaluation in evaluations[start : start + PUT_BATCH]]
-        for _ in range(FAILED_EVALUATION_ROUNDS):
-            response = await invocation.clients.call(
-                config,
-                "put_evaluations",
-                context=invocation.context,
-                Evaluations=pending,
-                ResultToken=event.result_token,
-                TestMode=event.test_mode,
-            )
-            failed = response.get("FailedEvaluations", [])
-            if not failed:
-                break
-            failed_ids = {(item["ComplianceResourceType"], item["ComplianceResourceId"]) for item in failed}
-            pending = [
-                item for item in pending if (item["ComplianceResourceType"], item["ComplianceResourceId"]) in failed_ids
-            ]
-            log.warning("evaluations refused, retrying", count=len(pending), check=invocation.check.id)
-            await invocation.clients.settings.retry.backoff(1)
-        else:
-            ids = ", ".join(item["ComplianceResourceId"] for item in pending[:5])
+        refused = await put_evaluation_batch(
+            invocation.clients,
+            invocation.context,
+            evaluations[start : start + PUT_BATCH],
+            event.result_token,
+            test_mode=event.test_mode,
+        )
+        if refused:
+            ids = ", ".join(evaluation.resource_id for evaluation in refused[:5])
             raise RuleRuntimeError(
-                f"AWS Config refused {len(pending)} evaluations after {FAILED_EVALUATION_ROUNDS} tries: {ids}"
+                f"AWS Config refused {len(refused)} evaluations after {FAILED_EVALUATION_ROUNDS} tries: {ids}"
             )
 
 

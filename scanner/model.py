@@ -11,6 +11,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 ANNOTATION_LIMIT = 256
 TRUNCATION_MARKER = " [truncated]"
 ACCOUNT_RESOURCE_TYPE = "AWS::::Account"
@@ -65,7 +67,7 @@ def _json_document(value: Any, field_name: str) -> Any:
     """`configuration` and supplementary values arrive as objects or as JSON strings."""
     if isinstance(value, str):
         try:
-            return json.loads(value) if value else None
+            return orjson.loads(value) if value else None
         except ValueError as exc:
             raise ItemError(f"{field_name} is a string but not JSON: {exc}") from exc
     return value
@@ -75,7 +77,7 @@ def _supplementary_value(value: Any) -> Any:
     """Supplementary values are JSON strings in the API model, but some are plain strings (an ARN): keep those."""
     if isinstance(value, str):
         try:
-            return json.loads(value)
+            return orjson.loads(value)
         except ValueError:
             return value
     return value

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import anyio
 import structlog
@@ -42,6 +42,13 @@ class SelectedCheck:
 
 class EvaluationSink(Protocol):
     async def put(self, evaluation: Evaluation) -> None: ...
+
+
+@runtime_checkable
+class TargetSink(EvaluationSink, Protocol):
+    """A sink that acts when a target is done (puts what it batched) and says what it could not do."""
+
+    async def finish_target(self, target: Target) -> list[Failure]: ...
 
 
 class TargetStatus(Enum):

@@ -93,6 +93,11 @@ class ScanProgress:
         if self.evaluations % 100 == 0:
             self._report()
 
+    def evaluations_made(self, count: int) -> None:
+        """Evaluations made elsewhere (a worker process) and counted in bulk."""
+        self.evaluations += count
+        self._report()
+
     def targets_planned(self, count: int) -> None:
         self.planned += count
         self._report()

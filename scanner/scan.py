@@ -31,6 +31,7 @@ from scanner.aws.retry import RetryPolicy
 from scanner.errors import AwsError, UsageError
 from scanner.model import Target
 from scanner.orchestrator import EvaluationSink, Failure, SelectedCheck, TargetOutcome, scan_target
+from scanner.outputs.config_evaluations import ConfigEvaluationsSink, ResultTokens
 from scanner.outputs.jsonl import CountingSink, JsonLinesSink, TeeSink
 from scanner.progress import ProgressListener, ScanProgress
 from scanner.targets import (
@@ -139,6 +140,10 @@ class ScanRequest:
     home_region: str = DEFAULT_GLOBAL_REGION
     # Seconds before expiry to refresh assumed roles; None: scaled to the session length.
     refresh_before: float | None = None
+    # PutEvaluations into each scanned account with these rules' result tokens; empty: put nothing.
+    result_tokens: ResultTokens = field(default_factory=ResultTokens)
+    # Processes the accounts are dealt to (`scanner.workers`); 1: this process alone.
+    workers: int = 1
 
 
 @dataclass
@@ -190,7 +195,7 @@ class Scan:
         self,
         request: ScanRequest,
         clients: AwsClients,
-        sink: EvaluationSink,
+        sink: TeeSink,
         report: ScanReport,
         listener: ProgressListener | None = None,
     ) -> None:
@@ -213,13 +218,17 @@ class Scan:
     def _caller_context(self) -> CallContext:
         return CallContext(self.caller or None, self.global_region)
 
-    async def run(self) -> None:
+    async def identify(self) -> None:
+        """Who the caller is: its own account needs no role, and the partition names the roles' ARNs."""
         sts = await self.clients.control_client("sts", self.global_region)
         identity = await self.clients.call(sts, "get_caller_identity", context=CallContext(None, self.global_region))
         self.caller = str(identity["Account"])
         self.partition = partition_of_arn(str(identity["Arn"]))
         self.report.caller_account = self.caller
-        accounts = await self._accounts()
+
+    async def run(self) -> None:
+        await self.identify()
+        accounts = await self.accounts()
         log.info(
             "scan started",
             account_id=self.caller,
@@ -231,7 +240,8 @@ class Scan:
             for account in accounts:
                 group.start_soon(self._scan_account, account)
 
-    async def _accounts(self) -> list[Account]:
+    async def accounts(self) -> list[Account]:
+        """The accounts to scan: listed, or the organization's, filtered and sharded; every role checked."""
         source = self.request.source
         if source.caller_only:
             accounts = [Account(self.caller)]
@@ -337,25 +347,32 @@ class Scan:
     async def _scan_target(self, target: Target, global_only: bool) -> None:
         async with self._targets:
             try:
-                outcome = await scan_target(
-                    target,
-                    self.request.checks,
-                    self.clients,
-                    self.sink,
-                    self.report.started,
-                    in_global_region=target.region == self.global_region,
-                    regional=not global_only,
-                )
-            except Exception as exc:  # noqa: BLE001  (fails this target only; cancellation still propagates)
-                outcome = TargetOutcome(target)
-                error = _unexpected(exc, target.account_id)
-                outcome.failures.append(
-                    Failure(target.account_id, target.region, "target", error.code, error.message, ("every check",))
-                )
-                log.error("target failed", account_id=target.account_id, region=target.region, error=error.message)
+                outcome = await self._scanned(target, global_only)
+                # What the target made is put (by sinks that put) before its clients close, even after a failure.
+                outcome.failures.extend(await self.sink.finish_target(target))
             finally:
                 await self.clients.close_target(target.account_id, target.region)
             self._finished(outcome)
+
+    async def _scanned(self, target: Target, global_only: bool) -> TargetOutcome:
+        try:
+            return await scan_target(
+                target,
+                self.request.checks,
+                self.clients,
+                self.sink,
+                self.report.started,
+                in_global_region=target.region == self.global_region,
+                regional=not global_only,
+            )
+        except Exception as exc:  # noqa: BLE001  (fails this target only; cancellation still propagates)
+            outcome = TargetOutcome(target)
+            error = _unexpected(exc, target.account_id)
+            outcome.failures.append(
+                Failure(target.account_id, target.region, "target", error.code, error.message, ("every check",))
+            )
+            log.error("target failed", account_id=target.account_id, region=target.region, error=error.message)
+            return outcome
 
     def _planned(self, count: int) -> None:
         self.report.targets_total += count
@@ -388,20 +405,34 @@ def _role_error(error: AwsError) -> AwsError:
     return error
 
 
-async def scan(request: ScanRequest, sink: EvaluationSink, listener: ProgressListener | None = None) -> ScanReport:
-    """Run a scan; evaluations go to `sink` as they are made, the report says what could not be done."""
-    started = request.now or datetime.now(UTC)
-    report = ScanReport(caller_account=None, started=started)
-    settings = AwsSettings(
+def _settings(request: ScanRequest) -> AwsSettings:
+    return AwsSettings(
         endpoint_url=request.endpoint_url,
         retry=request.retry,
         rates=request.rates,
         max_concurrency=request.max_concurrency,
         target_concurrency=request.target_concurrency,
     )
-    async with AwsClients(settings, _ambient_session(request.credentials)) as clients:
+
+
+async def resolve_accounts(request: ScanRequest) -> tuple[str, list[Account]]:
+    """The caller's account and the accounts a scan of `request` would enter (for splitting among workers)."""
+    async with AwsClients(_settings(request), _ambient_session(request.credentials)) as clients:
+        resolver = Scan(request, clients, TeeSink([]), ScanReport(caller_account=None, started=datetime.now(UTC)))
+        await resolver.identify()
+        return resolver.caller, await resolver.accounts()
+
+
+async def scan(request: ScanRequest, sink: EvaluationSink, listener: ProgressListener | None = None) -> ScanReport:
+    """Run a scan; evaluations go to `sink` as they are made, the report says what could not be done."""
+    started = request.now or datetime.now(UTC)
+    report = ScanReport(caller_account=None, started=started)
+    async with AwsClients(_settings(request), _ambient_session(request.credentials)) as clients:
         try:
-            await Scan(request, clients, TeeSink([sink, report.counts]), report, listener).run()
+            sinks: list[EvaluationSink] = [sink, report.counts]
+            if request.result_tokens:
+                sinks.append(ConfigEvaluationsSink(clients, request.result_tokens))
+            await Scan(request, clients, TeeSink(sinks), report, listener).run()
         except AwsError as error:
             report.failures.append(
                 Failure("unknown", "-", error.operation, error.code, error.message, ("every check",))
@@ -441,11 +472,23 @@ def _output_stream(path: Path | None) -> Iterator[TextIO]:
         yield stream
 
 
-def run_scan(request: ScanRequest, progress: ScanProgress | None = None) -> ScanReport:
+def run_scan(request: ScanRequest, progress: ScanProgress | None = None, log_level: str = "info") -> ScanReport:
     """The CLI's scan: JSON lines to `request.output` (stdout unless `--output-dir` alone), per-account files."""
     from scanner.outputs.files import AccountFilesSink, write_summary
 
     use_stdout = request.output is not None or request.output_dir is None
+    if request.workers > 1 and not request.source.caller_only:
+        from scanner.workers import scan_in_workers
+
+        with contextlib.ExitStack() as stack:
+            stream = stack.enter_context(_output_stream(request.output)) if use_stdout else None
+            if request.output_dir is not None:
+                # The workers write the account files; the directory must exist (and be writable) first.
+                stack.enter_context(AccountFilesSink(request.output_dir))
+            report = anyio.run(scan_in_workers, request, request.workers, stream, progress, log_level)
+        if request.output_dir is not None:
+            write_summary(request.output_dir / "summary.json", report)
+        return report
     with contextlib.ExitStack() as stack:
         sinks: list[EvaluationSink] = []
         if use_stdout:

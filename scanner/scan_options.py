@@ -9,6 +9,7 @@ from typing import Any
 
 from scanner.aws.limits import RateLimits
 from scanner.errors import UsageError
+from scanner.outputs.config_evaluations import ResultTokens
 from scanner.registry import Registry
 from scanner.scan import AccountSource, FailOn, ScanRequest, parse_regions
 from scanner.selection import load_params_file, merge_params, parse_param_options, select_checks
@@ -63,8 +64,16 @@ def build_request(
         if parsed is None or len(parsed) != 1:
             raise UsageError("--global-region takes one region name")
         global_region = parsed[0]
+    checks = tuple(select_checks(registry, names, params))
+    result_tokens = ResultTokens.parse(
+        options.get("result_tokens") or (),
+        [choice.check.id for choice in checks],
+        test_mode=bool(options.get("put_test_mode")),
+    )
+    if options.get("put_test_mode") and not result_tokens:
+        raise UsageError("--put-test-mode needs --result-token")
     return ScanRequest(
-        checks=tuple(select_checks(registry, names, params)),
+        checks=checks,
         regions=parse_regions(options.get("regions")),
         source=account_source(options, environ),
         role_name=options.get("role_name"),
@@ -80,4 +89,6 @@ def build_request(
         max_targets=int(options.get("max_targets") or 16),
         global_region=global_region,
         home_region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        result_tokens=result_tokens,
+        workers=int(options.get("workers") or 1),
     )

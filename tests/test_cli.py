@@ -26,8 +26,11 @@ def test_checks_list_as_json_describes_every_builtin() -> None:
     assert sorted(described) == [
         "desired-instance-type",
         "ec2-exposed-instance",
+        "encrypted-volumes",
         "iam-inactive-user",
         "resource-count-max",
+        "restricted-ssh",
+        "s3-bucket-versioning-enabled",
     ]
     desired = described["desired-instance-type"]["parameters"][0]
     assert desired["name"] == "desiredInstanceType"
@@ -35,12 +38,22 @@ def test_checks_list_as_json_describes_every_builtin() -> None:
     assert desired["aliases"] == ["instanceType"]
     assert "iam:GetCredentialReport" in described["iam-inactive-user"]["permissions"]
     assert described["resource-count-max"]["scope"] == "account"
+    assert described["restricted-ssh"]["resource_types"] == ["AWS::EC2::SecurityGroup"]
+    assert described["s3-bucket-versioning-enabled"]["parameters"][0]["type"] == "string"
 
 
 def test_checks_list_as_a_table_names_each_check() -> None:
     result = CliRunner().invoke(cli, ["checks", "list"])
     assert result.exit_code == 0
-    for check_id in ("desired-instance-type", "ec2-exposed-instance", "iam-inactive-user", "resource-count-max"):
+    for check_id in (
+        "desired-instance-type",
+        "ec2-exposed-instance",
+        "encrypted-volumes",
+        "iam-inactive-user",
+        "resource-count-max",
+        "restricted-ssh",
+        "s3-bucket-versioning-enabled",
+    ):
         assert check_id in result.output
 
 
@@ -68,7 +81,9 @@ def test_without_checks_only_those_with_their_required_parameters_run(
     output = tmp_path / "out.jsonl"
     result = CliRunner().invoke(cli, ["scan", "--output", str(output)])
     assert result.exit_code == 0, result.output
-    assert [json.loads(line)["check"] for line in output.read_text().splitlines()] == ["iam-inactive-user"]
+    # The parameterless checks run too: restricted-ssh finds the default VPC's security group; no volume or bucket.
+    checks = sorted(json.loads(line)["check"] for line in output.read_text().splitlines())
+    assert checks == ["iam-inactive-user", "restricted-ssh"]
 
 
 def test_an_incomplete_scan_exits_3_and_says_why(aws_env: Emulator, boto_session: Any, tmp_path: Path) -> None:
@@ -101,7 +116,8 @@ def test_evaluations_go_to_stdout_and_json_logs_to_stderr(aws_env: Emulator, bot
     )
     assert result.returncode == 1, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [(r["resource_id"], r["compliance"]) for r in records] == [(instance["InstanceId"], "NON_COMPLIANT")]
+    desired = [(r["resource_id"], r["compliance"]) for r in records if r["check"] == "desired-instance-type"]
+    assert desired == [(instance["InstanceId"], "NON_COMPLIANT")]
     events = [json.loads(line)["event"] for line in result.stderr.splitlines() if line.startswith("{")]
     assert events[0] == "scan started"
     assert "scan finished" in events
@@ -118,14 +134,18 @@ def test_the_demo_runs_clean_and_writes_its_evaluations(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in output.read_text().splitlines()]
-    assert {record["check"] for record in records} == {
+    builtins = {
         "desired-instance-type",
         "ec2-exposed-instance",
+        "encrypted-volumes",
         "iam-inactive-user",
         "resource-count-max",
+        "restricted-ssh",
+        "s3-bucket-versioning-enabled",
     }
+    assert {record["check"] for record in records} == builtins
     assert len({record["account_id"] for record in records}) == 4
     non_compliant = {record["check"] for record in records if record["compliance"] == "NON_COMPLIANT"}
-    assert non_compliant == {"desired-instance-type", "ec2-exposed-instance", "iam-inactive-user", "resource-count-max"}
+    assert non_compliant == builtins
     assert f"{len(records)} evaluations of 4 accounts written to" in result.stderr
     assert "Demo organization: evaluations per check" in result.stderr

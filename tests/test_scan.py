@@ -364,8 +364,9 @@ def test_a_param_option_overrides_the_file_under_either_spelling(
         ],
     )
     assert result.exit_code == 1, result.output
-    non_compliant = [json.loads(line)["resource_id"] for line in output.read_text().splitlines() if "NON_" in line]
-    assert non_compliant == [account.large]
+    records = [json.loads(line) for line in output.read_text().splitlines()]
+    desired = [r for r in records if r["check"] == "desired-instance-type"]
+    assert [r["resource_id"] for r in desired if r["compliance"] == "NON_COMPLIANT"] == [account.large]
 
 
 def test_global_resources_are_read_in_the_global_region_only(

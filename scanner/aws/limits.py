@@ -1,22 +1,22 @@
-"""Client-side rate limits per (account, region, service): adaptive token buckets.
+"""Client-side rate limits per (account, region, API): adaptive token buckets.
 
-AWS throttles per account, per region and per API, so each (account, region, service) gets its own
-bucket. A bucket starts full (its burst), refills continuously at its rate, and adapts: a throttle
-halves the rate (never below a floor), each success adds back 5% of the configured rate (never above it).
-Over any stretch of T seconds a bucket therefore lets through at most `burst + rate * T` calls.
+AWS throttles per account, per region and per API, so each (account, region, service, operation) gets its own
+bucket. AWS does not publish AWS Config's request rates, so by default a bucket is adaptive: it lets calls through
+unlimited until the first throttle, then limits itself to half the rate it was sending at in the last second, and
+from there adapts like a configured one. A configured bucket starts full (its burst, one second's worth),
+refills continuously at its rate, and adapts: a throttle halves the rate (never below a floor), each success adds
+back 5% of the ceiling (never above it). Over any stretch of T seconds a configured bucket lets through at most
+`burst + rate * T` calls.
 
-Default rates, in calls per second (burst: one second's worth, at least 1); `--rate SERVICE=N/s` overrides:
+Rates configured by default, in calls per second per API (services known to throttle early); `--rate SERVICE=N/s`
+sets one, `--rate default=N/s` sets every other service's:
 
     =============  ======
     service        rate/s
     =============  ======
-    config         10
-    sts            10
     organizations  2
     iam            5
-    ec2            20
-    s3             50
-    anything else  10 (`--rate default=N/s` changes it)
+    anything else  adaptive
     =============  ======
 """
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -35,10 +36,11 @@ from scanner.errors import UsageError
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
-DEFAULT_RATES: Mapping[str, float] = MappingProxyType(
-    {"config": 10.0, "sts": 10.0, "organizations": 2.0, "iam": 5.0, "ec2": 20.0, "s3": 50.0}
-)
-DEFAULT_RATE = 10.0
+DEFAULT_RATES: Mapping[str, float] = MappingProxyType({"organizations": 2.0, "iam": 5.0})
+# None: adaptive, unlimited until the first throttle.
+DEFAULT_RATE: float | None = None
+# An adaptive bucket's first limit comes from the calls it let through in this many seconds before a throttle.
+MEASURE_SECONDS = 1.0
 DEFAULT_MIN_RATE = 0.1
 DEFAULT_RECOVERY_STEP = 0.05
 # Float refills land a hair short of a whole token: without slack a waiter would sleep again for nothing.
@@ -46,11 +48,15 @@ _EPSILON = 1e-9
 
 
 class TokenBucket:
-    """Waits out `acquire()` until a token is there; the rate adapts to throttles and successes."""
+    """Waits out `acquire()` until a token is there; the rate adapts to throttles and successes.
+
+    `rate=None` makes the bucket adaptive: no limit until `on_throttle`, which sets the ceiling to the rate
+    measured over the last second and the rate to half of it.
+    """
 
     def __init__(
         self,
-        rate: float,
+        rate: float | None,
         burst: float | None = None,
         *,
         min_rate: float = DEFAULT_MIN_RATE,
@@ -58,29 +64,35 @@ class TokenBucket:
         clock: Clock = time.monotonic,
         sleep: Sleep = anyio.sleep,
     ) -> None:
-        if not (math.isfinite(rate) and rate > 0):
+        if rate is not None and not (math.isfinite(rate) and rate > 0):
             raise ValueError(f"rate must be a positive number, got {rate}")
-        capacity = max(1.0, rate) if burst is None else burst
+        capacity = max(1.0, rate or 1.0) if burst is None else burst
         if not (math.isfinite(capacity) and capacity >= 1):
             raise ValueError(f"burst must be at least 1, got {burst}")
         if not (min_rate > 0 and 0 < recovery_step <= 1):
             raise ValueError(f"min_rate must be positive and recovery_step in (0, 1], got {min_rate}, {recovery_step}")
-        self.configured_rate = rate
+        # While unlimited (adaptive, never throttled) the rate and its ceiling are infinite.
+        self.configured_rate = math.inf if rate is None else rate
         self.burst = capacity
         # A configured rate below the floor is the floor.
-        self.min_rate = min(min_rate, rate)
+        self.min_rate = min(min_rate, self.configured_rate)
         self.recovery_step = recovery_step
         self.throttles = 0
-        self._rate = rate
+        self._rate = self.configured_rate
         self._clock = clock
         self._sleep = sleep
         self._tokens = capacity
         self._updated = clock()
         self._lock = anyio.Lock()
+        self._recent: deque[float] = deque()
 
     @property
     def rate(self) -> float:
         return self._rate
+
+    @property
+    def unlimited(self) -> bool:
+        return math.isinf(self._rate)
 
     def _refill(self) -> None:
         now = self._clock()
@@ -88,6 +100,12 @@ class TokenBucket:
         self._updated = now
 
     async def acquire(self) -> None:
+        if self.unlimited:
+            now = self._clock()
+            self._recent.append(now)
+            while self._recent[0] < now - MEASURE_SECONDS:
+                self._recent.popleft()
+            return
         # Waiters queue on the (first-come, first-served) lock; only its holder sleeps, once per token.
         async with self._lock:
             self._refill()
@@ -98,13 +116,24 @@ class TokenBucket:
             self._tokens -= 1
 
     def on_throttle(self) -> None:
-        """Multiplicative decrease: halve the rate, down to `min_rate`."""
-        self._refill()
+        """Multiplicative decrease: halve the rate, down to `min_rate`; an unlimited bucket gets its first limit."""
         self.throttles += 1
+        if self.unlimited:
+            now = self._clock()
+            sent = sum(1 for moment in self._recent if moment >= now - MEASURE_SECONDS)
+            self._recent.clear()
+            self.configured_rate = max(2 * self.min_rate, sent / MEASURE_SECONDS)
+            self.burst = max(1.0, self.configured_rate / 2)
+            self._rate = max(self.min_rate, self.configured_rate / 2)
+            # Calls already in flight were sent too fast: start empty.
+            self._tokens = 0.0
+            self._updated = now
+            return
+        self._refill()
         self._rate = max(self.min_rate, self._rate / 2)
 
     def on_success(self) -> None:
-        """Additive increase: `recovery_step` of the configured rate back, up to the configured rate."""
+        """Additive increase: `recovery_step` of the ceiling back, up to the ceiling."""
         if self._rate < self.configured_rate:
             self._refill()
             self._rate = min(self.configured_rate, self._rate + self.recovery_step * self.configured_rate)
@@ -128,7 +157,7 @@ class RateLimits:
     """Calls per second per service: the defaults above, `overrides`, and `default_rate` for the rest."""
 
     overrides: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}), hash=False)
-    default_rate: float = DEFAULT_RATE
+    default_rate: float | None = DEFAULT_RATE
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "overrides", MappingProxyType(dict(self.overrides)))
@@ -140,7 +169,7 @@ class RateLimits:
         `default=N/s` sets the rate of services without a default of their own.
         """
         overrides: dict[str, float] = {}
-        default_rate = DEFAULT_RATE
+        default_rate: float | None = DEFAULT_RATE
         for option in options:
             service, rate = _parse_rate(option)
             if service == "default":
@@ -149,14 +178,15 @@ class RateLimits:
                 overrides[service] = rate
         return cls(overrides=overrides, default_rate=default_rate)
 
-    def rate_for(self, service: str) -> float:
+    def rate_for(self, service: str) -> float | None:
+        """Calls per second per API of this service; None: adaptive."""
         if service in self.overrides:
             return self.overrides[service]
         return DEFAULT_RATES.get(service, self.default_rate)
 
 
 class RateLimiter:
-    """One TokenBucket per (account, region, service), made on first use; `forget` drops a finished target's."""
+    """One TokenBucket per (account, region, service, operation), made on first use; `forget` drops a target's."""
 
     def __init__(
         self,
@@ -172,19 +202,20 @@ class RateLimiter:
         self._recovery_step = recovery_step
         self._clock = clock
         self._sleep = sleep
-        self._buckets: dict[tuple[str, str], dict[str, TokenBucket]] = {}
+        self._buckets: dict[tuple[str, str], dict[tuple[str, str], TokenBucket]] = {}
 
-    def bucket(self, account: str, region: str, service: str) -> TokenBucket:
+    def bucket(self, account: str, region: str, service: str, operation: str = "") -> TokenBucket:
         services = self._buckets.setdefault((account, region), {})
-        if service not in services:
-            services[service] = TokenBucket(
+        key = (service, operation)
+        if key not in services:
+            services[key] = TokenBucket(
                 self.limits.rate_for(service),
                 min_rate=self._min_rate,
                 recovery_step=self._recovery_step,
                 clock=self._clock,
                 sleep=self._sleep,
             )
-        return services[service]
+        return services[key]
 
     def forget(self, account: str, region: str) -> None:
         self._buckets.pop((account, region), None)

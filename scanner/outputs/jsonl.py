@@ -6,8 +6,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TextIO
 
-from scanner.model import Compliance, Evaluation
-from scanner.orchestrator import EvaluationSink
+from scanner.model import Compliance, Evaluation, Target
+from scanner.orchestrator import EvaluationSink, Failure, TargetSink
 
 
 class JsonLinesSink:
@@ -40,9 +40,18 @@ class CountingSink:
 
 
 class TeeSink:
+    """Every evaluation to each sink; a target's end to the sinks that act on it (they return what failed)."""
+
     def __init__(self, sinks: Sequence[EvaluationSink]) -> None:
         self._sinks = tuple(sinks)
 
     async def put(self, evaluation: Evaluation) -> None:
         for sink in self._sinks:
             await sink.put(evaluation)
+
+    async def finish_target(self, target: Target) -> list[Failure]:
+        failures: list[Failure] = []
+        for sink in self._sinks:
+            if isinstance(sink, TargetSink):
+                failures.extend(await sink.finish_target(target))
+        return failures

@@ -1,7 +1,8 @@
-"""Adaptive token buckets per (account, region, service), on a fake clock; rates from `--rate` options."""
+"""Adaptive token buckets per (account, region, API), on a fake clock; rates from `--rate` options."""
 
 from __future__ import annotations
 
+import math
 import time
 
 import anyio
@@ -220,8 +221,8 @@ def test_default_rates() -> None:
 
     assert {
         service: limits.rate_for(service) for service in ("config", "sts", "organizations", "iam", "ec2", "s3")
-    } == {"config": 10, "sts": 10, "organizations": 2, "iam": 5, "ec2": 20, "s3": 50}
-    assert limits.rate_for("resourcegroupstaggingapi") == DEFAULT_RATE == 10
+    } == {"config": None, "sts": None, "organizations": 2, "iam": 5, "ec2": None, "s3": None}
+    assert limits.rate_for("resourcegroupstaggingapi") is DEFAULT_RATE is None
 
 
 def test_parse_rates() -> None:
@@ -231,7 +232,8 @@ def test_parse_rates() -> None:
     assert limits.rate_for("iam") == 2
     assert limits.rate_for("organizations") == 0.5
     assert limits.rate_for("lambda") == 7
-    assert limits.rate_for("ec2") == 20
+    # `default` applies to ec2, which has no rate of its own.
+    assert limits.rate_for("ec2") == 3
     # `default` applies to the services without a default of their own.
     assert limits.rate_for("resourcegroupstaggingapi") == 3
 
@@ -277,18 +279,20 @@ def test_rate_limits_are_immutable() -> None:
 # --- RateLimiter -----------------------------------------------------------------------------------------------------
 
 
-def test_one_bucket_per_account_region_and_service() -> None:
+def test_one_bucket_per_account_region_and_api() -> None:
     limiter = RateLimiter(RateLimits.parse(["config=4"]))
 
-    bucket = limiter.bucket("111111111111", "us-east-1", "config")
+    bucket = limiter.bucket("111111111111", "us-east-1", "config", "list_discovered_resources")
 
-    assert limiter.bucket("111111111111", "us-east-1", "config") is bucket
-    assert limiter.bucket("111111111111", "eu-west-1", "config") is not bucket
-    assert limiter.bucket("222222222222", "us-east-1", "config") is not bucket
-    assert limiter.bucket("111111111111", "us-east-1", "ec2") is not bucket
+    assert limiter.bucket("111111111111", "us-east-1", "config", "list_discovered_resources") is bucket
+    assert limiter.bucket("111111111111", "us-east-1", "config", "batch_get_resource_config") is not bucket
+    assert limiter.bucket("111111111111", "eu-west-1", "config", "list_discovered_resources") is not bucket
+    assert limiter.bucket("222222222222", "us-east-1", "config", "list_discovered_resources") is not bucket
+    assert limiter.bucket("111111111111", "us-east-1", "ec2", "describe_instances") is not bucket
     assert bucket.configured_rate == 4
-    assert limiter.bucket("111111111111", "us-east-1", "ec2").configured_rate == 20
-    assert len(limiter) == 4
+    assert limiter.bucket("111111111111", "us-east-1", "iam", "get_user").configured_rate == 5
+    assert limiter.bucket("111111111111", "us-east-1", "ec2", "describe_instances").unlimited
+    assert len(limiter) == 6
 
 
 def test_forget_drops_only_that_targets_buckets() -> None:
@@ -305,7 +309,8 @@ def test_forget_drops_only_that_targets_buckets() -> None:
     assert limiter.bucket("111111111111", "eu-west-1", "config") is kept
     fresh = limiter.bucket("111111111111", "us-east-1", "config")
     assert fresh is not throttled
-    assert fresh.rate == fresh.configured_rate == 10
+    assert fresh.unlimited
+    assert fresh.rate == fresh.configured_rate == math.inf
 
 
 @pytest.mark.anyio
@@ -318,3 +323,66 @@ async def test_limiter_buckets_use_its_clock() -> None:
         await bucket.acquire()
 
     assert fake.now == pytest.approx(0.5)
+
+
+# --- adaptive buckets ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_an_adaptive_bucket_never_waits_before_its_first_throttle() -> None:
+    fake = FakeTime()
+    bucket = TokenBucket(None, clock=fake.clock, sleep=fake.sleep)
+
+    for _ in range(1000):
+        await bucket.acquire()
+
+    assert fake.sleeps == []
+    assert bucket.unlimited
+
+
+@pytest.mark.anyio
+async def test_a_throttle_limits_an_adaptive_bucket_to_half_what_it_sent_in_the_last_second() -> None:
+    fake = FakeTime()
+    bucket = TokenBucket(None, clock=fake.clock, sleep=fake.sleep)
+    # 10 calls at t=0 (forgotten by t=2), then 40 over the last second: the limit comes from those 40.
+    for _ in range(10):
+        await bucket.acquire()
+    fake.now = 1.0
+    for step in range(40):
+        fake.now = 1.0 + step / 40
+        await bucket.acquire()
+
+    bucket.on_throttle()
+
+    assert not bucket.unlimited
+    assert bucket.configured_rate == 40
+    assert bucket.rate == 20
+    # It starts empty: the next call waits one token at the halved rate.
+    started = fake.now
+    await bucket.acquire()
+    assert fake.now - started == pytest.approx(1 / 20)
+
+
+@pytest.mark.anyio
+async def test_an_adaptive_bucket_recovers_to_its_measured_ceiling_and_no_further() -> None:
+    fake = FakeTime()
+    bucket = TokenBucket(None, clock=fake.clock, sleep=fake.sleep)
+    for _ in range(8):
+        await bucket.acquire()
+    bucket.on_throttle()
+    bucket.on_throttle()
+    assert bucket.rate == 2
+
+    for _ in range(100):
+        bucket.on_success()
+
+    assert bucket.rate == bucket.configured_rate == 8
+
+
+def test_an_adaptive_bucket_throttled_at_once_gets_the_floor() -> None:
+    bucket = TokenBucket(None, min_rate=0.5)
+
+    bucket.on_throttle()
+
+    assert bucket.configured_rate == 1.0
+    assert bucket.rate == 0.5

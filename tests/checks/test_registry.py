@@ -58,10 +58,13 @@ class TestRegistry:
         assert [check.id for check in BUILTIN] == [
             "desired-instance-type",
             "ec2-exposed-instance",
+            "encrypted-volumes",
             "iam-inactive-user",
             "resource-count-max",
+            "restricted-ssh",
+            "s3-bucket-versioning-enabled",
         ]
-        assert len(BUILTIN) == 4
+        assert len(BUILTIN) == 7
         assert "iam-inactive-user" in BUILTIN
         assert "nope" not in BUILTIN
 

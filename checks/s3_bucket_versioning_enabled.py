@@ -1,0 +1,78 @@
+"""s3-bucket-versioning-enabled: versioning, and optionally MFA delete, is on (S3_BUCKET_VERSIONING_ENABLED)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from scanner.model import Compliance, ConfigurationItem
+from scanner.registry import (
+    Check,
+    CheckScope,
+    Parameter,
+    ParameterError,
+    ParameterSchema,
+    ParameterType,
+    ParameterValues,
+    Result,
+    Severity,
+    Snapshot,
+)
+
+BUCKET = "AWS::S3::Bucket"
+VERSIONING = "BucketVersioningConfiguration"
+
+
+class _BooleanStringParameter(Parameter):
+    """AWS Config passes "true" or "false"; a parameters file may pass a real boolean."""
+
+    def convert(self, check_id: str, raw: Any) -> Any:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+            return raw.strip().lower() == "true"
+        raise ParameterError(check_id, self.name, f'expected "true" or "false", got {raw!r}')
+
+
+def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
+    mfa_delete_required = params["isMfaDeleteEnabled"] is True
+    versioning = item.supplementary.get(VERSIONING)
+    if not isinstance(versioning, Mapping):
+        return Result(Compliance.NON_COMPLIANT, f"the configuration item has no {VERSIONING}")
+    status = versioning.get("status")
+    if not isinstance(status, str) or not status:
+        return Result(Compliance.NON_COMPLIANT, "bucket versioning has no status")
+    if status != "Enabled":
+        return Result(Compliance.NON_COMPLIANT, f"bucket versioning is {status}")
+    if not mfa_delete_required:
+        return Result(Compliance.COMPLIANT, "bucket versioning is Enabled")
+    if versioning.get("isMfaDeleteEnabled") is True:
+        return Result(Compliance.COMPLIANT, "bucket versioning and MFA delete are enabled")
+    return Result(Compliance.NON_COMPLIANT, "bucket versioning is Enabled but MFA delete is not")
+
+
+CHECK = Check(
+    id="s3-bucket-versioning-enabled",
+    title="S3 buckets have versioning enabled",
+    description=(
+        "Each S3 bucket's versioning status is Enabled (Suspended or never enabled is not), and when "
+        "isMfaDeleteEnabled is true MFA delete is enabled too, as in the managed rule S3_BUCKET_VERSIONING_ENABLED."
+    ),
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Enable versioning on the bucket (PutBucketVersioning Status=Enabled); where MFA delete is required, the "
+        "root user enables it with its MFA device."
+    ),
+    scope=CheckScope.RESOURCE,
+    resource_types=(BUCKET,),
+    parameters=ParameterSchema(
+        (
+            _BooleanStringParameter(
+                "isMfaDeleteEnabled",
+                ParameterType.STRING,
+                '"true" to require MFA delete as well as versioning, "false" (the default) not to',
+            ),
+        )
+    ),
+    evaluate_resource=evaluate,
+)

@@ -1,0 +1,277 @@
+"""`cloudsweep scan --workers N`: one scan over N processes, so it uses N cores.
+
+A scan's CPU (parsing responses and items, evaluating, serialising evaluations) runs on one event loop; with
+hundreds of thousands of resources that loop, not AWS, becomes the limit. The parent resolves the accounts once
+(GetCallerIdentity, the organization, filters and shards), deals them round-robin in account-id order to N worker
+processes (`python -m scanner.workers`), and merges what they report:
+
+- a worker gets its request (pickled, on stdin) with its own accounts and the parent's ordering timestamp, so
+  every evaluation of the scan carries the same one;
+- it writes frames on stdout, one per line: `E` + an evaluation's JSON line (only when the parent writes JSON
+  lines), `P` + a progress event and, last, `R` + its report (both pickled, base64);
+- per-account files (`--output-dir`) are written by the worker that owns the account; `summary.json` by the parent.
+
+A worker that dies is a failure of the scan (exit 3) naming the accounts it held; the others finish.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import copyreg
+import io
+import math
+import pickle
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, TextIO
+
+import anyio
+import anyio.abc
+import structlog
+from anyio.streams.buffered import BufferedByteReceiveStream
+
+from scanner.errors import AwsError
+from scanner.model import Evaluation
+from scanner.orchestrator import EvaluationSink, Failure, TargetOutcome
+from scanner.outputs.jsonl import TeeSink
+from scanner.progress import ProgressListener, ScanProgress
+from scanner.scan import AccountSource, ScanReport, ScanRequest, resolve_accounts
+from scanner.targets import Account
+
+log = structlog.get_logger("cloudsweep.scan")
+
+EVALUATION = b"E"
+PROGRESS = b"P"
+REPORT = b"R"
+MAX_FRAME = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class WorkerJob:
+    index: int
+    request: ScanRequest
+    emit_evaluations: bool
+    log_level: str
+
+
+# --- frames --------------------------------------------------------------------------------------------------------
+
+
+def read_only(mapping: dict[str, Any]) -> MappingProxyType[str, Any]:
+    """How a pickled read-only mapping is rebuilt (the mappingproxy type itself cannot be named in a pickle)."""
+    return MappingProxyType(mapping)
+
+
+def _dumps(value: Any) -> bytes:
+    """Pickle (between our own processes only) that also takes the read-only mappings the request holds."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = copyreg.dispatch_table.copy()
+    pickler.dispatch_table[MappingProxyType] = lambda mapping: (read_only, (dict(mapping),))
+    pickler.dump(value)
+    return buffer.getvalue()
+
+
+def _frame(kind: bytes, value: Any) -> bytes:
+    return kind + base64.b64encode(_dumps(value)) + b"\n"
+
+
+def _unframe(line: bytes) -> Any:
+    # Frames come from our own worker processes, never from outside.
+    return pickle.loads(base64.b64decode(line[1:]))
+
+
+# --- the parent ----------------------------------------------------------------------------------------------------
+
+
+def deal(accounts: list[Account], workers: int) -> list[list[Account]]:
+    """Round-robin in account-id order: each worker gets every N-th account, none twice."""
+    ordered = sorted(accounts, key=lambda account: account.account_id)
+    return [hand for hand in (ordered[index::workers] for index in range(workers)) if hand]
+
+
+async def scan_in_workers(
+    request: ScanRequest,
+    workers: int,
+    evaluations: TextIO | None,
+    listener: ProgressListener | None,
+    log_level: str = "info",
+) -> ScanReport:
+    """The scan of `request` over `workers` processes; JSON lines to `evaluations` when given."""
+    started = request.now or datetime.now(UTC)
+    report = ScanReport(caller_account=None, started=started)
+    try:
+        report.caller_account, accounts = await resolve_accounts(request)
+    except AwsError as error:
+        report.failures.append(Failure("unknown", "-", error.operation, error.code, error.message, ("every check",)))
+        log.error("scan failed", error_code=error.code, error=error.message)
+        return report
+    hands = deal(accounts, workers)
+    # The caps are the scan's, not each worker's: shared out, at least one each.
+    concurrency = [
+        request.max_concurrency // len(hands) + (i < request.max_concurrency % len(hands)) for i in range(len(hands))
+    ]
+    targets = max(1, math.ceil(request.max_targets / len(hands)))
+    log.info("scan started", accounts=len(accounts), workers=len(hands))
+    async with anyio.create_task_group() as group:
+        for index, hand in enumerate(hands):
+            job = WorkerJob(
+                index,
+                replace(
+                    request,
+                    now=started,
+                    source=AccountSource(accounts=tuple(hand)),
+                    output=None,
+                    workers=1,
+                    max_concurrency=max(1, concurrency[index]),
+                    max_targets=targets,
+                ),
+                emit_evaluations=evaluations is not None,
+                log_level=log_level,
+            )
+            group.start_soon(_run_worker, job, evaluations, report, listener)
+    report.outcomes.sort(key=lambda outcome: (outcome.target.account_id, outcome.target.region))
+    log.info(
+        "scan finished",
+        account_id=report.caller_account,
+        evaluations=report.counts.total,
+        failures=len(report.all_failures),
+        api_calls=report.api_calls,
+        retries=report.retries,
+        throttles=report.throttles,
+    )
+    return report
+
+
+async def _run_worker(
+    job: WorkerJob, evaluations: TextIO | None, report: ScanReport, listener: ProgressListener | None
+) -> None:
+    accounts = [account.account_id for account in job.request.source.accounts]
+    got_report = False
+    async with await anyio.open_process(
+        [sys.executable, "-m", "scanner.workers"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None
+    ) as process:
+        assert process.stdin is not None
+        assert process.stdout is not None
+        await process.stdin.send(_dumps(job))
+        await process.stdin.aclose()
+        frames = BufferedByteReceiveStream(process.stdout)
+        while True:
+            try:
+                line = await frames.receive_until(b"\n", MAX_FRAME)
+            except (anyio.IncompleteRead, anyio.EndOfStream):
+                break
+            kind = line[:1]
+            if kind == EVALUATION:
+                if evaluations is not None:
+                    evaluations.write(line[1:].decode() + "\n")
+            elif kind == PROGRESS:
+                _progress(listener, _unframe(line))
+            elif kind == REPORT:
+                _merge(report, _unframe(line))
+                got_report = True
+        code = await process.wait()
+    if code != 0 or not got_report:
+        message = f"worker {job.index} exited with status {code}; its accounts may be incomplete: {', '.join(accounts)}"
+        report.failures.append(Failure("-", "-", f"worker {job.index}", "WorkerFailed", message, ("every check",)))
+        log.error("worker failed", worker=job.index, status=code, accounts=accounts)
+
+
+def _progress(listener: ProgressListener | None, event: tuple[str, Any]) -> None:
+    if listener is None:
+        return
+    kind, value = event
+    if kind == "planned":
+        listener.targets_planned(value)
+    elif kind == "done":
+        listener.target_done(value)
+        if isinstance(listener, ScanProgress):
+            listener.evaluations_made(sum(value.counts.values()))
+
+
+def _merge(report: ScanReport, part: ScanReport) -> None:
+    report.outcomes += part.outcomes
+    report.failures += part.failures
+    report.counts.counts.update(part.counts.counts)
+    report.api_calls += part.api_calls
+    report.retries += part.retries
+    report.throttles += part.throttles
+    report.targets_total += part.targets_total
+
+
+# --- a worker ------------------------------------------------------------------------------------------------------
+
+
+class _FrameWriter:
+    """A worker's stdout: evaluation lines and progress events, as frames."""
+
+    def __init__(self, stream: io.BufferedWriter, emit_evaluations: bool) -> None:
+        self._stream = stream
+        self._emit_evaluations = emit_evaluations
+
+    async def put(self, evaluation: Evaluation) -> None:
+        if self._emit_evaluations:
+            self._stream.write(EVALUATION + evaluation.to_json_line().encode() + b"\n")
+
+    def targets_planned(self, count: int) -> None:
+        self._stream.write(_frame(PROGRESS, ("planned", count)))
+        self._stream.flush()
+
+    def target_done(self, outcome: TargetOutcome) -> None:
+        self._stream.write(_frame(PROGRESS, ("done", outcome)))
+        self._stream.flush()
+
+    def report(self, report: ScanReport) -> None:
+        self._stream.write(_frame(REPORT, report))
+        self._stream.flush()
+
+
+@contextlib.contextmanager
+def _account_files(directory: Path | None) -> Iterator[Any]:
+    if directory is None:
+        yield None
+        return
+    from scanner.outputs.files import AccountFilesSink
+
+    with AccountFilesSink(directory) as files:
+        yield files
+
+
+def work(job: WorkerJob, stdout: io.BufferedWriter) -> None:
+    from scanner.logs import configure_logging
+    from scanner.scan import scan
+
+    configure_logging(job.log_level)
+    structlog.contextvars.bind_contextvars(worker=job.index)
+    frames = _FrameWriter(stdout, job.emit_evaluations)
+    with _account_files(job.request.output_dir) as files:
+        sinks: list[EvaluationSink] = [frames]
+        if files is not None:
+            sinks.append(files)
+        report = anyio.run(scan, job.request, TeeSink(sinks), frames)
+        if files is not None:
+            for outcome in report.outcomes:
+                if not outcome.failures:
+                    files.ensure(outcome.target.account_id)
+    frames.report(report)
+
+
+def main() -> None:
+    # Run as `python -m scanner.workers`, this file is __main__: the job's classes are the importable module's.
+    from scanner import workers
+
+    # Written by the parent scan process, never from outside.
+    job = pickle.loads(sys.stdin.buffer.read())
+    if not isinstance(job, workers.WorkerJob):
+        raise SystemExit("scanner.workers: expected a WorkerJob on stdin")
+    workers.work(job, sys.stdout.buffer)  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    main()
