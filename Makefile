@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest emulator bench-emulator bench-memory clean lock lambda-zip
+.PHONY: demo test lint typecheck pytest emulator bench bench-emulator bench-memory clean lock lambda-zip
 
 demo: $(STAMP)
 	$(BIN)/cloudsweep demo
@@ -25,6 +25,10 @@ pytest: $(STAMP)
 
 emulator: $(STAMP)
 	$(BIN)/cloudsweep emulator --seed demo
+
+# sample-style vs threaded boto3 vs cloudsweep on a synthetic AWS (workloads a, b, c and a memory pair): ~5 minutes.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 bench-emulator: $(STAMP)
 	$(BIN)/python bench/emulator_startup.py 5

@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +28,7 @@ BATCH_LIMIT = 100
 UNPROCESSED_ROUNDS = 3
 HISTORY_FALLBACK_CONCURRENCY = 8
 PAGES_IN_FLIGHT = 4
+PAGES_LISTED_AHEAD = 1000
 HISTORY_FALLBACK_PAGES = 10
 CREDENTIAL_REPORT_POLLS = 30
 
@@ -174,6 +177,7 @@ class ConfigInventory:
         resource_type: str,
         handle: Callable[[FetchedItems], Awaitable[None]],
         pages_in_flight: int = PAGES_IN_FLIGHT,
+        gate: Callable[[], AbstractAsyncContextManager[None]] | None = None,
     ) -> None:
         """Call `handle` with the items of each page of one type, as soon as that page is fetched.
 
@@ -181,28 +185,36 @@ class ConfigInventory:
         `pages_in_flight` at once (what bounds memory), so a type of 20,000 resources costs its chain of
         ListDiscoveredResources pages and little more. Pages are handled in any order. The first failure (an
         AwsError from listing or fetching, or anything `handle` raises) is raised as itself once every task has
-        stopped, not wrapped in an exception group.
+        stopped, not wrapped in an exception group. `gate`, when given, is entered around each page's fetch and
+        handling (never around listing): the scan's `LoopPacer` holds pages back while the event loop is behind.
         """
-        slots = anyio.Semaphore(pages_in_flight)
+        # Listed ids are small (a page of 100 is ~5 KB): listing runs up to PAGES_LISTED_AHEAD pages ahead of the
+        # fetches, which hold items and are bounded by `pages_in_flight`.
+        listed = anyio.Semaphore(PAGES_LISTED_AHEAD)
+        fetching = anyio.Semaphore(pages_in_flight)
         failures: list[Exception] = []
 
         async def fetch_and_handle(ids: list[str]) -> None:
             try:
-                await handle(await self.fetch_items(resource_type, ids))
-            except Exception as exc:  # noqa: BLE001  (re-raised below, once the other pages have stopped)
-                failures.append(exc)
-                group.cancel_scope.cancel()
+                async with fetching:
+                    try:
+                        async with gate() if gate is not None else contextlib.nullcontext():
+                            await handle(await self.fetch_items(resource_type, ids))
+                    except Exception as exc:  # noqa: BLE001  (re-raised below, once the other pages have stopped)
+                        failures.append(exc)
+                        # Before the fetch slot is released: no waiting page may start after a failure.
+                        group.cancel_scope.cancel()
             finally:
-                slots.release()
+                listed.release()
 
         async with anyio.create_task_group() as group:
             try:
                 async for ids in self.list_resource_ids(resource_type):
                     try:
                         # Listing is the chain a big type waits on: take a free slot without yielding the loop.
-                        slots.acquire_nowait()
+                        listed.acquire_nowait()
                     except anyio.WouldBlock:
-                        await slots.acquire()
+                        await listed.acquire()
                     group.start_soon(fetch_and_handle, ids)
             except AwsError as error:
                 # Pages already listed are still fetched and handled: what was read is evaluated.

@@ -23,6 +23,7 @@ from scanner.aws.clients import AwsClients, CallContext, CallStats
 from scanner.errors import AwsError
 from scanner.inventory import ConfigInventory, FetchedItems, ItemFailure, credential_report
 from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, Target
+from scanner.pacing import LoopPacer
 from scanner.registry import Check, CheckScope, ExtraData, ParameterValues, Result, Snapshot
 
 log = structlog.get_logger("cloudsweep.scan")
@@ -141,8 +142,10 @@ class TargetScan:
         clients: AwsClients,
         sink: EvaluationSink,
         now: datetime,
+        pacer: LoopPacer | None = None,
     ) -> None:
         self.target = target
+        self.pacer = pacer
         self.plan = plan
         self.clients = clients
         self.sink = sink
@@ -255,7 +258,9 @@ class TargetScan:
             await self._evaluate_items(resource_type, fetched.items, snapshot)
 
         try:
-            await inventory.for_each_page(resource_type, evaluate_page)
+            await inventory.for_each_page(
+                resource_type, evaluate_page, gate=self.pacer.admitted if self.pacer is not None else None
+            )
         except AwsError as error:
             self._fail(resource_type, error, self._checks_needing_items(resource_type))
 
@@ -315,13 +320,14 @@ async def scan_target(
     *,
     in_global_region: bool,
     regional: bool = True,
+    pacer: LoopPacer | None = None,
 ) -> TargetOutcome:
     """Scan one target. Global resource types are read in the global region only; `regional=False` reads
     nothing else (a region scanned only because AWS Config records the global resources there)."""
     plan = plan_target(selected, in_global_region=in_global_region, regional=regional)
     log.debug("target started", account_id=target.account_id, region=target.region)
     try:
-        outcome = await TargetScan(target, plan, clients, sink, now).run()
+        outcome = await TargetScan(target, plan, clients, sink, now, pacer).run()
     except AwsError as error:
         outcome = TargetOutcome(target)
         outcome.failures.append(

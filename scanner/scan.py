@@ -33,6 +33,7 @@ from scanner.model import Target
 from scanner.orchestrator import EvaluationSink, Failure, SelectedCheck, TargetOutcome, scan_target
 from scanner.outputs.config_evaluations import ConfigEvaluationsSink, ResultTokens
 from scanner.outputs.jsonl import CountingSink, JsonLinesSink, TeeSink
+from scanner.pacing import LoopPacer
 from scanner.progress import ProgressListener, ScanProgress
 from scanner.targets import (
     Account,
@@ -210,6 +211,7 @@ class Scan:
         self.global_region = request.global_region or default_global_region(self.home_region)
         self._accounts_at_once = anyio.CapacityLimiter(request.max_targets)
         self._targets = anyio.CapacityLimiter(request.max_targets)
+        self._pacer = LoopPacer()
         self._broker = CredentialBroker(
             sts_fetcher(clients, self.global_region, CallContext(None, self.global_region)), request.refresh_before
         )
@@ -236,9 +238,12 @@ class Scan:
             regions=list(self.request.regions) if self.request.regions else ALL_REGIONS,
             checks=[choice.check.id for choice in self.request.checks],
         )
-        async with anyio.create_task_group() as group:
-            for account in accounts:
-                group.start_soon(self._scan_account, account)
+        async with anyio.create_task_group() as pacing:
+            pacing.start_soon(self._pacer.measure)
+            async with anyio.create_task_group() as group:
+                for account in accounts:
+                    group.start_soon(self._scan_account, account)
+            pacing.cancel_scope.cancel()
 
     async def accounts(self) -> list[Account]:
         """The accounts to scan: listed, or the organization's, filtered and sharded; every role checked."""
@@ -364,6 +369,7 @@ class Scan:
                 self.report.started,
                 in_global_region=target.region == self.global_region,
                 regional=not global_only,
+                pacer=self._pacer,
             )
         except Exception as exc:  # noqa: BLE001  (fails this target only; cancellation still propagates)
             outcome = TargetOutcome(target)
@@ -415,12 +421,14 @@ def _settings(request: ScanRequest) -> AwsSettings:
     )
 
 
-async def resolve_accounts(request: ScanRequest) -> tuple[str, list[Account]]:
-    """The caller's account and the accounts a scan of `request` would enter (for splitting among workers)."""
+async def resolve_accounts(request: ScanRequest) -> tuple[str, list[Account], int]:
+    """The caller's account, the accounts a scan of `request` would enter (for splitting among workers), and how
+    many API calls it took to know."""
     async with AwsClients(_settings(request), _ambient_session(request.credentials)) as clients:
         resolver = Scan(request, clients, TeeSink([]), ScanReport(caller_account=None, started=datetime.now(UTC)))
         await resolver.identify()
-        return resolver.caller, await resolver.accounts()
+        accounts = await resolver.accounts()
+        return resolver.caller, accounts, clients.calls
 
 
 async def scan(request: ScanRequest, sink: EvaluationSink, listener: ProgressListener | None = None) -> ScanReport:

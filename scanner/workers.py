@@ -7,8 +7,9 @@ processes (`python -m scanner.workers`), and merges what they report:
 
 - a worker gets its request (pickled, on stdin) with its own accounts and the parent's ordering timestamp, so
   every evaluation of the scan carries the same one;
-- it writes frames on stdout, one per line: `E` + an evaluation's JSON line (only when the parent writes JSON
-  lines), `P` + a progress event and, last, `R` + its report (both pickled, base64);
+- it writes its evaluations' JSON lines to a file of its own (when the parent writes JSON lines), which the parent
+  appends to the output once every worker is done: a pipe would make a worker's event loop wait for the parent;
+- it writes frames on stdout, one per line: `P` + a progress event and, last, `R` + its report (pickled, base64);
 - per-account files (`--output-dir`) are written by the worker that owns the account; `summary.json` by the parent.
 
 A worker that dies is a failure of the scan (exit 3) naming the accounts it held; the others finish.
@@ -22,8 +23,10 @@ import copyreg
 import io
 import math
 import pickle
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -37,7 +40,6 @@ import structlog
 from anyio.streams.buffered import BufferedByteReceiveStream
 
 from scanner.errors import AwsError
-from scanner.model import Evaluation
 from scanner.orchestrator import EvaluationSink, Failure, TargetOutcome
 from scanner.outputs.jsonl import TeeSink
 from scanner.progress import ProgressListener, ScanProgress
@@ -46,7 +48,6 @@ from scanner.targets import Account
 
 log = structlog.get_logger("cloudsweep.scan")
 
-EVALUATION = b"E"
 PROGRESS = b"P"
 REPORT = b"R"
 MAX_FRAME = 64 * 1024 * 1024
@@ -56,7 +57,7 @@ MAX_FRAME = 64 * 1024 * 1024
 class WorkerJob:
     index: int
     request: ScanRequest
-    emit_evaluations: bool
+    evaluations: Path | None
     log_level: str
 
 
@@ -107,35 +108,49 @@ async def scan_in_workers(
     started = request.now or datetime.now(UTC)
     report = ScanReport(caller_account=None, started=started)
     try:
-        report.caller_account, accounts = await resolve_accounts(request)
+        report.caller_account, accounts, resolve_calls = await resolve_accounts(request)
     except AwsError as error:
         report.failures.append(Failure("unknown", "-", error.operation, error.code, error.message, ("every check",)))
         log.error("scan failed", error_code=error.code, error=error.message)
         return report
+    report.api_calls += resolve_calls
     hands = deal(accounts, workers)
+    if not hands:
+        log.info("scan finished", account_id=report.caller_account, evaluations=0, failures=0, accounts=0)
+        return report
     # The caps are the scan's, not each worker's: shared out, at least one each.
     concurrency = [
-        request.max_concurrency // len(hands) + (i < request.max_concurrency % len(hands)) for i in range(len(hands))
+        request.max_concurrency // len(hands) + (index < request.max_concurrency % len(hands))
+        for index in range(len(hands))
     ]
     targets = max(1, math.ceil(request.max_targets / len(hands)))
     log.info("scan started", accounts=len(accounts), workers=len(hands))
-    async with anyio.create_task_group() as group:
-        for index, hand in enumerate(hands):
-            job = WorkerJob(
-                index,
-                replace(
-                    request,
-                    now=started,
-                    source=AccountSource(accounts=tuple(hand)),
-                    output=None,
-                    workers=1,
-                    max_concurrency=max(1, concurrency[index]),
-                    max_targets=targets,
-                ),
-                emit_evaluations=evaluations is not None,
-                log_level=log_level,
-            )
-            group.start_soon(_run_worker, job, evaluations, report, listener)
+    with tempfile.TemporaryDirectory(prefix="cloudsweep-workers-") as scratch:
+        parts = [
+            Path(scratch) / f"worker-{index}.jsonl" if evaluations is not None else None for index in range(len(hands))
+        ]
+        async with anyio.create_task_group() as group:
+            for index, hand in enumerate(hands):
+                job = WorkerJob(
+                    index,
+                    replace(
+                        request,
+                        now=started,
+                        source=AccountSource(accounts=tuple(hand)),
+                        output=None,
+                        workers=1,
+                        max_concurrency=max(1, concurrency[index]),
+                        max_targets=targets,
+                    ),
+                    evaluations=parts[index],
+                    log_level=log_level,
+                )
+                group.start_soon(_run_worker, job, report, listener)
+        if evaluations is not None:
+            for part in parts:
+                if part is not None and part.exists():
+                    with part.open(encoding="utf-8") as lines:
+                        shutil.copyfileobj(lines, evaluations)
     report.outcomes.sort(key=lambda outcome: (outcome.target.account_id, outcome.target.region))
     log.info(
         "scan finished",
@@ -149,9 +164,7 @@ async def scan_in_workers(
     return report
 
 
-async def _run_worker(
-    job: WorkerJob, evaluations: TextIO | None, report: ScanReport, listener: ProgressListener | None
-) -> None:
+async def _run_worker(job: WorkerJob, report: ScanReport, listener: ProgressListener | None) -> None:
     accounts = [account.account_id for account in job.request.source.accounts]
     got_report = False
     async with await anyio.open_process(
@@ -168,10 +181,7 @@ async def _run_worker(
             except (anyio.IncompleteRead, anyio.EndOfStream):
                 break
             kind = line[:1]
-            if kind == EVALUATION:
-                if evaluations is not None:
-                    evaluations.write(line[1:].decode() + "\n")
-            elif kind == PROGRESS:
+            if kind == PROGRESS:
                 _progress(listener, _unframe(line))
             elif kind == REPORT:
                 _merge(report, _unframe(line))
@@ -209,15 +219,10 @@ def _merge(report: ScanReport, part: ScanReport) -> None:
 
 
 class _FrameWriter:
-    """A worker's stdout: evaluation lines and progress events, as frames."""
+    """A worker's stdout: progress events and its report, as frames."""
 
-    def __init__(self, stream: io.BufferedWriter, emit_evaluations: bool) -> None:
+    def __init__(self, stream: io.BufferedWriter) -> None:
         self._stream = stream
-        self._emit_evaluations = emit_evaluations
-
-    async def put(self, evaluation: Evaluation) -> None:
-        if self._emit_evaluations:
-            self._stream.write(EVALUATION + evaluation.to_json_line().encode() + b"\n")
 
     def targets_planned(self, count: int) -> None:
         self._stream.write(_frame(PROGRESS, ("planned", count)))
@@ -245,13 +250,17 @@ def _account_files(directory: Path | None) -> Iterator[Any]:
 
 def work(job: WorkerJob, stdout: io.BufferedWriter) -> None:
     from scanner.logs import configure_logging
+    from scanner.outputs.jsonl import JsonLinesSink
     from scanner.scan import scan
 
     configure_logging(job.log_level)
     structlog.contextvars.bind_contextvars(worker=job.index)
-    frames = _FrameWriter(stdout, job.emit_evaluations)
-    with _account_files(job.request.output_dir) as files:
-        sinks: list[EvaluationSink] = [frames]
+    frames = _FrameWriter(stdout)
+    with contextlib.ExitStack() as stack:
+        sinks: list[EvaluationSink] = []
+        if job.evaluations is not None:
+            sinks.append(JsonLinesSink(stack.enter_context(job.evaluations.open("w", encoding="utf-8"))))
+        files = stack.enter_context(_account_files(job.request.output_dir))
         if files is not None:
             sinks.append(files)
         report = anyio.run(scan, job.request, TeeSink(sinks), frames)

@@ -8,7 +8,8 @@ off (`total_max_attempts=1`): `RetryPolicy` makes every retry decision. Each cal
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
@@ -18,8 +19,9 @@ import aioboto3
 import anyio
 import botocore.session
 from aiobotocore.config import AioConfig
+from aiobotocore.credentials import AioCredentials
 from aiobotocore.session import AioSession
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, NoCredentialsError
 from botocore.utils import parse_timestamp
 
 from scanner.aws.credentials import AssumedRoleCredentials
@@ -31,6 +33,8 @@ from scanner.aws.retry import RetryPolicy, is_throttle
 AMBIENT = "ambient"
 # The caller's clients for the control plane (STS, Organizations): shared by every account, closed at the end.
 CONTROL = "control"
+# The clients every account's calls go through, signing for the account each call names.
+SHARED = "shared"
 
 
 @dataclass(frozen=True)
@@ -121,17 +125,60 @@ def tune_session(session: botocore.session.Session) -> None:
     session.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=utc_timestamp)
 
 
+# Which account the call running in this task signs for; set by `AwsClients.call` around each call.
+_SIGNING_ACCOUNT: ContextVar[str | None] = ContextVar("cloudsweep_signing_account", default=None)
+
+
+class AccountCredentials:
+    """What a shared client signs with: the credentials of the account the current call is for.
+
+    A botocore client costs ~15 ms of CPU to create and its signer holds one set of credentials, so a scan that
+    made a client per (account, region, service) spent most of its CPU on clients when accounts were many and
+    small. One client per (region, service) serves every account instead: botocore asks its credentials for
+    frozen keys on each signing, and this answers with the keys of the account `AwsClients.call` named.
+    """
+
+    method = "cloudsweep-per-account"
+
+    def __init__(self, for_account: Callable[[str], Awaitable[Any]]) -> None:
+        self._for_account = for_account
+
+    async def get_frozen_credentials(self) -> Any:
+        account = _SIGNING_ACCOUNT.get()
+        if account is None:
+            # Never guess: a call outside the seam would otherwise sign as whichever account came last.
+            raise RuntimeError("a shared AWS client was called outside AwsClients.call: no account to sign for")
+        credentials = await self._for_account(account)
+        if credentials is None:
+            raise NoCredentialsError()
+        return await credentials.get_frozen_credentials()
+
+    def get_deferred_property(self, name: str) -> Callable[[], None]:
+        # botocore offers the account id to endpoint rules (DynamoDB's); a shared client has no single one.
+        return lambda: None
+
+    async def get_account_id(self) -> None:
+        # aiobotocore's async spelling of the same.
+        return None
+
+
 class AwsClients:
-    """Clients created lazily and reused per (account, region, service); closed per target or at the end."""
+    """One client per (region, service), shared by every account (see `AccountCredentials`), closed at the end.
+
+    Accounts differ only in the credentials their calls sign with: the caller's own (ambient) unless
+    `use_credentials` gave the account an assumed role. Control-plane clients (STS, Organizations) are the
+    caller's own.
+    """
 
     def __init__(self, settings: AwsSettings | None = None, ambient: aioboto3.Session | None = None) -> None:
         self.settings = settings or AwsSettings()
         self._ambient = ambient or aioboto3.Session()
         tune_session(self._ambient._session)
+        self._ambient_credentials: Any = None
         self._pool = HttpPool()
         self._config = self.settings.botocore_config(self._pool)
-        self._sessions: dict[str, aioboto3.Session] = {AMBIENT: self._ambient}
-        self._credentials: dict[str, AssumedRoleCredentials] = {}
+        self._credentials: dict[str, AssumedRoleCredentials | AioCredentials] = {}
+        self._shared = self._signing_session()
         self._clients: dict[tuple[str, str, str], _OpenClient] = {}
         self._lock = anyio.Lock()
         self._global = anyio.CapacityLimiter(self.settings.max_concurrency)
@@ -152,50 +199,51 @@ class AwsClients:
         finally:
             await self._pool.aclose()
 
-    # --- sessions and clients ---------------------------------------------------------------------
+    # --- credentials and clients ------------------------------------------------------------------
+
+    def _signing_session(self) -> aioboto3.Session:
+        botocore_session = AioSession()
+        # One service-model loader: loading models is the other expensive part of a client.
+        botocore_session.register_component("data_loader", self._ambient._session.get_component("data_loader"))
+        # No public setter takes a credentials object; botocore reads this attribute when it makes a client.
+        botocore_session._credentials = AccountCredentials(self._credentials_for)
+        tune_session(botocore_session)
+        return aioboto3.Session(botocore_session=botocore_session)
+
+    async def _credentials_for(self, account: str) -> Any:
+        found = self._credentials.get(account)
+        if found is not None:
+            return found
+        if self._ambient_credentials is None:
+            self._ambient_credentials = await self._ambient._session.get_credentials()
+        return self._ambient_credentials
 
     def use_credentials(self, account_id: str, credentials: AssumedRoleCredentials) -> None:
         """Calls for `account_id` sign with these (refreshable) credentials from now on."""
-        botocore_session = AioSession()
-        # One service-model loader for every account: loading models is the expensive part of a client.
-        botocore_session.register_component("data_loader", self._ambient._session.get_component("data_loader"))
-        # No public setter takes a refreshable credential object; botocore reads this attribute on each signing.
-        botocore_session._credentials = credentials
-        tune_session(botocore_session)
-        self._sessions[account_id] = aioboto3.Session(botocore_session=botocore_session)
         self._credentials[account_id] = credentials
 
     def use_static_credentials(self, account_id: str, credentials: Credentials) -> None:
-        session = aioboto3.Session(
-            aws_access_key_id=credentials.access_key_id,
-            aws_secret_access_key=credentials.secret_access_key,
-            aws_session_token=credentials.session_token,
+        self._credentials[account_id] = AioCredentials(
+            credentials.access_key_id, credentials.secret_access_key, credentials.session_token
         )
-        tune_session(session._session)
-        self._sessions[account_id] = session
 
     async def forget_account(self, account_id: str) -> None:
-        """Close the account's clients and drop its session: memory must not grow with accounts."""
-        with anyio.CancelScope(shield=True):
-            await self._close([key for key in self._clients if key[0] == account_id])
-        if account_id != AMBIENT:
-            self._sessions.pop(account_id, None)
-            self._credentials.pop(account_id, None)
+        """Drop the account's credentials, rate buckets and caps: memory must not grow with accounts."""
+        self._credentials.pop(account_id, None)
         self.rate_limiter.forget_account(account_id)
         for key in [key for key in self._per_target if key[0] == account_id]:
             del self._per_target[key]
 
-    def _session_key(self, account: str) -> str:
-        # An account with no credentials of its own is the caller's: the ambient session signs for it.
-        return account if account in self._sessions else AMBIENT
+    def _signing_account(self, account: str | None) -> str:
+        # An account with no credentials of its own is the caller's: the ambient credentials sign for it.
+        return account if account is not None and account in self._credentials else AMBIENT
 
     async def client(self, service: str, region: str, account: str = AMBIENT) -> Any:
-        return await self._client(
-            (self._session_key(account), region, service), self._sessions[self._session_key(account)]
-        )
+        """The client for `service` in `region`; whose credentials sign depends on each call's context."""
+        return await self._client((SHARED, region, service), self._shared)
 
     async def control_client(self, service: str, region: str) -> Any:
-        """The caller's client for control-plane calls (AssumeRole, Organizations); never closed with a target."""
+        """The caller's client for control-plane calls (AssumeRole, Organizations)."""
         return await self._client((CONTROL, region, service), self._ambient)
 
     async def _client(self, key: tuple[str, str, str], session: aioboto3.Session) -> Any:
@@ -211,19 +259,16 @@ class AwsClients:
             return self._clients[key].client
 
     async def close_target(self, account_id: str, region: str) -> None:
-        """A target is done: close its clients, drop its rate buckets and its concurrency cap."""
-        session = self._session_key(account_id)
-        with anyio.CancelScope(shield=True):
-            await self._close([key for key in self._clients if key[0] == session and key[1] == region])
+        """A target is done: drop its rate buckets and its concurrency cap (the clients serve other targets)."""
         self.rate_limiter.forget(account_id, region)
         self._per_target.pop((account_id, region), None)
 
     async def _close(self, keys: list[tuple[str, str, str]]) -> None:
-        for key in keys:
-            opened = self._clients.get(key)
-            if opened is not None:
-                await opened.context_manager.__aexit__(None, None, None)
-                self._clients.pop(key, None)
+        with anyio.CancelScope(shield=True):
+            for key in keys:
+                opened = self._clients.pop(key, None)
+                if opened is not None:
+                    await opened.context_manager.__aexit__(None, None, None)
 
     # --- calls ------------------------------------------------------------------------------------
 
@@ -244,14 +289,16 @@ class AwsClients:
         service = client.meta.service_model.service_name
         bucket = self.rate_limiter.bucket(context.account_id or AMBIENT, context.region or "", service, operation)
         target_limiter = self._target_limiter(context.account_id, context.region)
-        credentials = self._credentials.get(context.account_id or AMBIENT)
+        signing_account = self._signing_account(context.account_id)
+        credentials = self._credentials.get(signing_account)
+        refreshable = credentials if isinstance(credentials, AssumedRoleCredentials) else None
         stats = context.stats
 
         async def attempt(**arguments: Any) -> Any:
             await bucket.acquire()
-            if credentials is not None:
+            if refreshable is not None:
                 # Refresh before taking a slot: botocore would otherwise refresh while signing, inside it.
-                await credentials.ensure_fresh()
+                await refreshable.ensure_fresh()
             async with contextlib.AsyncExitStack() as slots:
                 if limited:
                     # The target's own cap first: a busy target must not sit on global slots while it waits.
@@ -260,6 +307,7 @@ class AwsClients:
                 self.calls += 1
                 if stats is not None:
                     stats.calls += 1
+                signing = _SIGNING_ACCOUNT.set(signing_account)
                 try:
                     result = await getattr(client, operation)(**arguments)
                 except ClientError as exc:
@@ -269,6 +317,8 @@ class AwsClients:
                         if stats is not None:
                             stats.throttles += 1
                     raise
+                finally:
+                    _SIGNING_ACCOUNT.reset(signing)
             bucket.on_success()
             return result
 
@@ -283,6 +333,6 @@ class AwsClients:
             operation=operation,
             context={"account_id": context.account_id, "region": context.region},
             on_retry=retried,
-            on_expired=credentials.force_refresh if credentials is not None else None,
+            on_expired=refreshable.force_refresh if refreshable is not None else None,
             **kwargs,
         )

@@ -2,11 +2,13 @@
 
 AWS throttles per account, per region and per API, so each (account, region, service, operation) gets its own
 bucket. AWS does not publish AWS Config's request rates, so by default a bucket is adaptive: it lets calls through
-unlimited until the first throttle, then limits itself to half the rate it was sending at in the last second, and
-from there adapts like a configured one. A configured bucket starts full (its burst, one second's worth),
-refills continuously at its rate, and adapts: a throttle halves the rate (never below a floor), each success adds
-back 5% of the ceiling (never above it). Over any stretch of T seconds a configured bucket lets through at most
-`burst + rate * T` calls.
+unlimited until the first throttle, then limits itself to half the rate it was sending at over the last second,
+and from there probes upwards with no ceiling, as TCP does: each success adds 5% of that measured rate (at least
+0.1 call/s), each throttle halves the rate. An adaptive bucket never goes below one call a second: a throttle of a
+bucket that was barely sending says more about the account than about it, and the retry policy's backoff
+already spaces retries. A configured bucket starts full (its burst, one second's worth), refills continuously at
+its rate, and adapts below it: a throttle halves the rate (never below a floor), each success adds back 5% of the
+configured rate. Over any stretch of T seconds a configured bucket lets through at most `burst + rate * T` calls.
 
 Rates configured by default, in calls per second per API (services known to throttle early); `--rate SERVICE=N/s`
 sets one, `--rate default=N/s` sets every other service's:
@@ -41,6 +43,9 @@ DEFAULT_RATES: Mapping[str, float] = MappingProxyType({"organizations": 2.0, "ia
 DEFAULT_RATE: float | None = None
 # An adaptive bucket's first limit comes from the calls it let through in this many seconds before a throttle.
 MEASURE_SECONDS = 1.0
+# ... and is never below this many calls per second; its additive step never below ADAPTIVE_MIN_STEP.
+ADAPTIVE_FIRST_FLOOR = 1.0
+ADAPTIVE_MIN_STEP = 0.1
 DEFAULT_MIN_RATE = 0.1
 DEFAULT_RECOVERY_STEP = 0.05
 # Float refills land a hair short of a whole token: without slack a waiter would sleep again for nothing.
@@ -50,8 +55,8 @@ _EPSILON = 1e-9
 class TokenBucket:
     """Waits out `acquire()` until a token is there; the rate adapts to throttles and successes.
 
-    `rate=None` makes the bucket adaptive: no limit until `on_throttle`, which sets the ceiling to the rate
-    measured over the last second and the rate to half of it.
+    `rate=None` makes the bucket adaptive: no limit until `on_throttle`, which sets the rate to half the rate
+    measured over the last second (at least ADAPTIVE_FIRST_FLOOR); it then probes upwards with no ceiling.
     """
 
     def __init__(
@@ -85,6 +90,7 @@ class TokenBucket:
         self._updated = clock()
         self._lock = anyio.Lock()
         self._recent: deque[float] = deque()
+        self._step = recovery_step * self.configured_rate
 
     @property
     def rate(self) -> float:
@@ -120,11 +126,15 @@ class TokenBucket:
         self.throttles += 1
         if self.unlimited:
             now = self._clock()
-            sent = sum(1 for moment in self._recent if moment >= now - MEASURE_SECONDS)
+            measured = sum(1 for moment in self._recent if moment >= now - MEASURE_SECONDS) / MEASURE_SECONDS
             self._recent.clear()
-            self.configured_rate = max(2 * self.min_rate, sent / MEASURE_SECONDS)
-            self.burst = max(1.0, self.configured_rate / 2)
-            self._rate = max(self.min_rate, self.configured_rate / 2)
+            # No ceiling: AWS's limit is unknown, so the rate keeps probing upwards until the next throttle.
+            self.configured_rate = math.inf
+            # Below a call a second, the retry policy's backoff does the rest of the waiting.
+            self.min_rate = max(self.min_rate, ADAPTIVE_FIRST_FLOOR)
+            self._rate = max(self.min_rate, measured / 2)
+            self._step = max(ADAPTIVE_MIN_STEP, self.recovery_step * measured)
+            self.burst = max(1.0, self._rate)
             # Calls already in flight were sent too fast: start empty.
             self._tokens = 0.0
             self._updated = now
@@ -133,10 +143,10 @@ class TokenBucket:
         self._rate = max(self.min_rate, self._rate / 2)
 
     def on_success(self) -> None:
-        """Additive increase: `recovery_step` of the ceiling back, up to the ceiling."""
+        """Additive increase: the step back, up to the ceiling (an adaptive bucket has none)."""
         if self._rate < self.configured_rate:
             self._refill()
-            self._rate = min(self.configured_rate, self._rate + self.recovery_step * self.configured_rate)
+            self._rate = min(self.configured_rate, self._rate + self._step)
 
 
 def _parse_rate(option: str) -> tuple[str, float]:

@@ -355,7 +355,6 @@ async def test_a_throttle_limits_an_adaptive_bucket_to_half_what_it_sent_in_the_
     bucket.on_throttle()
 
     assert not bucket.unlimited
-    assert bucket.configured_rate == 40
     assert bucket.rate == 20
     # It starts empty: the next call waits one token at the halved rate.
     started = fake.now
@@ -364,25 +363,34 @@ async def test_a_throttle_limits_an_adaptive_bucket_to_half_what_it_sent_in_the_
 
 
 @pytest.mark.anyio
-async def test_an_adaptive_bucket_recovers_to_its_measured_ceiling_and_no_further() -> None:
+async def test_an_adaptive_bucket_probes_upwards_past_its_first_measure() -> None:
     fake = FakeTime()
     bucket = TokenBucket(None, clock=fake.clock, sleep=fake.sleep)
-    for _ in range(8):
+    for _ in range(40):
         await bucket.acquire()
     bucket.on_throttle()
     bucket.on_throttle()
-    assert bucket.rate == 2
+    assert bucket.rate == 10
 
     for _ in range(100):
         bucket.on_success()
 
-    assert bucket.rate == bucket.configured_rate == 8
+    # 5% of the 40 calls/s measured, per success, with no ceiling: 10 + 100 * 2.
+    assert bucket.rate == pytest.approx(210)
+    bucket.on_throttle()
+    assert bucket.rate == pytest.approx(105)
 
 
-def test_an_adaptive_bucket_throttled_at_once_gets_the_floor() -> None:
+def test_an_adaptive_bucket_throttled_while_barely_sending_keeps_a_call_a_second() -> None:
     bucket = TokenBucket(None, min_rate=0.5)
 
     bucket.on_throttle()
 
-    assert bucket.configured_rate == 1.0
-    assert bucket.rate == 0.5
+    # Nothing was sent in the last second: the throttle is the account's, not this bucket's doing.
+    assert bucket.rate == 1.0
+    bucket.on_success()
+    assert bucket.rate == pytest.approx(1.1)
+    bucket.on_throttle()
+    bucket.on_throttle()
+    # An adaptive bucket never goes below a call a second: the retry backoff spaces what is throttled further.
+    assert bucket.rate == 1.0
