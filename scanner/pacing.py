@@ -16,9 +16,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import anyio
 
-DEFAULT_MAX_LAG = 0.005
+DEFAULT_MAX_LAG = 0.01
 DEFAULT_PERIOD = 0.01
-MIN_PAGES = 2
+MIN_PAGES = 16
 MAX_PAGES = 256
 
 
@@ -27,7 +27,7 @@ class LoopPacer:
         self,
         max_lag: float = DEFAULT_MAX_LAG,
         period: float = DEFAULT_PERIOD,
-        initial_pages: int = 8,
+        initial_pages: int = 16,
         clock: Callable[[], float] = time.perf_counter,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> None:
