@@ -267,26 +267,16 @@ def _get(endpoint: str, path: str, method: str = "GET") -> dict[str, Any]:
 
 def _tree_rss(root: int) -> int:
     """Resident bytes of `root` and all its descendants now (a worker pool counts whole)."""
-    parents: dict[int, int] = {}
-    resident: dict[int, int] = {}
     page = os.sysconf("SC_PAGE_SIZE")
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            statm = (entry / "statm").read_text()
-        except OSError:
-            continue
-        # The command name may hold spaces: fields after the last ")" are fixed.
-        fields = stat.rpartition(")")[2].split()
-        parents[int(entry.name)] = int(fields[1])
-        resident[int(entry.name)] = int(statm.split()[1]) * page
     total, stack = 0, [root]
     while stack:
         pid = stack.pop()
-        total += resident.get(pid, 0)
-        stack += [child for child, parent in parents.items() if parent == pid]
+        try:
+            total += int((Path("/proc") / str(pid) / "statm").read_text().split()[1]) * page
+            children = (Path("/proc") / str(pid) / "task" / str(pid) / "children").read_text().split()
+        except OSError:
+            continue
+        stack += [int(child) for child in children]
     return total
 
 

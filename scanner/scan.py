@@ -2,8 +2,8 @@
 
 Accounts come from the caller alone, a list, an accounts file or AWS Organizations; each is entered
 through an assumed role (the caller's own account needs none). Accounts, and targets within them, run
-concurrently under caps; a target's clients, buckets and snapshot are released as soon as it is done, so
-memory does not grow with the number of accounts.
+concurrently under caps; a target's rate buckets and snapshot, and an account's credentials, are released as
+soon as they are done, so memory does not grow with the number of accounts.
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ def _ambient_session(credentials: Credentials | None) -> aioboto3.Session:
 class Scan:
     """One scan run: resolves accounts and regions, enters each account, scans its targets.
 
-    At most `max_targets` accounts are entered at once (their roles assumed, their sessions open), and at most
+    At most `max_targets` accounts are entered at once (their roles assumed, their credentials held), and at most
     `max_targets` targets scanned at once: memory follows those caps, not the number of accounts.
     """
 
@@ -259,6 +259,11 @@ class Scan:
         if source.tags and source.organization:
             accounts = [await account_tags(self.clients, self._caller_context, account) for account in accounts]
         accounts = filter_accounts(accounts, tags=source.tags, exclude=source.exclude)
+        # An account listed twice is scanned once (two scans of it would give up its role while the other runs).
+        unique = list({account.account_id: account for account in reversed(accounts)}.values())[::-1]
+        if len(unique) != len(accounts):
+            log.warning("accounts listed more than once are scanned once", listed=len(accounts), unique=len(unique))
+            accounts = unique
         if source.shard is not None:
             accounts = select_shard(accounts, *source.shard)
         for account in accounts:
@@ -353,8 +358,16 @@ class Scan:
         async with self._targets:
             try:
                 outcome = await self._scanned(target, global_only)
-                # What the target made is put (by sinks that put) before its clients close, even after a failure.
-                outcome.failures.extend(await self.sink.finish_target(target))
+                # What the target made is put (by sinks that put) before it is closed, even after a failure.
+                try:
+                    outcome.failures.extend(await self.sink.finish_target(target))
+                except Exception as exc:  # noqa: BLE001  (fails this target's outputs only)
+                    error = _unexpected(exc, target.account_id)
+                    outcome.failures.append(
+                        Failure(
+                            target.account_id, target.region, "outputs", error.code, error.message, ("every check",)
+                        )
+                    )
             finally:
                 await self.clients.close_target(target.account_id, target.region)
             self._finished(outcome)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from scanner.aws.limits import RateLimits
 from scanner.errors import UsageError
+from scanner.model import ACCOUNT_RESOURCE_TYPE
+from scanner.orchestrator import SelectedCheck
 from scanner.outputs.config_evaluations import ResultTokens
-from scanner.registry import Registry
+from scanner.registry import CheckScope, Registry
 from scanner.scan import AccountSource, FailOn, ScanRequest, parse_regions
 from scanner.selection import load_params_file, merge_params, parse_param_options, select_checks
 from scanner.targets import Account, load_accounts_file, parse_tag_filter, shard_from_environment
@@ -46,6 +48,23 @@ def account_source(options: Mapping[str, Any], environ: Mapping[str, str]) -> Ac
     )
 
 
+def _one_rule_per_resource(checks: Sequence[SelectedCheck], tokens: ResultTokens) -> None:
+    """A result token is one rule's: two checks putting the same resource under it would overwrite each other."""
+    seen: dict[tuple[str, str], str] = {}
+    for choice in checks:
+        token = tokens.token_for(choice.check.id)
+        if token is None:
+            continue
+        types = choice.check.resource_types if choice.check.scope is CheckScope.RESOURCE else (ACCOUNT_RESOURCE_TYPE,)
+        for resource_type in types:
+            other = seen.setdefault((token, resource_type), choice.check.id)
+            if other != choice.check.id:
+                raise UsageError(
+                    f"--result-token: {other} and {choice.check.id} would put {resource_type} evaluations under one "
+                    f"rule's token: give CHECK=TOKEN for each"
+                )
+
+
 def build_request(
     registry: Registry, options: Mapping[str, Any], environ: Mapping[str, str] | None = None
 ) -> ScanRequest:
@@ -72,6 +91,7 @@ def build_request(
     )
     if options.get("put_test_mode") and not result_tokens:
         raise UsageError("--put-test-mode needs --result-token")
+    _one_rule_per_resource(checks, result_tokens)
     return ScanRequest(
         checks=checks,
         regions=parse_regions(options.get("regions")),

@@ -22,6 +22,7 @@ import contextlib
 import copyreg
 import io
 import math
+import os
 import pickle
 import shutil
 import subprocess
@@ -39,7 +40,7 @@ import anyio.abc
 import structlog
 from anyio.streams.buffered import BufferedByteReceiveStream
 
-from scanner.errors import AwsError
+from scanner.errors import AwsError, UsageError
 from scanner.orchestrator import EvaluationSink, Failure, TargetOutcome
 from scanner.outputs.jsonl import TeeSink
 from scanner.progress import ProgressListener, ScanProgress
@@ -129,23 +130,29 @@ async def scan_in_workers(
         parts = [
             Path(scratch) / f"worker-{index}.jsonl" if evaluations is not None else None for index in range(len(hands))
         ]
+        jobs: list[tuple[WorkerJob, bytes]] = []
+        for index, hand in enumerate(hands):
+            job = WorkerJob(
+                index,
+                replace(
+                    request,
+                    now=started,
+                    source=AccountSource(accounts=tuple(hand)),
+                    output=None,
+                    workers=1,
+                    max_concurrency=max(1, concurrency[index]),
+                    max_targets=targets,
+                ),
+                evaluations=parts[index],
+                log_level=log_level,
+            )
+            try:
+                jobs.append((job, _dumps(job)))
+            except (pickle.PicklingError, TypeError, AttributeError) as exc:
+                raise UsageError(f"--workers: the scan cannot be handed to a worker process: {exc}") from exc
         async with anyio.create_task_group() as group:
-            for index, hand in enumerate(hands):
-                job = WorkerJob(
-                    index,
-                    replace(
-                        request,
-                        now=started,
-                        source=AccountSource(accounts=tuple(hand)),
-                        output=None,
-                        workers=1,
-                        max_concurrency=max(1, concurrency[index]),
-                        max_targets=targets,
-                    ),
-                    evaluations=parts[index],
-                    log_level=log_level,
-                )
-                group.start_soon(_run_worker, job, report, listener)
+            for job, payload in jobs:
+                group.start_soon(_run_worker, job, payload, report, listener)
         if evaluations is not None:
             for part in parts:
                 if part is not None and part.exists():
@@ -164,33 +171,64 @@ async def scan_in_workers(
     return report
 
 
-async def _run_worker(job: WorkerJob, report: ScanReport, listener: ProgressListener | None) -> None:
+async def _run_worker(job: WorkerJob, payload: bytes, report: ScanReport, listener: ProgressListener | None) -> None:
+    """One worker to its end; whatever goes wrong with it is a failure of its accounts, never of the others."""
     accounts = [account.account_id for account in job.request.source.accounts]
+    finished: list[TargetOutcome] = []
+    code: int | None = None
     got_report = False
-    async with await anyio.open_process(
-        [sys.executable, "-m", "scanner.workers"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None
-    ) as process:
-        assert process.stdin is not None
-        assert process.stdout is not None
-        await process.stdin.send(_dumps(job))
-        await process.stdin.aclose()
-        frames = BufferedByteReceiveStream(process.stdout)
-        while True:
-            try:
-                line = await frames.receive_until(b"\n", MAX_FRAME)
-            except (anyio.IncompleteRead, anyio.EndOfStream):
-                break
-            kind = line[:1]
-            if kind == PROGRESS:
-                _progress(listener, _unframe(line))
-            elif kind == REPORT:
-                _merge(report, _unframe(line))
-                got_report = True
-        code = await process.wait()
-    if code != 0 or not got_report:
-        message = f"worker {job.index} exited with status {code}; its accounts may be incomplete: {', '.join(accounts)}"
-        report.failures.append(Failure("-", "-", f"worker {job.index}", "WorkerFailed", message, ("every check",)))
-        log.error("worker failed", worker=job.index, status=code, accounts=accounts)
+    problem = ""
+    try:
+        async with await anyio.open_process(
+            [sys.executable, "-m", "scanner.workers"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None
+        ) as process:
+            assert process.stdin is not None
+            assert process.stdout is not None
+            await process.stdin.send(payload)
+            await process.stdin.aclose()
+            frames = BufferedByteReceiveStream(process.stdout)
+            while True:
+                try:
+                    line = await frames.receive_until(b"\n", MAX_FRAME)
+                except (anyio.IncompleteRead, anyio.EndOfStream):
+                    break
+                kind = line[:1]
+                if kind == PROGRESS:
+                    event = _unframe(line)
+                    if event[0] == "done":
+                        finished.append(event[1])
+                    _progress(listener, event)
+                elif kind == REPORT:
+                    _merge(report, _unframe(line))
+                    got_report = True
+            code = await process.wait()
+    except Exception as exc:  # noqa: BLE001  (a broken pipe, a torn frame: this worker's failure alone)
+        problem = f"{type(exc).__name__}: {exc}; "
+    if code == 0 and got_report and not problem:
+        return
+    # What the worker reported done still counts; its part file ends at its last whole line.
+    for outcome in finished:
+        report.outcomes.append(outcome)
+        report.counts.counts.update(outcome.counts)
+        report.targets_total += 1
+    if job.evaluations is not None:
+        _cut_to_last_line(job.evaluations)
+    done = sorted({outcome.target.account_id for outcome in finished})
+    message = (
+        f"worker {job.index} exited with status {code}; {problem}targets it finished are reported, its other "
+        f"accounts may be incomplete: {', '.join(a for a in accounts if a not in done) or 'none'}"
+    )
+    report.failures.append(Failure("-", "-", f"worker {job.index}", "WorkerFailed", message, ("every check",)))
+    log.error("worker failed", worker=job.index, status=code, accounts=accounts)
+
+
+def _cut_to_last_line(path: Path) -> None:
+    """A worker killed mid-write leaves half a line: drop it, so the concatenated output stays JSON lines."""
+    if not path.exists():
+        return
+    with path.open("rb+") as part:
+        data = part.read()
+        part.truncate(data.rfind(b"\n") + 1)
 
 
 def _progress(listener: ProgressListener | None, event: tuple[str, Any]) -> None:
@@ -248,6 +286,21 @@ def _account_files(directory: Path | None) -> Iterator[Any]:
         yield files
 
 
+def _die_with_parent() -> None:
+    """Linux: SIGTERM this worker if the parent scan dies (kill -9 included), rather than scan on as an orphan."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    parent = os.getppid()
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() != parent:
+        # The parent died before the request took effect.
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 def work(job: WorkerJob, stdout: io.BufferedWriter) -> None:
     from scanner.logs import configure_logging
     from scanner.outputs.jsonl import JsonLinesSink
@@ -275,6 +328,7 @@ def main() -> None:
     # Run as `python -m scanner.workers`, this file is __main__: the job's classes are the importable module's.
     from scanner import workers
 
+    workers._die_with_parent()
     # Written by the parent scan process, never from outside.
     job = pickle.loads(sys.stdin.buffer.read())
     if not isinstance(job, workers.WorkerJob):

@@ -392,3 +392,27 @@ def test_global_resources_are_read_in_the_global_region_only(
         ("iam-inactive-user", "us-east-1"),
     ]
     assert [outcome.target.region for outcome in report.outcomes] == ["eu-west-1", "us-east-1"]
+
+
+def test_an_account_listed_twice_is_scanned_once(aws_env: Emulator, account: Account, tmp_path: Path) -> None:
+    from scanner.scan import AccountSource
+    from scanner.targets import Account as ScanAccount
+
+    check = BUILTIN.get("desired-instance-type")
+    output = tmp_path / "twice.jsonl"
+    twice = AccountSource(accounts=(ScanAccount(MANAGEMENT_ACCOUNT), ScanAccount(MANAGEMENT_ACCOUNT)))
+
+    report = run_scan(
+        ScanRequest(
+            regions=("us-east-1",),
+            checks=(SelectedCheck(check, check.parameters.parse(check.id, {"desiredInstanceType": "t3.micro"})),),
+            source=twice,
+            output=output,
+            endpoint_url=aws_env.endpoint_url,
+        )
+    )
+
+    assert report.all_failures == []
+    assert [(o.target.account_id, o.target.region) for o in report.outcomes] == [(MANAGEMENT_ACCOUNT, "us-east-1")]
+    ids = [json.loads(line)["resource_id"] for line in output.read_text().splitlines()]
+    assert sorted(ids) == sorted(account.instances)

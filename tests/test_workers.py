@@ -300,7 +300,8 @@ def test_a_worker_that_dies_fails_the_scan_and_the_other_worker_finishes(
             "-",
             "worker 1",
             "WorkerFailed",
-            f"worker 1 exited with status 17; its accounts may be incomplete: {MEMBER_ONE}",
+            f"worker 1 exited with status 17; targets it finished are reported, its other accounts may be incomplete: "
+            f"{MEMBER_ONE}",
             ("every check",),
         )
     ]
@@ -446,3 +447,19 @@ def test_the_cli_with_two_workers(
     # Every line of the merged output is in the file of the account it belongs to.
     per_account = [line for account in ACCOUNTS for line in lines_of(tmp_path / "two-dir" / f"{account}.jsonl")]
     assert sorted(per_account) == lines_of(tmp_path / "two.jsonl")
+
+
+def test_a_dead_workers_half_written_line_is_cut_so_the_output_stays_json_lines(tmp_path: Path) -> None:
+    from scanner.workers import _cut_to_last_line
+
+    part = tmp_path / "worker-0.jsonl"
+    part.write_bytes(b'{"a":1}\n{"b":2}\n{"c":')
+
+    _cut_to_last_line(part)
+
+    assert part.read_bytes() == b'{"a":1}\n{"b":2}\n'
+    _cut_to_last_line(tmp_path / "missing.jsonl")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b'{"torn')
+    _cut_to_last_line(empty)
+    assert empty.read_bytes() == b""

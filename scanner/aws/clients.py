@@ -1,4 +1,4 @@
-"""The AWS seam: sessions per account, clients per (account, region, service), every call through one policy.
+"""The AWS seam: credentials per account, one client per (region, service), every call through one policy.
 
 Tests and the demo point `endpoint_url` at the emulator; nothing else changes. botocore's own retries are
 off (`total_max_attempts=1`): `RetryPolicy` makes every retry decision. Each call waits for a token of its
@@ -28,6 +28,7 @@ from scanner.aws.credentials import AssumedRoleCredentials
 from scanner.aws.http import HttpPool, pooled_session_class
 from scanner.aws.limits import RateLimiter, RateLimits
 from scanner.aws.retry import RetryPolicy, is_throttle
+from scanner.errors import AwsError
 
 # The caller's own account, with the ambient credentials (env, profile, instance role).
 AMBIENT = "ambient"
@@ -98,9 +99,9 @@ class _OpenClient:
 
 @contextlib.asynccontextmanager
 async def _slot(limiter: anyio.CapacityLimiter) -> AsyncIterator[None]:
-    """A limiter's token; a free one is taken without yielding to the event loop. anyio's `acquire` always yields
-    (twice), which puts each call's task behind every ready one: a chain of dependent calls (pages) pays that
-    queueing on each of its calls when the loop is busy."""
+    """A limiter's token; a free one is taken without yielding to the event loop. anyio's `acquire` always yields,
+    which puts each call's task behind every ready one: a chain of dependent calls (pages) pays that queueing on
+    each of its calls when the loop is busy."""
     try:
         limiter.acquire_nowait()
     except anyio.WouldBlock:
@@ -115,7 +116,9 @@ def utc_timestamp(value: Any) -> datetime:
     """botocore's timestamp parser, but epoch numbers (what JSON APIs like Config return) become UTC datetimes
     directly: the default converts every one through dateutil's local time zone, a tenth of a scan's CPU."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
+        with contextlib.suppress(OverflowError, OSError, ValueError):
+            return datetime.fromtimestamp(value, UTC)
+    # Strings, and epochs out of range: botocore's own parser and its fallbacks.
     parsed: datetime = parse_timestamp(value)
     return parsed
 
@@ -125,8 +128,9 @@ def tune_session(session: botocore.session.Session) -> None:
     session.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=utc_timestamp)
 
 
-# Which account the call running in this task signs for; set by `AwsClients.call` around each call.
-_SIGNING_ACCOUNT: ContextVar[str | None] = ContextVar("cloudsweep_signing_account", default=None)
+# The credentials the call running in this task signs with (None: the caller's own); set by `AwsClients.call`
+# around each call, once it has resolved them, so signing can never disagree with the call about the account.
+_SIGNING: ContextVar[tuple[Any, ...] | None] = ContextVar("cloudsweep_signing", default=None)
 
 
 class AccountCredentials:
@@ -135,20 +139,22 @@ class AccountCredentials:
     A botocore client costs ~15 ms of CPU to create and its signer holds one set of credentials, so a scan that
     made a client per (account, region, service) spent most of its CPU on clients when accounts were many and
     small. One client per (region, service) serves every account instead: botocore asks its credentials for
-    frozen keys on each signing, and this answers with the keys of the account `AwsClients.call` named.
+    frozen keys on each signing, and this answers with the keys `AwsClients.call` resolved for the call.
     """
 
     method = "cloudsweep-per-account"
 
-    def __init__(self, for_account: Callable[[str], Awaitable[Any]]) -> None:
-        self._for_account = for_account
+    def __init__(self, ambient: Callable[[], Awaitable[Any]]) -> None:
+        self._ambient = ambient
 
     async def get_frozen_credentials(self) -> Any:
-        account = _SIGNING_ACCOUNT.get()
-        if account is None:
+        signing = _SIGNING.get()
+        if signing is None:
             # Never guess: a call outside the seam would otherwise sign as whichever account came last.
             raise RuntimeError("a shared AWS client was called outside AwsClients.call: no account to sign for")
-        credentials = await self._for_account(account)
+        (credentials,) = signing
+        if credentials is None:
+            credentials = await self._ambient()
         if credentials is None:
             raise NoCredentialsError()
         return await credentials.get_frozen_credentials()
@@ -178,6 +184,7 @@ class AwsClients:
         self._pool = HttpPool()
         self._config = self.settings.botocore_config(self._pool)
         self._credentials: dict[str, AssumedRoleCredentials | AioCredentials] = {}
+        self._forgotten: set[str] = set()
         self._shared = self._signing_session()
         self._clients: dict[tuple[str, str, str], _OpenClient] = {}
         self._lock = anyio.Lock()
@@ -206,14 +213,11 @@ class AwsClients:
         # One service-model loader: loading models is the other expensive part of a client.
         botocore_session.register_component("data_loader", self._ambient._session.get_component("data_loader"))
         # No public setter takes a credentials object; botocore reads this attribute when it makes a client.
-        botocore_session._credentials = AccountCredentials(self._credentials_for)
+        botocore_session._credentials = AccountCredentials(self._ambient_keys)
         tune_session(botocore_session)
         return aioboto3.Session(botocore_session=botocore_session)
 
-    async def _credentials_for(self, account: str) -> Any:
-        found = self._credentials.get(account)
-        if found is not None:
-            return found
+    async def _ambient_keys(self) -> Any:
         if self._ambient_credentials is None:
             self._ambient_credentials = await self._ambient._session.get_credentials()
         return self._ambient_credentials
@@ -221,22 +225,31 @@ class AwsClients:
     def use_credentials(self, account_id: str, credentials: AssumedRoleCredentials) -> None:
         """Calls for `account_id` sign with these (refreshable) credentials from now on."""
         self._credentials[account_id] = credentials
+        self._forgotten.discard(account_id)
 
     def use_static_credentials(self, account_id: str, credentials: Credentials) -> None:
         self._credentials[account_id] = AioCredentials(
             credentials.access_key_id, credentials.secret_access_key, credentials.session_token
         )
+        self._forgotten.discard(account_id)
 
     async def forget_account(self, account_id: str) -> None:
-        """Drop the account's credentials, rate buckets and caps: memory must not grow with accounts."""
-        self._credentials.pop(account_id, None)
+        """Drop the account's credentials, rate buckets and caps: memory must not grow with accounts.
+
+        Calls already under way keep the credentials they resolved; a later call for the account is refused.
+        """
+        if self._credentials.pop(account_id, None) is not None:
+            self._forgotten.add(account_id)
         self.rate_limiter.forget_account(account_id)
         for key in [key for key in self._per_target if key[0] == account_id]:
             del self._per_target[key]
 
-    def _signing_account(self, account: str | None) -> str:
-        # An account with no credentials of its own is the caller's: the ambient credentials sign for it.
-        return account if account is not None and account in self._credentials else AMBIENT
+    def _signing_credentials(self, account: str | None) -> AssumedRoleCredentials | AioCredentials | None:
+        """The account's credentials; None for an account without its own (the caller's: ambient credentials)."""
+        if account is not None and account in self._forgotten:
+            # Its role was given up: signing as the caller instead would read the wrong account.
+            raise AwsError("cloudsweep", "sign", "AccountForgotten", f"no credentials for account {account} any more")
+        return self._credentials.get(account) if account is not None else None
 
     async def client(self, service: str, region: str, account: str = AMBIENT) -> Any:
         """The client for `service` in `region`; whose credentials sign depends on each call's context."""
@@ -289,13 +302,12 @@ class AwsClients:
         service = client.meta.service_model.service_name
         bucket = self.rate_limiter.bucket(context.account_id or AMBIENT, context.region or "", service, operation)
         target_limiter = self._target_limiter(context.account_id, context.region)
-        signing_account = self._signing_account(context.account_id)
-        credentials = self._credentials.get(signing_account)
+        credentials = self._signing_credentials(context.account_id)
         refreshable = credentials if isinstance(credentials, AssumedRoleCredentials) else None
         stats = context.stats
 
         async def attempt(**arguments: Any) -> Any:
-            await bucket.acquire()
+            epoch = await bucket.acquire()
             if refreshable is not None:
                 # Refresh before taking a slot: botocore would otherwise refresh while signing, inside it.
                 await refreshable.ensure_fresh()
@@ -307,18 +319,18 @@ class AwsClients:
                 self.calls += 1
                 if stats is not None:
                     stats.calls += 1
-                signing = _SIGNING_ACCOUNT.set(signing_account)
+                signing = _SIGNING.set((credentials,))
                 try:
                     result = await getattr(client, operation)(**arguments)
                 except ClientError as exc:
                     if is_throttle(exc):
-                        bucket.on_throttle()
+                        bucket.on_throttle(epoch)
                         self.throttles += 1
                         if stats is not None:
                             stats.throttles += 1
                     raise
                 finally:
-                    _SIGNING_ACCOUNT.reset(signing)
+                    _SIGNING.reset(signing)
             bucket.on_success()
             return result
 

@@ -3,8 +3,9 @@
 AWS throttles per account, per region and per API, so each (account, region, service, operation) gets its own
 bucket. AWS does not publish AWS Config's request rates, so by default a bucket is adaptive: it lets calls through
 unlimited until the first throttle, then limits itself to half the rate it was sending at over the last second,
-and from there probes upwards with no ceiling, as TCP does: each success adds 5% of that measured rate (at least
-0.1 call/s), each throttle halves the rate. An adaptive bucket never goes below one call a second: a throttle of a
+and from there probes upwards with no ceiling, as TCP does: it gains 5% of that measured rate (at least 0.1 call/s)
+per second of successes, and a throttle halves it (once for a burst of throttles of calls sent before the last
+decrease). An adaptive bucket never goes below one call a second: a throttle of a
 bucket that was barely sending says more about the account than about it, and the retry policy's backoff
 already spaces retries. A configured bucket starts full (its burst, one second's worth), refills continuously at
 its rate, and adapts below it: a throttle halves the rate (never below a floor), each success adds back 5% of the
@@ -91,6 +92,8 @@ class TokenBucket:
         self._lock = anyio.Lock()
         self._recent: deque[float] = deque()
         self._step = recovery_step * self.configured_rate
+        # Bumped at each decrease: throttles of calls sent before it are not counted again.
+        self.epoch = 0
 
     @property
     def rate(self) -> float:
@@ -105,13 +108,14 @@ class TokenBucket:
         self._tokens = min(self.burst, self._tokens + (now - self._updated) * self._rate)
         self._updated = now
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> int:
+        """Wait for a token; returns the bucket's epoch, to hand back to `on_throttle` if the call is throttled."""
         if self.unlimited:
             now = self._clock()
             self._recent.append(now)
             while self._recent[0] < now - MEASURE_SECONDS:
                 self._recent.popleft()
-            return
+            return self.epoch
         # Waiters queue on the (first-come, first-served) lock; only its holder sleeps, once per token.
         async with self._lock:
             self._refill()
@@ -120,10 +124,18 @@ class TokenBucket:
                 # The rate may have dropped while this task slept: check again.
                 self._refill()
             self._tokens -= 1
+            return self.epoch
 
-    def on_throttle(self) -> None:
-        """Multiplicative decrease: halve the rate, down to `min_rate`; an unlimited bucket gets its first limit."""
+    def on_throttle(self, epoch: int | None = None) -> None:
+        """Multiplicative decrease: halve the rate, down to `min_rate`; an unlimited bucket gets its first limit.
+
+        `epoch` is what `acquire` returned for the throttled call: calls sent before the last decrease were sent
+        too fast for the old rate, not the new one, so a burst of their throttles decreases the rate once.
+        """
         self.throttles += 1
+        if epoch is not None and epoch < self.epoch:
+            return
+        self.epoch += 1
         if self.unlimited:
             now = self._clock()
             measured = sum(1 for moment in self._recent if moment >= now - MEASURE_SECONDS) / MEASURE_SECONDS
@@ -143,10 +155,14 @@ class TokenBucket:
         self._rate = max(self.min_rate, self._rate / 2)
 
     def on_success(self) -> None:
-        """Additive increase: the step back, up to the ceiling (an adaptive bucket has none)."""
+        """Additive increase, up to the ceiling. An adaptive bucket (no ceiling) gains its step per second, not per
+        call: `rate` successes a second of step/rate each, or its growth would compound."""
         if self._rate < self.configured_rate:
             self._refill()
-            self._rate = min(self.configured_rate, self._rate + self._step)
+            if math.isinf(self.configured_rate):
+                self._rate += self._step / max(self._rate, 1.0)
+            else:
+                self._rate = min(self.configured_rate, self._rate + self._step)
 
 
 def _parse_rate(option: str) -> tuple[str, float]:

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 import structlog
 
 from scanner.aws.clients import AMBIENT, AwsClients, CallContext
@@ -163,6 +164,11 @@ class ConfigEvaluationsSink:
         except AwsError as error:
             batches.failures.append(_failure(target, batch, error.code, error.message))
             return
+        except anyio.get_cancelled_exc_class():
+            # The page that filled the batch was cancelled (another page of its type failed): the batch holds
+            # other checks' evaluations too, and must not vanish without a word.
+            batches.failures.append(_failure(target, batch, "Cancelled", "cancelled before AWS Config answered"))
+            raise
         if refused:
             ids = ", ".join(evaluation.resource_id for evaluation in refused[:5])
             message = f"AWS Config refused {len(refused)} evaluations after {FAILED_EVALUATION_ROUNDS} tries: {ids}"

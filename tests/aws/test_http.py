@@ -13,6 +13,7 @@ import pytest
 
 from scanner.aws.clients import AwsClients, AwsSettings, CallContext, Credentials
 from scanner.emulator.server import Emulator
+from scanner.errors import AwsError
 from tests.conftest import MANAGEMENT_ACCOUNT
 from tests.support import assumed_session, client
 
@@ -163,3 +164,22 @@ async def test_each_aws_clients_has_its_own_pool_and_leaves_nothing_unclosed(
         del one, other, connectors, first, second
         gc.collect()
     assert [str(warning.message) for warning in caught if issubclass(warning.category, ResourceWarning)] == []
+
+
+@pytest.mark.anyio
+async def test_a_forgotten_account_is_refused_never_signed_as_the_caller(
+    emulator: Emulator, instances: dict[tuple[str, str], str], member_credentials: Credentials
+) -> None:
+    async with AwsClients(AwsSettings(endpoint_url=emulator.endpoint_url), ambient()) as clients:
+        clients.use_static_credentials(MEMBER_ACCOUNT, member_credentials)
+        assert await listed(clients, MEMBER_ACCOUNT, "us-east-1") == [instances[(MEMBER_ACCOUNT, "us-east-1")]]
+
+        await clients.forget_account(MEMBER_ACCOUNT)
+
+        # The caller's credentials would read the caller's instances and report them as the member's.
+        with pytest.raises(AwsError) as raised:
+            await listed(clients, MEMBER_ACCOUNT, "us-east-1")
+        assert raised.value.code == "AccountForgotten"
+        # Entered again, it signs as itself again.
+        clients.use_static_credentials(MEMBER_ACCOUNT, member_credentials)
+        assert await listed(clients, MEMBER_ACCOUNT, "us-east-1") == [instances[(MEMBER_ACCOUNT, "us-east-1")]]

@@ -363,7 +363,7 @@ async def test_a_throttle_limits_an_adaptive_bucket_to_half_what_it_sent_in_the_
 
 
 @pytest.mark.anyio
-async def test_an_adaptive_bucket_probes_upwards_past_its_first_measure() -> None:
+async def test_an_adaptive_bucket_probes_upwards_past_its_first_measure_by_a_step_a_second() -> None:
     fake = FakeTime()
     bucket = TokenBucket(None, clock=fake.clock, sleep=fake.sleep)
     for _ in range(40):
@@ -372,13 +372,33 @@ async def test_an_adaptive_bucket_probes_upwards_past_its_first_measure() -> Non
     bucket.on_throttle()
     assert bucket.rate == 10
 
-    for _ in range(100):
+    # A second's worth of successes at 10 calls/s gains about one step (5% of the 40 calls/s measured): 2.
+    for _ in range(10):
         bucket.on_success()
-
-    # 5% of the 40 calls/s measured, per success, with no ceiling: 10 + 100 * 2.
-    assert bucket.rate == pytest.approx(210)
+    assert 11.6 < bucket.rate < 12
+    # No ceiling: it keeps probing past the 40 calls/s it was throttled at.
+    for _ in range(2000):
+        bucket.on_success()
+    assert bucket.rate > 40
+    halved = bucket.rate / 2
     bucket.on_throttle()
-    assert bucket.rate == pytest.approx(105)
+    assert bucket.rate == pytest.approx(halved)
+
+
+@pytest.mark.anyio
+async def test_a_burst_of_throttles_of_calls_sent_before_a_decrease_decreases_once() -> None:
+    fake = FakeTime()
+    bucket = TokenBucket(8, clock=fake.clock, sleep=fake.sleep)
+    sent_together = [await bucket.acquire() for _ in range(8)]
+
+    for epoch in sent_together:
+        bucket.on_throttle(epoch)
+
+    assert bucket.rate == 4
+    assert bucket.throttles == 8
+    # A call sent after the decrease and throttled again halves it again.
+    bucket.on_throttle(await bucket.acquire())
+    assert bucket.rate == 2
 
 
 def test_an_adaptive_bucket_throttled_while_barely_sending_keeps_a_call_a_second() -> None:

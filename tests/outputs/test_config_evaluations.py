@@ -610,6 +610,13 @@ def test_the_cli_put_test_mode_records_nothing(
         (["--result-token", "desired-instnce-type=abc"], "desired-instnce-type is not a selected check"),
         (["--result-token", "a", "--result-token", "b"], "give one token for every check"),
         (["--result-token", ""], "the token for every check is empty"),
+        (
+            [
+                *("--checks", "desired-instance-type,ec2-exposed-instance"),
+                *("--param", "ec2-exposed-instance.web=8080", "--result-token", "one-rule"),
+            ],
+            "desired-instance-type and ec2-exposed-instance would put AWS::EC2::Instance evaluations under one rule's",
+        ),
     ],
 )
 def test_result_token_mistakes_exit_2_before_any_call(
