@@ -110,9 +110,13 @@ def plan_target(selected: Sequence[SelectedCheck], in_global_region: bool, regio
         needs = choice.check.needs(choice.params)
         # A check runs where all it reads is recorded: one reading global types runs in the global region only.
         types = set(choice.check.resource_types) | set(choice.check.lookup_types) | needs.count_types
+        global_extra = any(data.is_global for data in needs.extra)
         if not all(_in_region(resource_type, in_global_region) for resource_type in types):
             continue
-        if not regional and not any(is_global_type(resource_type) for resource_type in types):
+        # An account check of global data alone (the root user's report row) runs once, in the global region.
+        if global_extra and not types and not in_global_region:
+            continue
+        if not regional and not (global_extra or any(is_global_type(resource_type) for resource_type in types)):
             continue
         if choice.check.scope is CheckScope.RESOURCE:
             resource_checks.append(choice)
@@ -234,7 +238,11 @@ class TargetScan:
             if data is ExtraData.IAM_CREDENTIAL_REPORT:
                 self._extra[data] = await credential_report(self.clients, self.context)
         except AwsError as error:
-            affected = [choice.check.id for choice in self.plan.resource_checks if data in choice.check.extra_data]
+            affected = [
+                choice.check.id
+                for choice in (*self.plan.resource_checks, *self.plan.account_checks)
+                if data in choice.check.needs(choice.params).extra
+            ]
             self._fail(data.value, error, affected)
 
     def _record_item_failures(self, failures: Iterable[ItemFailure]) -> None:

@@ -40,6 +40,11 @@ class ExtraData(Enum):
     def permissions(self) -> tuple[str, ...]:
         return _EXTRA_DATA_PERMISSIONS[self]
 
+    @property
+    def is_global(self) -> bool:
+        """Read once per account, in the global region (IAM's report is not a regional thing)."""
+        return self is ExtraData.IAM_CREDENTIAL_REPORT
+
 
 _EXTRA_DATA_PERMISSIONS = {
     ExtraData.IAM_CREDENTIAL_REPORT: ("iam:GenerateCredentialReport", "iam:GetCredentialReport"),

@@ -11,6 +11,7 @@ from typing import Any
 
 from click.testing import CliRunner
 
+from checks import BUILTIN
 from scanner.cli import cli
 from scanner.emulator.faults import FaultRule
 from scanner.emulator.server import Emulator
@@ -24,13 +25,36 @@ def test_checks_list_as_json_describes_every_builtin() -> None:
     assert result.exit_code == 0
     described = {check["id"]: check for check in json.loads(result.output)}
     assert sorted(described) == [
+        "access-keys-rotated",
+        "approved-amis-by-id",
+        "cloudtrail-enabled",
         "desired-instance-type",
         "ec2-exposed-instance",
+        "ec2-imdsv2-check",
+        "ec2-instance-no-public-ip",
+        "ec2-volume-inuse-check",
         "encrypted-volumes",
         "iam-inactive-user",
+        "iam-policy-no-statements-with-admin-access",
+        "iam-root-access-key-check",
+        "iam-user-mfa-enabled",
+        "iam-user-no-policies-check",
+        "iam-user-unused-credentials-check",
+        "lambda-function-public-access-prohibited",
+        "rds-instance-public-access-check",
+        "rds-storage-encrypted",
+        "required-tags",
         "resource-count-max",
+        "restricted-common-ports",
         "restricted-ssh",
+        "root-account-mfa-enabled",
+        "s3-bucket-level-public-access-prohibited",
+        "s3-bucket-public-read-prohibited",
+        "s3-bucket-public-write-prohibited",
+        "s3-bucket-server-side-encryption-enabled",
+        "s3-bucket-ssl-requests-only",
         "s3-bucket-versioning-enabled",
+        "vpc-default-security-group-closed",
     ]
     desired = described["desired-instance-type"]["parameters"][0]
     assert desired["name"] == "desiredInstanceType"
@@ -46,13 +70,36 @@ def test_checks_list_as_a_table_names_each_check() -> None:
     result = CliRunner().invoke(cli, ["checks", "list"])
     assert result.exit_code == 0
     for check_id in (
+        "access-keys-rotated",
+        "approved-amis-by-id",
+        "cloudtrail-enabled",
         "desired-instance-type",
         "ec2-exposed-instance",
+        "ec2-imdsv2-check",
+        "ec2-instance-no-public-ip",
+        "ec2-volume-inuse-check",
         "encrypted-volumes",
         "iam-inactive-user",
+        "iam-policy-no-statements-with-admin-access",
+        "iam-root-access-key-check",
+        "iam-user-mfa-enabled",
+        "iam-user-no-policies-check",
+        "iam-user-unused-credentials-check",
+        "lambda-function-public-access-prohibited",
+        "rds-instance-public-access-check",
+        "rds-storage-encrypted",
+        "required-tags",
         "resource-count-max",
+        "restricted-common-ports",
         "restricted-ssh",
+        "root-account-mfa-enabled",
+        "s3-bucket-level-public-access-prohibited",
+        "s3-bucket-public-read-prohibited",
+        "s3-bucket-public-write-prohibited",
+        "s3-bucket-server-side-encryption-enabled",
+        "s3-bucket-ssl-requests-only",
         "s3-bucket-versioning-enabled",
+        "vpc-default-security-group-closed",
     ):
         assert check_id in result.output
 
@@ -80,10 +127,26 @@ def test_without_checks_only_those_with_their_required_parameters_run(
     iam.create_user(UserName="carol")
     output = tmp_path / "out.jsonl"
     result = CliRunner().invoke(cli, ["scan", "--output", str(output)])
-    assert result.exit_code == 0, result.output
-    # The parameterless checks run too: restricted-ssh finds the default VPC's security group; no volume or bucket.
-    checks = sorted(json.loads(line)["check"] for line in output.read_text().splitlines())
-    assert checks == ["iam-inactive-user", "restricted-ssh"]
+    # The default VPC's security group is open outbound (vpc-default-security-group-closed), carol has no MFA, and
+    # neither the root row of the report nor a trail exists in the emulator: NON_COMPLIANT findings, exit 1.
+    assert result.exit_code == 1, result.output
+    started = next(json.loads(line) for line in result.output.splitlines() if '"scan started"' in line)
+    required = {"desired-instance-type", "resource-count-max", "ec2-exposed-instance", "required-tags"}
+    assert required | {"approved-amis-by-id"} <= {check.id for check in BUILTIN} - set(started["checks"])
+    records = [json.loads(line) for line in output.read_text().splitlines()]
+    assert sorted((r["check"], r["resource_type"], r["compliance"]) for r in records) == [
+        ("access-keys-rotated", "AWS::IAM::User", "COMPLIANT"),
+        ("cloudtrail-enabled", "AWS::::Account", "NON_COMPLIANT"),
+        ("iam-inactive-user", "AWS::IAM::User", "COMPLIANT"),
+        ("iam-root-access-key-check", "AWS::::Account", "NON_COMPLIANT"),
+        ("iam-user-mfa-enabled", "AWS::IAM::User", "NON_COMPLIANT"),
+        ("iam-user-no-policies-check", "AWS::IAM::User", "COMPLIANT"),
+        ("iam-user-unused-credentials-check", "AWS::IAM::User", "COMPLIANT"),
+        ("restricted-common-ports", "AWS::EC2::SecurityGroup", "COMPLIANT"),
+        ("restricted-ssh", "AWS::EC2::SecurityGroup", "COMPLIANT"),
+        ("root-account-mfa-enabled", "AWS::::Account", "NON_COMPLIANT"),
+        ("vpc-default-security-group-closed", "AWS::EC2::SecurityGroup", "NON_COMPLIANT"),
+    ]
 
 
 def test_an_incomplete_scan_exits_3_and_says_why(aws_env: Emulator, boto_session: Any, tmp_path: Path) -> None:
@@ -134,18 +197,18 @@ def test_the_demo_runs_clean_and_writes_its_evaluations(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in output.read_text().splitlines()]
-    builtins = {
-        "desired-instance-type",
-        "ec2-exposed-instance",
-        "encrypted-volumes",
-        "iam-inactive-user",
-        "resource-count-max",
-        "restricted-ssh",
-        "s3-bucket-versioning-enabled",
+    builtins = {check.id for check in BUILTIN}
+    # Not yet in the emulator's Config layer (issue 7 adds them): RDS instances and Lambda functions.
+    no_items_yet = {
+        "lambda-function-public-access-prohibited",
+        "rds-instance-public-access-check",
+        "rds-storage-encrypted",
     }
-    assert {record["check"] for record in records} == builtins
+    assert {record["check"] for record in records} == builtins - no_items_yet
     assert len({record["account_id"] for record in records}) == 4
     non_compliant = {record["check"] for record in records if record["compliance"] == "NON_COMPLIANT"}
-    assert non_compliant == builtins
+    # Not yet planted in the demo seed: an instance from an unapproved AMI, a publicly writable bucket.
+    no_violation_yet = {"approved-amis-by-id", "s3-bucket-public-write-prohibited"}
+    assert non_compliant == builtins - no_items_yet - no_violation_yet
     assert f"{len(records)} evaluations of 4 accounts written to" in result.stderr
     assert "Demo organization: evaluations per check" in result.stderr

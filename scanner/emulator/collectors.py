@@ -63,6 +63,24 @@ def _tag_map(tags: Iterable[Mapping[str, str]] | None) -> dict[str, str]:
     return {tag["Key"]: tag["Value"] for tag in tags or ()}
 
 
+def _encryption_configuration(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """AWS Config's spelling of a bucket's default encryption (`sseAlgorithm`, `kmsMasterKeyID`), which plain
+    camel-casing of the S3 API's `SSEAlgorithm` / `KMSMasterKeyID` would get wrong."""
+    rules = []
+    for rule in raw.get("Rules", []):
+        default = rule.get("ApplyServerSideEncryptionByDefault", {})
+        rules.append(
+            {
+                "applyServerSideEncryptionByDefault": {
+                    "sseAlgorithm": default.get("SSEAlgorithm"),
+                    "kmsMasterKeyID": default.get("KMSMasterKeyID"),
+                },
+                "bucketKeyEnabled": bool(rule.get("BucketKeyEnabled", False)),
+            }
+        )
+    return {"rules": rules}
+
+
 def _relationship(resource_type: str, resource_id: str, name: str, resource_name: str | None = None) -> dict[str, str]:
     relationship = {"resourceType": resource_type, "resourceId": resource_id, "relationshipName": name}
     if resource_name is not None:
@@ -483,14 +501,16 @@ def _bucket_state(s3: Any, bucket: dict[str, Any]) -> ResourceState:
         "IsRequesterPaysEnabled": False,
     }
     policy = _optional(lambda: s3.get_bucket_policy(Bucket=name))
-    if policy is not None:
-        supplementary["BucketPolicy"] = {"policyText": policy["Policy"]}
+    # AWS Config records a bucket without a policy as {"policyText": null}, not by leaving the key out.
+    supplementary["BucketPolicy"] = {"policyText": policy["Policy"] if policy is not None else None}
     public_access = _optional(lambda: s3.get_public_access_block(Bucket=name))
     if public_access is not None:
         supplementary["PublicAccessBlockConfiguration"] = camel_case(public_access["PublicAccessBlockConfiguration"])
     encryption = _optional(lambda: s3.get_bucket_encryption(Bucket=name))
     if encryption is not None:
-        supplementary["ServerSideEncryptionConfiguration"] = camel_case(encryption["ServerSideEncryptionConfiguration"])
+        supplementary["ServerSideEncryptionConfiguration"] = _encryption_configuration(
+            encryption["ServerSideEncryptionConfiguration"]
+        )
     tagging = _optional(lambda: s3.get_bucket_tagging(Bucket=name))
     tags = _tag_map(tagging.get("TagSet") if tagging else None)
     if tags:

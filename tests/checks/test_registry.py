@@ -56,15 +56,38 @@ def account_check(check_id: str = "some-check", **overrides: Any) -> Check:
 class TestRegistry:
     def test_the_builtins_are_registered_once_each(self) -> None:
         assert [check.id for check in BUILTIN] == [
+            "access-keys-rotated",
+            "approved-amis-by-id",
+            "cloudtrail-enabled",
             "desired-instance-type",
             "ec2-exposed-instance",
+            "ec2-imdsv2-check",
+            "ec2-instance-no-public-ip",
+            "ec2-volume-inuse-check",
             "encrypted-volumes",
             "iam-inactive-user",
+            "iam-policy-no-statements-with-admin-access",
+            "iam-root-access-key-check",
+            "iam-user-mfa-enabled",
+            "iam-user-no-policies-check",
+            "iam-user-unused-credentials-check",
+            "lambda-function-public-access-prohibited",
+            "rds-instance-public-access-check",
+            "rds-storage-encrypted",
+            "required-tags",
             "resource-count-max",
+            "restricted-common-ports",
             "restricted-ssh",
+            "root-account-mfa-enabled",
+            "s3-bucket-level-public-access-prohibited",
+            "s3-bucket-public-read-prohibited",
+            "s3-bucket-public-write-prohibited",
+            "s3-bucket-server-side-encryption-enabled",
+            "s3-bucket-ssl-requests-only",
             "s3-bucket-versioning-enabled",
+            "vpc-default-security-group-closed",
         ]
-        assert len(BUILTIN) == 7
+        assert len(BUILTIN) == 30
         assert "iam-inactive-user" in BUILTIN
         assert "nope" not in BUILTIN
 
@@ -88,7 +111,7 @@ class TestRegistry:
         with pytest.raises(UnknownCheckError) as info:
             BUILTIN.get("ec2-exposed-instances")
         message = str(info.value)
-        assert message.startswith("unknown check 'ec2-exposed-instances' (known: desired-instance-type, ")
+        assert message.startswith("unknown check 'ec2-exposed-instances' (known: access-keys-rotated, ")
         assert "resource-count-max" in message
         assert isinstance(info.value, KeyError)
 

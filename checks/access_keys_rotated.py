@@ -1,0 +1,132 @@
+"""access-keys-rotated: IAM users' active access keys were rotated within maxAccessKeyAge days (ACCESS_KEYS_ROTATED).
+
+An access key is never changed in place: rotating means creating a new key, so a key's age is the time since its
+access_key_N_last_rotated in the IAM credential report. Inactive keys are not judged. The root user's keys are not
+either (the managed rule leaves them out; iam-root-access-key-check wants them gone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from checks.ec2_exposed_instance import fit_findings
+from checks.iam_inactive_user import MissingReportError, _age, _item_creation, _user_name, report_time
+from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
+from scanner.registry import (
+    Check,
+    CheckScope,
+    ExtraData,
+    Parameter,
+    ParameterSchema,
+    ParameterType,
+    ParameterValues,
+    Result,
+    Severity,
+    Snapshot,
+)
+
+CHECK_ID = "access-keys-rotated"
+USER = "AWS::IAM::User"
+KEY_NUMBERS = (1, 2)  # the credential report has columns for two keys, the most IAM allows a user
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _flag(row: Mapping[str, Any], column: str) -> str | None:
+    value = row.get(column)
+    return value.strip().lower() if isinstance(value, str) else None
+
+
+def _annotation(name: str, findings: list[str], suffix: str) -> str:
+    prefix = f"user {name}: "
+    return prefix + fit_findings(findings, ANNOTATION_LIMIT - len(prefix) - len(suffix)) + suffix
+
+
+def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
+    max_age: int = params["maxAccessKeyAge"]
+    limit = timedelta(days=max_age)
+    if ExtraData.IAM_CREDENTIAL_REPORT not in snapshot.extra:
+        raise MissingReportError(
+            f"{CHECK_ID}: the snapshot of {snapshot.account_id} {snapshot.region} has no IAM credential report"
+        )
+    report: Mapping[str, Mapping[str, Any]] = snapshot.extra[ExtraData.IAM_CREDENTIAL_REPORT]
+    name = _user_name(item)
+    if name is None:
+        return Result(Compliance.NON_COMPLIANT, "the configuration item names no user, so its access keys are unknown")
+    row = report.get(name)
+    if row is None:
+        # The report can be up to 4 hours old, so a user created since is absent from it. None of its keys can be
+        # older than the user: one created within maxAccessKeyAge days has none to rotate yet.
+        created = _item_creation(item)
+        if created is None or snapshot.now - created > limit:
+            return Result(Compliance.NON_COMPLIANT, f"user {name} is not in the credential report: access keys unknown")
+        return Result(
+            Compliance.COMPLIANT,
+            f"user {name} is newer than the credential report, created on {_when(created)}, "
+            f"{_age(snapshot.now - created)} ago; within maxAccessKeyAge {max_age}",
+        )
+    unknown: list[str] = []
+    stale: list[str] = []
+    fresh: list[str] = []
+    for number in KEY_NUMBERS:
+        active_column = f"access_key_{number}_active"
+        active = _flag(row, active_column)
+        if active == "false":
+            continue
+        if active != "true":
+            unknown.append(f"{active_column} is {row.get(active_column)!r}, so access key {number} is unknown")
+            continue
+        rotated_column = f"access_key_{number}_last_rotated"
+        rotated = report_time(row.get(rotated_column))
+        if rotated is None:
+            unknown.append(f"access key {number} is active but {rotated_column} is {row.get(rotated_column)!r}")
+            continue
+        elapsed = snapshot.now - rotated
+        finding = f"active access key {number} last rotated on {_when(rotated)}, {_age(elapsed)} ago"
+        (stale if elapsed > limit else fresh).append(finding)
+    if stale:
+        return Result(
+            Compliance.NON_COMPLIANT, _annotation(name, [*unknown, *stale], f"; more than maxAccessKeyAge {max_age}")
+        )
+    if unknown:
+        return Result(Compliance.NON_COMPLIANT, _annotation(name, unknown, ""))
+    if not fresh:
+        return Result(Compliance.COMPLIANT, f"user {name} has no active access keys")
+    return Result(Compliance.COMPLIANT, _annotation(name, fresh, f"; within maxAccessKeyAge {max_age}"))
+
+
+CHECK = Check(
+    id=CHECK_ID,
+    title="IAM users' active access keys are rotated",
+    description=(
+        "Each IAM user's active access keys were created (rotated) within maxAccessKeyAge days, as in the managed "
+        "rule ACCESS_KEYS_ROTATED; inactive keys do not count and a user without active keys is compliant. Read from "
+        "the IAM credential report."
+    ),
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Rotate the key: create a new one (`aws iam create-access-key --user-name USER`), move its users to it, "
+        "deactivate the old one (`aws iam update-access-key --user-name USER --access-key-id OLD_KEY_ID --status "
+        "Inactive`), then delete it (`aws iam delete-access-key --user-name USER --access-key-id OLD_KEY_ID`)."
+    ),
+    scope=CheckScope.RESOURCE,
+    resource_types=(USER,),
+    parameters=ParameterSchema(
+        (
+            Parameter(
+                "maxAccessKeyAge",
+                ParameterType.INTEGER,
+                "the most days an active access key may go without being rotated",
+                default=90,
+                minimum=1,
+            ),
+        )
+    ),
+    extra_data=(ExtraData.IAM_CREDENTIAL_REPORT,),
+    evaluate_resource=evaluate,
+    demo_parameters={"maxAccessKeyAge": "90"},
+)

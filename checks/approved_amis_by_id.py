@@ -1,0 +1,65 @@
+"""approved-amis-by-id: an EC2 instance was launched from one of the listed AMIs (APPROVED_AMIS_BY_ID).
+
+The AWS counterpart of Alibaba Cloud Config's approved-image rule: the instance's imageId must be exactly one of
+the ids in amiIds.
+"""
+
+from __future__ import annotations
+
+from scanner.model import Compliance, ConfigurationItem
+from scanner.registry import (
+    Check,
+    CheckScope,
+    Parameter,
+    ParameterSchema,
+    ParameterType,
+    ParameterValues,
+    Result,
+    Severity,
+    Snapshot,
+)
+
+INSTANCE = "AWS::EC2::Instance"
+
+
+def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
+    approved: tuple[str, ...] = params["amiIds"]
+    configuration = item.configuration
+    if configuration is None:
+        return Result(Compliance.NON_COMPLIANT, "the configuration item has no configuration")
+    image_id = configuration.get("imageId")
+    if not isinstance(image_id, str) or not image_id:
+        return Result(Compliance.NON_COMPLIANT, "the configuration item has no imageId")
+    # Whole ids only: a substring test would approve "ami-1" because "ami-12" is listed.
+    if image_id in approved:
+        return Result(Compliance.COMPLIANT, f"image {image_id} is approved")
+    return Result(Compliance.NON_COMPLIANT, f"image {image_id} is not one of {', '.join(approved)}")
+
+
+CHECK = Check(
+    id="approved-amis-by-id",
+    title="EC2 instances use approved AMIs",
+    description=(
+        "Each EC2 instance's imageId is exactly one of the AMI ids listed in amiIds, as in the managed rule "
+        "APPROVED_AMIS_BY_ID."
+    ),
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Replace the instance with one launched from an approved AMI, e.g. `aws ec2 run-instances --image-id "
+        "ami-0123456789abcdef0 ...`, then terminate the old one; or add the AMI to amiIds once it is approved."
+    ),
+    scope=CheckScope.RESOURCE,
+    resource_types=(INSTANCE,),
+    parameters=ParameterSchema(
+        (
+            Parameter(
+                "amiIds",
+                ParameterType.STRING_LIST,
+                "comma-separated approved AMI ids, e.g. ami-0123456789abcdef0,ami-0fedcba9876543210",
+                required=True,
+            ),
+        )
+    ),
+    evaluate_resource=evaluate,
+    demo_parameters={"amiIds": "ami-0c02fb55956c7d316,ami-0d71ea30463e0ff8d"},
+)

@@ -1,0 +1,87 @@
+"""ec2-instance-no-public-ip: an EC2 instance has no public IPv4 address (EC2_INSTANCE_NO_PUBLIC_IP).
+
+The managed rule looks for a publicIp field in the configuration item, which is where an instance's network interfaces
+record a public address (association.publicIp, per interface and per private address); the instance's own
+publicIpAddress names the primary one. Any of them is NON_COMPLIANT. IPv6 addresses are not judged.
+
+Instance state: a stopped instance is judged like a running one (it loses an auto-assigned public address but keeps an
+Elastic IP). A shutting-down or terminated instance is not applicable: AWS Config records it as deleted, so the
+managed rule stops evaluating it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from checks.ec2_exposed_instance import INSTANCE
+from scanner.model import Compliance, ConfigurationItem
+from scanner.registry import Check, CheckScope, ParameterValues, Result, Severity, Snapshot
+
+ENDED_STATES = frozenset({"shutting-down", "terminated"})
+
+
+def ended_instance(configuration: Mapping[str, Any]) -> Result | None:
+    """NOT_APPLICABLE for an instance being or already terminated; None for any other state, or none recorded."""
+    state = configuration.get("state")
+    name = state.get("name") if isinstance(state, Mapping) else None
+    if name in ENDED_STATES:
+        return Result(Compliance.NOT_APPLICABLE, f"instance is {name}; AWS Config records it as deleted")
+    return None
+
+
+def _associations(configuration: Mapping[str, Any]) -> Iterator[Any]:
+    for interface in configuration.get("networkInterfaces") or ():
+        if not isinstance(interface, Mapping):
+            continue
+        yield interface.get("association")
+        for address in interface.get("privateIpAddresses") or ():
+            if isinstance(address, Mapping):
+                yield address.get("association")
+
+
+def public_addresses(configuration: Mapping[str, Any]) -> tuple[str, ...]:
+    """The instance's public IPv4 addresses, each once: its publicIpAddress, then its interfaces' associations."""
+    found = [configuration.get("publicIpAddress")]
+    found += [
+        association.get("publicIp") for association in _associations(configuration) if isinstance(association, Mapping)
+    ]
+    return tuple(dict.fromkeys(address for address in found if isinstance(address, str) and address))
+
+
+def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
+    configuration = item.configuration
+    if configuration is None:
+        return Result(Compliance.NON_COMPLIANT, "the configuration item has no configuration, so it cannot be judged")
+    ended = ended_instance(configuration)
+    if ended is not None:
+        return ended
+    addresses = public_addresses(configuration)
+    if addresses:
+        return Result(Compliance.NON_COMPLIANT, f"instance has public IPv4 address {', '.join(addresses)}")
+    # EC2 leaves publicIpAddress out when there is none: the interfaces, recorded either way, confirm it.
+    if "publicIpAddress" not in configuration and not isinstance(configuration.get("networkInterfaces"), list):
+        unjudged = "the configuration item has neither publicIpAddress nor networkInterfaces, so it cannot be judged"
+        return Result(Compliance.NON_COMPLIANT, unjudged)
+    return Result(Compliance.COMPLIANT, "instance has no public IPv4 address")
+
+
+CHECK = Check(
+    id="ec2-instance-no-public-ip",
+    title="EC2 instances have no public IPv4 address",
+    description=(
+        "No EC2 instance has a public IPv4 address, auto-assigned or Elastic, on any of its network interfaces, as "
+        "in the managed rule EC2_INSTANCE_NO_PUBLIC_IP. Shutting-down and terminated instances are not applicable."
+    ),
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Serve the instance through a load balancer or NAT gateway and reach it through Systems Manager Session "
+        "Manager, then remove the address: an Elastic IP with `aws ec2 disassociate-address --association-id "
+        "eipassoc-0123456789abcdef0`, an auto-assigned one with `aws ec2 modify-network-interface-attribute "
+        "--network-interface-id eni-0123456789abcdef0 --no-associate-public-ip-address`. Stop new ones with "
+        "`aws ec2 modify-subnet-attribute --subnet-id subnet-0123456789abcdef0 --no-map-public-ip-on-launch`."
+    ),
+    scope=CheckScope.RESOURCE,
+    resource_types=(INSTANCE,),
+    evaluate_resource=evaluate,
+)

@@ -1,0 +1,171 @@
+"""iam-policy-no-statements-with-admin-access: no customer managed policy allows every action on every resource
+(IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS).
+
+The default version's document is judged: a statement with Effect "Allow", "*" among its Action and "*" among its
+Resource is admin access. As in the managed rule, NotAction and NotResource statements are not (they grant a lot,
+but not "Action": "*"), and neither are Deny statements. AWS Config records the document URL-encoded; a document
+already parsed (as in the AWS Config RDK's example items) is read too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import unquote
+
+from checks.ec2_exposed_instance import fit_findings
+from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
+from scanner.registry import (
+    Check,
+    CheckScope,
+    Parameter,
+    ParameterError,
+    ParameterSchema,
+    ParameterType,
+    ParameterValues,
+    Result,
+    Severity,
+    Snapshot,
+)
+
+CHECK_ID = "iam-policy-no-statements-with-admin-access"
+POLICY = "AWS::IAM::Policy"
+AWS_MANAGED = ":iam::aws:policy/"  # in the ARN of every AWS managed policy, in every partition
+
+
+class _BooleanStringParameter(Parameter):
+    """AWS Config passes "true" or "false"; a parameters file may pass a real boolean."""
+
+    def convert(self, check_id: str, raw: Any) -> Any:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+            return raw.strip().lower() == "true"
+        raise ParameterError(check_id, self.name, f'expected "true" or "false", got {raw!r}')
+
+
+class UnreadableDocumentError(ValueError):
+    """A policy document that is not a policy: judged non-compliant, never skipped."""
+
+
+def policy_documents(raw: Any) -> list[Mapping[str, Any]]:
+    """A version's document: URL-encoded JSON (AWS Config), JSON, an object, or a list of objects (RDK examples)."""
+    if isinstance(raw, str):
+        text = raw.strip()
+        if not text.startswith("{"):
+            text = unquote(text)
+        try:
+            raw = json.loads(text)
+        except ValueError as exc:
+            raise UnreadableDocumentError(f"the document is not JSON: {exc}") from exc
+    documents = raw if isinstance(raw, list) else [raw]
+    if not documents or not all(isinstance(document, Mapping) for document in documents):
+        raise UnreadableDocumentError("the document is not a JSON object")
+    return documents
+
+
+def _statements(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    statements = document.get("Statement")
+    statements = [statements] if isinstance(statements, Mapping) else statements
+    if not isinstance(statements, list) or not all(isinstance(statement, Mapping) for statement in statements):
+        raise UnreadableDocumentError("the document has no list of statements")
+    return statements
+
+
+def _values(value: Any) -> Sequence[Any]:
+    return [value] if isinstance(value, str) else value if isinstance(value, list) else []
+
+
+def grants_admin_access(statement: Mapping[str, Any]) -> bool:
+    return (
+        statement.get("Effect") == "Allow"
+        and "*" in _values(statement.get("Action"))
+        and "*" in _values(statement.get("Resource"))
+    )
+
+
+def _label(statement: Mapping[str, Any], index: int) -> str:
+    sid = statement.get("Sid")
+    return f"statement {sid!r}" if isinstance(sid, str) and sid else f"statement {index}"
+
+
+def _default_version(configuration: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    versions = configuration.get("policyVersionList")
+    if not isinstance(versions, list):
+        return None
+    candidates = [version for version in versions if isinstance(version, Mapping)]
+    flagged = [version for version in candidates if version.get("isDefaultVersion") in (True, "true")]
+    if flagged:
+        return flagged[0]
+    default_id = configuration.get("defaultVersionId")
+    return next((version for version in candidates if default_id and version.get("versionId") == default_id), None)
+
+
+def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
+    exclude_boundaries = params["excludePermissionBoundaryPolicy"] is True
+    configuration = item.configuration
+    if configuration is None:
+        return Result(Compliance.NON_COMPLIANT, "the configuration item has no configuration")
+    name = item.resource_name or configuration.get("policyName") or item.resource_id
+    arn = item.arn or configuration.get("arn") or ""
+    if AWS_MANAGED in arn:
+        return Result(Compliance.NOT_APPLICABLE, f"policy {name} is AWS managed; only customer managed ones are judged")
+    boundary_uses = configuration.get("permissionsBoundaryUsageCount")
+    if exclude_boundaries and isinstance(boundary_uses, int) and boundary_uses > 0:
+        return Result(
+            Compliance.NOT_APPLICABLE,
+            f"policy {name} is the permissions boundary of {boundary_uses} identities; "
+            "excludePermissionBoundaryPolicy is true",
+        )
+    version = _default_version(configuration)
+    if version is None:
+        return Result(Compliance.NON_COMPLIANT, f"policy {name} records no default version")
+    version_id = version.get("versionId") or configuration.get("defaultVersionId") or "?"
+    where = f"policy {name} default version {version_id}"
+    try:
+        statements = [
+            statement for document in policy_documents(version.get("document")) for statement in _statements(document)
+        ]
+    except UnreadableDocumentError as exc:
+        return Result(Compliance.NON_COMPLIANT, f"{where}: {exc}")
+    admin = [
+        _label(statement, index)
+        for index, statement in enumerate(statements, start=1)
+        if grants_admin_access(statement)
+    ]
+    if admin:
+        text = f'{where} allows Action "*" on Resource "*" in: '
+        return Result(Compliance.NON_COMPLIANT, text + fit_findings(admin, ANNOTATION_LIMIT - len(text)))
+    return Result(Compliance.COMPLIANT, f'{where} has no statement allowing Action "*" on Resource "*"')
+
+
+CHECK = Check(
+    id=CHECK_ID,
+    title="IAM policies grant no admin access",
+    description=(
+        'No customer managed IAM policy\'s default version has an Allow statement with Action "*" on Resource "*", '
+        "as in the managed rule IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS. With excludePermissionBoundaryPolicy "
+        "true, policies used as permissions boundaries are not applicable."
+    ),
+    severity=Severity.HIGH,
+    remediation=(
+        "Grant only the actions and resources needed, as a new default version: `aws iam create-policy-version "
+        "--policy-arn POLICY_ARN --policy-document file://least-privilege.json --set-as-default` (a policy keeps at "
+        "most 5 versions: `aws iam delete-policy-version --policy-arn POLICY_ARN --version-id v1` first)."
+    ),
+    scope=CheckScope.RESOURCE,
+    resource_types=(POLICY,),
+    parameters=ParameterSchema(
+        (
+            _BooleanStringParameter(
+                "excludePermissionBoundaryPolicy",
+                ParameterType.STRING,
+                '"true" to skip policies used as permissions boundaries, "false" (the default) to judge them too',
+                default=False,
+            ),
+        )
+    ),
+    evaluate_resource=evaluate,
+    demo_parameters={"excludePermissionBoundaryPolicy": "false"},
+)

@@ -1,0 +1,75 @@
+"""iam-root-access-key-check: the account's root user has no access key (IAM_ROOT_ACCESS_KEY_CHECK).
+
+Read from the IAM credential report's <root_account> row. The managed rule is compliant only when no root access key
+exists, so an inactive key counts too: the report shows one as access_key_N_active "false" with a creation time in
+access_key_N_last_rotated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from checks.iam_inactive_user import MissingReportError, report_time
+from checks.root_account_mfa_enabled import ROOT_USER
+from scanner.model import Compliance
+from scanner.registry import Check, CheckScope, ExtraData, ParameterValues, Result, Severity, Snapshot
+
+CHECK_ID = "iam-root-access-key-check"
+KEY_NUMBERS = (1, 2)
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def evaluate(snapshot: Snapshot, params: ParameterValues) -> Result:
+    if ExtraData.IAM_CREDENTIAL_REPORT not in snapshot.extra:
+        raise MissingReportError(
+            f"{CHECK_ID}: the snapshot of {snapshot.account_id} {snapshot.region} has no IAM credential report"
+        )
+    report: Mapping[str, Mapping[str, Any]] = snapshot.extra[ExtraData.IAM_CREDENTIAL_REPORT]
+    row = report.get(ROOT_USER)
+    if row is None:
+        return Result(
+            Compliance.NON_COMPLIANT, f"the credential report has no {ROOT_USER} row: root access keys unknown"
+        )
+    keys: list[str] = []
+    unknown: list[str] = []
+    for number in KEY_NUMBERS:
+        active_column = f"access_key_{number}_active"
+        active = row.get(active_column)
+        flag = active.strip().lower() if isinstance(active, str) else None
+        created = report_time(row.get(f"access_key_{number}_last_rotated"))
+        since = f", created on {_when(created)}" if created is not None else ""
+        if flag == "true":
+            keys.append(f"active access key {number}{since}")
+        elif flag == "false" and created is not None:
+            keys.append(f"inactive access key {number}{since}")
+        elif flag != "false":
+            unknown.append(f"{active_column} is {active!r}")
+    if keys:
+        return Result(Compliance.NON_COMPLIANT, "the root user has " + " and ".join(keys))
+    if unknown:
+        return Result(Compliance.NON_COMPLIANT, "the root user's access keys are unknown: " + ", ".join(unknown))
+    return Result(Compliance.COMPLIANT, "the root user has no access keys")
+
+
+CHECK = Check(
+    id=CHECK_ID,
+    title="The root user has no access keys",
+    description=(
+        "The account's root user has no access key, active or inactive, as in the managed rule "
+        "IAM_ROOT_ACCESS_KEY_CHECK. Read from the IAM credential report, once per account in the global region."
+    ),
+    severity=Severity.CRITICAL,
+    remediation=(
+        "Delete the root user's access keys: signed in as root, on its Security credentials page, or with root's "
+        "own key `aws iam delete-access-key --access-key-id KEY_ID`. Confirm with `aws iam get-account-summary "
+        "--query SummaryMap.AccountAccessKeysPresent` (0 when none is left)."
+    ),
+    scope=CheckScope.ACCOUNT,
+    extra_data=(ExtraData.IAM_CREDENTIAL_REPORT,),
+    evaluate_account=evaluate,
+)

@@ -1,0 +1,60 @@
+"""iam-user-mfa-enabled: every IAM user has an MFA device active (IAM_USER_MFA_ENABLED).
+
+Every user is judged, with a console password or not (mfa-enabled-for-iam-console-access is the rule that looks at
+console users only). Read from the IAM credential report's mfa_active column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from checks.iam_inactive_user import MissingReportError, _user_name
+from scanner.model import Compliance, ConfigurationItem
+from scanner.registry import Check, CheckScope, ExtraData, ParameterValues, Result, Severity, Snapshot
+
+CHECK_ID = "iam-user-mfa-enabled"
+USER = "AWS::IAM::User"
+
+
+def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
+    if ExtraData.IAM_CREDENTIAL_REPORT not in snapshot.extra:
+        raise MissingReportError(
+            f"{CHECK_ID}: the snapshot of {snapshot.account_id} {snapshot.region} has no IAM credential report"
+        )
+    report: Mapping[str, Mapping[str, Any]] = snapshot.extra[ExtraData.IAM_CREDENTIAL_REPORT]
+    name = _user_name(item)
+    if name is None:
+        return Result(Compliance.NON_COMPLIANT, "the configuration item names no user, so its MFA is unknown")
+    row = report.get(name)
+    if row is None:
+        # Unlike activity, MFA cannot be inferred from a creation time: a user newer than the report is unknown.
+        return Result(Compliance.NON_COMPLIANT, f"user {name} is not in the credential report: MFA unknown")
+    mfa_active = row.get("mfa_active")
+    flag = mfa_active.strip().lower() if isinstance(mfa_active, str) else None
+    if flag == "true":
+        return Result(Compliance.COMPLIANT, f"user {name} has an MFA device active")
+    if flag == "false":
+        return Result(Compliance.NON_COMPLIANT, f"user {name} has no MFA device active")
+    return Result(Compliance.NON_COMPLIANT, f"user {name} has mfa_active {mfa_active!r} in the report: MFA unknown")
+
+
+CHECK = Check(
+    id=CHECK_ID,
+    title="IAM users have MFA enabled",
+    description=(
+        "Each IAM user, with a console password or not, has an MFA device active, as in the managed rule "
+        "IAM_USER_MFA_ENABLED. Read from the IAM credential report; a user missing from it is not compliant."
+    ),
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Assign the user an MFA device, e.g. a virtual one: `aws iam create-virtual-mfa-device "
+        "--virtual-mfa-device-name USER --outfile USER.png --bootstrap-method QRCodePNG`, then `aws iam "
+        "enable-mfa-device --user-name USER --serial-number arn:aws:iam::ACCOUNT:mfa/USER "
+        "--authentication-code1 CODE1 --authentication-code2 CODE2`."
+    ),
+    scope=CheckScope.RESOURCE,
+    resource_types=(USER,),
+    extra_data=(ExtraData.IAM_CREDENTIAL_REPORT,),
+    evaluate_resource=evaluate,
+)

@@ -1,0 +1,64 @@
+"""iam-user-no-policies-check: no IAM user has a policy of its own (IAM_USER_NO_POLICIES_CHECK).
+
+Users get their permissions from groups or roles: an attached managed policy (attachedManagedPolicies) or an inline
+policy (userPolicyList) on the user is non-compliant. A permissions boundary grants nothing and does not count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from checks.ec2_exposed_instance import fit_findings
+from checks.iam_inactive_user import _user_name
+from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
+from scanner.registry import Check, CheckScope, ParameterValues, Result, Severity, Snapshot
+
+CHECK_ID = "iam-user-no-policies-check"
+USER = "AWS::IAM::User"
+# The configuration's lists of a user's own policies, with how the annotation names their entries.
+POLICY_LISTS = (("attachedManagedPolicies", "managed"), ("userPolicyList", "inline"))
+
+
+def _policy_name(entry: Any) -> str:
+    if isinstance(entry, Mapping):
+        for key in ("policyName", "policyArn"):
+            if isinstance(entry.get(key), str) and entry[key]:
+                return str(entry[key])
+    return "without a name"
+
+
+def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
+    configuration = item.configuration
+    if configuration is None:
+        return Result(Compliance.NON_COMPLIANT, "the configuration item has no configuration")
+    name = _user_name(item) or item.resource_id
+    policies: list[str] = []
+    for field, kind in POLICY_LISTS:
+        entries = configuration.get(field)
+        if not isinstance(entries, list):
+            return Result(Compliance.NON_COMPLIANT, f"user {name} has no {field} recorded: its policies are unknown")
+        policies.extend(f"{kind} {_policy_name(entry)}" for entry in entries)
+    if not policies:
+        return Result(Compliance.COMPLIANT, f"user {name} has no managed or inline policy of its own")
+    text = f"user {name} has {len(policies)} polic{'y' if len(policies) == 1 else 'ies'} of its own: "
+    return Result(Compliance.NON_COMPLIANT, text + fit_findings(policies, ANNOTATION_LIMIT - len(text)))
+
+
+CHECK = Check(
+    id=CHECK_ID,
+    title="IAM users have no policies of their own",
+    description=(
+        "No IAM user has a managed policy attached or an inline policy: permissions come from groups or roles, as in "
+        "the managed rule IAM_USER_NO_POLICIES_CHECK."
+    ),
+    severity=Severity.LOW,
+    remediation=(
+        "Grant the permissions through a group (`aws iam add-user-to-group --group-name GROUP --user-name USER`), "
+        "then detach managed policies (`aws iam detach-user-policy --user-name USER --policy-arn POLICY_ARN`) and "
+        "delete inline ones (`aws iam delete-user-policy --user-name USER --policy-name POLICY`)."
+    ),
+    scope=CheckScope.RESOURCE,
+    resource_types=(USER,),
+    evaluate_resource=evaluate,
+)

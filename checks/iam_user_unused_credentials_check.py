@@ -1,0 +1,159 @@
+"""iam-user-unused-credentials-check: no IAM user has a password or active access key unused for longer than
+maxCredentialUsageAge days (IAM_USER_UNUSED_CREDENTIALS_CHECK).
+
+Unlike iam-inactive-user, each credential is judged on its own: a user who uses an access key daily but never signs
+in still has an unused password. A credential never used counts from when it was set (password_last_changed) or
+created (access_key_N_last_rotated), else from the user's creation. Disabled passwords and inactive keys do not count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from checks.ec2_exposed_instance import fit_findings
+from checks.iam_inactive_user import MissingReportError, _age, _item_creation, _user_name, report_time
+from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
+from scanner.registry import (
+    Check,
+    CheckScope,
+    ExtraData,
+    Parameter,
+    ParameterSchema,
+    ParameterType,
+    ParameterValues,
+    Result,
+    Severity,
+    Snapshot,
+)
+
+CHECK_ID = "iam-user-unused-credentials-check"
+USER = "AWS::IAM::User"
+
+
+@dataclass(frozen=True)
+class Credential:
+    """One credential's columns in the IAM credential report."""
+
+    label: str
+    enabled_column: str
+    used_column: str
+    set_column: str  # when the credential was set or created
+    never_used: str  # how the annotation says it was never used, before the time it counts from
+
+
+CREDENTIALS = (
+    Credential("password", "password_enabled", "password_last_used", "password_last_changed", "never used, set on"),
+    Credential(
+        "access key 1",
+        "access_key_1_active",
+        "access_key_1_last_used_date",
+        "access_key_1_last_rotated",
+        "never used, created on",
+    ),
+    Credential(
+        "access key 2",
+        "access_key_2_active",
+        "access_key_2_last_used_date",
+        "access_key_2_last_rotated",
+        "never used, created on",
+    ),
+)
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _annotation(name: str, findings: list[str], suffix: str) -> str:
+    prefix = f"user {name}: "
+    return prefix + fit_findings(findings, ANNOTATION_LIMIT - len(prefix) - len(suffix)) + suffix
+
+
+def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
+    max_age: int = params["maxCredentialUsageAge"]
+    limit = timedelta(days=max_age)
+    if ExtraData.IAM_CREDENTIAL_REPORT not in snapshot.extra:
+        raise MissingReportError(
+            f"{CHECK_ID}: the snapshot of {snapshot.account_id} {snapshot.region} has no IAM credential report"
+        )
+    report: Mapping[str, Mapping[str, Any]] = snapshot.extra[ExtraData.IAM_CREDENTIAL_REPORT]
+    name = _user_name(item)
+    if name is None:
+        return Result(Compliance.NON_COMPLIANT, "the configuration item names no user, so its credentials are unknown")
+    row = report.get(name)
+    if row is None:
+        # The report can be up to 4 hours old, so a user created since is absent from it. None of its credentials
+        # can be older than the user: one created within maxCredentialUsageAge days has none unused for longer.
+        created = _item_creation(item)
+        if created is None or snapshot.now - created > limit:
+            return Result(Compliance.NON_COMPLIANT, f"user {name} is not in the credential report: credentials unknown")
+        return Result(
+            Compliance.COMPLIANT,
+            f"user {name} is newer than the credential report, created on {_when(created)}, "
+            f"{_age(snapshot.now - created)} ago; within maxCredentialUsageAge {max_age}",
+        )
+    user_created = report_time(row.get("user_creation_time")) or _item_creation(item)
+    unknown: list[str] = []
+    stale: list[str] = []
+    fresh: list[str] = []
+    for credential in CREDENTIALS:
+        enabled = row.get(credential.enabled_column)
+        flag = enabled.strip().lower() if isinstance(enabled, str) else None
+        if flag == "false":
+            continue
+        if flag != "true":
+            unknown.append(f"{credential.enabled_column} is {enabled!r}, so the {credential.label} is unknown")
+            continue
+        used = report_time(row.get(credential.used_column))
+        since = used or report_time(row.get(credential.set_column)) or user_created
+        if since is None:
+            unknown.append(f"{credential.label} has no usable time of use or creation")
+            continue
+        elapsed = snapshot.now - since
+        event = "last used on" if used is not None else credential.never_used
+        finding = f"{credential.label} {event} {_when(since)}, {_age(elapsed)} ago"
+        (stale if elapsed > limit else fresh).append(finding)
+    if stale:
+        suffix = f"; more than maxCredentialUsageAge {max_age}"
+        return Result(Compliance.NON_COMPLIANT, _annotation(name, [*unknown, *stale], suffix))
+    if unknown:
+        return Result(Compliance.NON_COMPLIANT, _annotation(name, unknown, ""))
+    if not fresh:
+        return Result(Compliance.COMPLIANT, f"user {name} has no password and no active access keys")
+    return Result(Compliance.COMPLIANT, _annotation(name, fresh, f"; within maxCredentialUsageAge {max_age}"))
+
+
+CHECK = Check(
+    id=CHECK_ID,
+    title="IAM users have no unused credentials",
+    description=(
+        "No IAM user has a password or an active access key unused for more than maxCredentialUsageAge days, as in "
+        "the managed rule IAM_USER_UNUSED_CREDENTIALS_CHECK; a credential never used counts from when it was set. "
+        "Read from the IAM credential report."
+    ),
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Remove what is not used: an unused password with `aws iam delete-login-profile --user-name USER`, an unused "
+        "access key with `aws iam update-access-key --user-name USER --access-key-id KEY_ID --status Inactive` and "
+        "then `aws iam delete-access-key --user-name USER --access-key-id KEY_ID`."
+    ),
+    scope=CheckScope.RESOURCE,
+    resource_types=(USER,),
+    parameters=ParameterSchema(
+        (
+            Parameter(
+                "maxCredentialUsageAge",
+                ParameterType.INTEGER,
+                "the most days a password or active access key may go unused",
+                default=90,
+                minimum=1,
+            ),
+        )
+    ),
+    extra_data=(ExtraData.IAM_CREDENTIAL_REPORT,),
+    evaluate_resource=evaluate,
+    demo_parameters={"maxCredentialUsageAge": "90"},
+)

@@ -1,0 +1,97 @@
+"""rds-storage-encrypted: RDS DB instance storage is encrypted, optionally with one KMS key (RDS_STORAGE_ENCRYPTED)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scanner.model import Compliance, ConfigurationItem
+from scanner.registry import (
+    Check,
+    CheckScope,
+    Parameter,
+    ParameterError,
+    ParameterSchema,
+    ParameterType,
+    ParameterValues,
+    Result,
+    Severity,
+    Snapshot,
+)
+
+DB_INSTANCE = "AWS::RDS::DBInstance"
+
+
+def key_id(key: str) -> str | None:
+    """The key id of a bare key id or a key ARN (arn:aws:kms:region:account:key/<id>); None for any other ARN."""
+    if not key.startswith("arn:"):
+        return key
+    parts = key.split(":", 5)
+    resource = parts[5] if len(parts) == 6 else ""
+    kind, _, found = resource.partition("/")
+    return found if kind == "key" and found else None
+
+
+def same_key(actual: str, wanted: str) -> bool:
+    """Two ARNs must be equal; a bare id matches an ARN of that key in any account and region."""
+    if actual.startswith("arn:") and wanted.startswith("arn:"):
+        return actual == wanted
+    actual_id = key_id(actual)
+    return actual_id is not None and actual_id == key_id(wanted)
+
+
+class _KmsKeyParameter(Parameter):
+    def convert(self, check_id: str, raw: Any) -> Any:
+        key: str = super().convert(check_id, raw)
+        # The instance records its key's ARN, never an alias, and resolving an alias would need a KMS call.
+        if "alias/" in key or key_id(key) is None:
+            raise ParameterError(check_id, self.name, f"expected a KMS key id or key ARN (not an alias), got {raw!r}")
+        return key
+
+
+def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
+    wanted: str | None = params["kmsKeyId"]
+    configuration = item.configuration
+    if configuration is None:
+        return Result(Compliance.NON_COMPLIANT, "the configuration item has no configuration")
+    encrypted = configuration.get("storageEncrypted")
+    if not isinstance(encrypted, bool):
+        return Result(Compliance.NON_COMPLIANT, "the configuration item has no storageEncrypted flag")
+    if not encrypted:
+        return Result(Compliance.NON_COMPLIANT, "storage is not encrypted")
+    if wanted is None:
+        return Result(Compliance.COMPLIANT, "storage is encrypted")
+    actual = configuration.get("kmsKeyId")
+    if not isinstance(actual, str) or not actual:
+        return Result(Compliance.NON_COMPLIANT, f"storage is encrypted but names no KMS key, expected {wanted}")
+    if same_key(actual, wanted):
+        return Result(Compliance.COMPLIANT, f"storage is encrypted with KMS key {actual}")
+    return Result(Compliance.NON_COMPLIANT, f"storage is encrypted with KMS key {actual}, not {wanted}")
+
+
+CHECK = Check(
+    id="rds-storage-encrypted",
+    title="RDS DB instances have encrypted storage",
+    description=(
+        "Each RDS DB instance's storageEncrypted flag is true, and its kmsKeyId is the key kmsKeyId when that "
+        "parameter is given (a key id, or a key ARN), as in the managed rule RDS_STORAGE_ENCRYPTED."
+    ),
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Storage encryption cannot be turned on in place: snapshot the instance, copy the snapshot encrypted "
+        "(`aws rds copy-db-snapshot --source-db-snapshot-identifier mydb-snap --target-db-snapshot-identifier "
+        "mydb-snap-enc --kms-key-id alias/aws/rds`), restore a new instance from the copy and switch over to it."
+    ),
+    scope=CheckScope.RESOURCE,
+    resource_types=(DB_INSTANCE,),
+    parameters=ParameterSchema(
+        (
+            _KmsKeyParameter(
+                "kmsKeyId",
+                ParameterType.STRING,
+                "id or ARN of the KMS key DB instance storage must be encrypted with, e.g. "
+                "1234abcd-12ab-34cd-56ef-1234567890ab",
+            ),
+        )
+    ),
+    evaluate_resource=evaluate,
+)

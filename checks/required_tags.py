@@ -1,0 +1,160 @@
+"""required-tags: a resource carries up to six required tags, each optionally with an allowed value (REQUIRED_TAGS).
+
+tag1Key is required; tag2Key..tag6Key are optional; tagNValue, when given, is a comma-separated list of allowed
+values for tagNKey and needs tagNKey. Keys and values are compared exactly (case-sensitive).
+
+Resource types: the managed rule's documented scope (ACM certificates, Auto Scaling groups, CloudFormation stacks,
+CodeBuild projects, DynamoDB tables, EC2 instances, volumes, security groups and network resources, load
+balancers, RDS and Redshift resources, S3 buckets) limited to the types this project's emulator and endpoint
+produce: AWS::EC2::Instance, AWS::EC2::Volume, AWS::EC2::SecurityGroup, AWS::S3::Bucket and AWS::RDS::DBInstance.
+AWS::Lambda::Function is not in the managed rule's list, so it is not evaluated (lambda-function-tagged covers it).
+
+Tags come from the item's tags (or its configuration's tags list); BatchGetResourceConfig items carry no tags, so
+without them the supplementary configuration's Tags, or an S3 bucket's BucketTaggingConfiguration, are read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from checks.ec2_exposed_instance import fit_findings
+from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
+from scanner.registry import (
+    Check,
+    CheckScope,
+    Parameter,
+    ParameterError,
+    ParameterSchema,
+    ParameterType,
+    ParameterValues,
+    Result,
+    Severity,
+    Snapshot,
+)
+
+CHECK_ID = "required-tags"
+TAG_SLOTS = 6
+RESOURCE_TYPES = (
+    "AWS::EC2::Instance",
+    "AWS::EC2::Volume",
+    "AWS::EC2::SecurityGroup",
+    "AWS::S3::Bucket",
+    "AWS::RDS::DBInstance",
+)
+_ORDINALS = ("", "second ", "third ", "fourth ", "fifth ", "sixth ")
+
+
+@dataclass(frozen=True)
+class RequiredTag:
+    key: str
+    allowed: tuple[str, ...] | None  # None: any value
+
+
+def _tag_parameters() -> tuple[Parameter, ...]:
+    parameters = []
+    for slot in range(1, TAG_SLOTS + 1):
+        ordinal = _ORDINALS[slot - 1]
+        parameters.append(
+            Parameter(f"tag{slot}Key", ParameterType.STRING, f"key of a {ordinal}required tag", required=slot == 1)
+        )
+        parameters.append(
+            Parameter(
+                f"tag{slot}Value",
+                ParameterType.STRING_LIST,
+                f"comma-separated allowed values of the {ordinal}required tag (any value when not given)",
+            )
+        )
+    return tuple(parameters)
+
+
+@dataclass(frozen=True)
+class _RequiredTagsSchema(ParameterSchema):
+    """Checks what one parameter alone cannot: a value needs its key, and no key is required twice."""
+
+    def parse(self, check_id: str, raw: Mapping[str, Any] | str | None) -> ParameterValues:
+        values = super().parse(check_id, raw)
+        seen: dict[str, str] = {}
+        for slot in range(1, TAG_SLOTS + 1):
+            key: str | None = values[f"tag{slot}Key"]
+            if key is None:
+                if values[f"tag{slot}Value"] is not None:
+                    raise ParameterError(check_id, f"tag{slot}Value", f"is given without tag{slot}Key")
+                continue
+            if key in seen:
+                raise ParameterError(check_id, f"tag{slot}Key", f"repeats {seen[key]} ({key!r})")
+            seen[key] = f"tag{slot}Key"
+        return values
+
+
+def required_tags(params: ParameterValues) -> tuple[RequiredTag, ...]:
+    return tuple(
+        RequiredTag(params[f"tag{slot}Key"], params[f"tag{slot}Value"])
+        for slot in range(1, TAG_SLOTS + 1)
+        if params[f"tag{slot}Key"] is not None
+    )
+
+
+def _tag_map(value: Any) -> dict[str, str]:
+    """Tags as {key: value}, from a mapping or a list of {key, value} (either capitalisation)."""
+    if isinstance(value, Mapping):
+        return {str(key): str(item) for key, item in value.items() if item is not None}
+    tags = {}
+    for entry in value if isinstance(value, list) else ():
+        if isinstance(entry, Mapping):
+            key, item = entry.get("key", entry.get("Key")), entry.get("value", entry.get("Value"))
+            if key is not None and item is not None:
+                tags[str(key)] = str(item)
+    return tags
+
+
+def resource_tags(item: ConfigurationItem) -> dict[str, str]:
+    if item.tags:
+        return dict(item.tags)
+    tags = _tag_map(item.supplementary.get("Tags"))
+    bucket_tagging = item.supplementary.get("BucketTaggingConfiguration")
+    if not tags and isinstance(bucket_tagging, Mapping):
+        for tag_set in bucket_tagging.get("tagSets") or ():
+            if isinstance(tag_set, Mapping):
+                tags.update(_tag_map(tag_set.get("tags")))
+    return tags
+
+
+def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
+    if item.resource_type not in RESOURCE_TYPES:
+        return Result(Compliance.NOT_APPLICABLE, f"{item.resource_type} is not a type required-tags evaluates")
+    tags = resource_tags(item)
+    findings = []
+    for required in required_tags(params):
+        value = tags.get(required.key)
+        if value is None:
+            findings.append(f"tag {required.key} is missing")
+        elif required.allowed is not None and value not in required.allowed:
+            findings.append(f"tag {required.key} is {value!r}, not one of {', '.join(required.allowed)}")
+    if findings:
+        return Result(Compliance.NON_COMPLIANT, fit_findings(findings, ANNOTATION_LIMIT))
+    keys = ", ".join(required.key for required in required_tags(params))
+    return Result(Compliance.COMPLIANT, f"required tags are present with allowed values: {keys}")
+
+
+CHECK = Check(
+    id=CHECK_ID,
+    title="Resources carry the required tags",
+    description=(
+        "Each EC2 instance, EBS volume, security group, S3 bucket and RDS DB instance has every tag tag1Key.."
+        "tag6Key given, with one of the comma-separated values of tagNValue when that is given, as in the managed "
+        "rule REQUIRED_TAGS. Keys and values are case-sensitive."
+    ),
+    severity=Severity.LOW,
+    remediation=(
+        "Add the missing tags or correct their values, e.g. `aws resourcegroupstaggingapi tag-resources "
+        "--resource-arn-list arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0 --tags "
+        "CostCenter=1234,Owner=team-a`; tag new resources at creation with tag policies or IaC defaults."
+    ),
+    scope=CheckScope.RESOURCE,
+    resource_types=RESOURCE_TYPES,
+    parameters=_RequiredTagsSchema(_tag_parameters()),
+    evaluate_resource=evaluate,
+    demo_parameters={"tag1Key": "CostCenter", "tag2Key": "Owner"},
+)
