@@ -207,8 +207,8 @@ def test_the_demo_runs_clean_and_writes_its_evaluations(tmp_path: Path) -> None:
     assert {record["check"] for record in records} == builtins - no_items_yet
     assert len({record["account_id"] for record in records}) == 4
     non_compliant = {record["check"] for record in records if record["compliance"] == "NON_COMPLIANT"}
-    # Not yet planted in the demo seed: an instance from an unapproved AMI, a publicly writable bucket.
-    no_violation_yet = {"approved-amis-by-id", "s3-bucket-public-write-prohibited"}
+    # Not yet planted in the demo seed: an instance from an unapproved AMI.
+    no_violation_yet = {"approved-amis-by-id"}
     assert non_compliant == builtins - no_items_yet - no_violation_yet
     assert f"{len(records)} evaluations of 4 accounts written to" in result.stderr
     assert "Demo organization: evaluations per check" in result.stderr

@@ -110,7 +110,8 @@ class KnownViolations:
     instances_missing_cost_center: tuple[ResourceRef, ...]
     unattached_volumes: tuple[ResourceRef, ...]
     unencrypted_volumes: tuple[ResourceRef, ...]
-    public_buckets: tuple[ResourceRef, ...]  # bucket policy grants s3:GetObject to "*", no public access block
+    # bucket policy grants s3:GetObject and s3:PutObject (uploads/*) to "*", no public access block
+    public_buckets: tuple[ResourceRef, ...]
     unencrypted_buckets: tuple[ResourceRef, ...]  # no default encryption configuration
 
 
@@ -1062,7 +1063,7 @@ def _create_bucket(context: _AccountContext, region: str, kind: str, rng: random
         return
     s3("put_bucket_tagging", Bucket=name, Tagging={"TagSet": _tags(context.plan, name, "team-data")})
     if kind == _PUBLIC_BUCKET:
-        s3("put_bucket_policy", Bucket=name, Policy=_public_read_policy(name))
+        s3("put_bucket_policy", Bucket=name, Policy=_public_policy(name))
         inventory.public_buckets.append(bucket)
         inventory.unencrypted_buckets.append(bucket)
         return
@@ -1090,7 +1091,8 @@ def _create_bucket(context: _AccountContext, region: str, kind: str, rng: random
         s3("put_bucket_policy", Bucket=name, Policy=_deny_insecure_transport_policy(name))
 
 
-def _public_read_policy(bucket: str) -> str:
+def _public_policy(bucket: str) -> str:
+    """Anyone may read, and (the classic upload-bucket mistake) anyone may write."""
     return _policy_document(
         {
             "Sid": "PublicRead",
@@ -1098,7 +1100,14 @@ def _public_read_policy(bucket: str) -> str:
             "Principal": "*",
             "Action": "s3:GetObject",
             "Resource": f"arn:aws:s3:::{bucket}/*",
-        }
+        },
+        {
+            "Sid": "PublicUpload",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:PutObject",
+            "Resource": f"arn:aws:s3:::{bucket}/uploads/*",
+        },
     )
 
 

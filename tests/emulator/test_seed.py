@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections import Counter
 from typing import Any
@@ -219,7 +220,8 @@ def test_the_planted_violations_are_really_there(emulator: Emulator, demo: DemoO
     assert violations.public_buckets
     for bucket in violations.public_buckets:
         s3 = clients[bucket.account_id]("s3")
-        assert '"Principal": "*"' in s3.get_bucket_policy(Bucket=bucket.resource_id)["Policy"]
+        statements = json.loads(s3.get_bucket_policy(Bucket=bucket.resource_id)["Policy"])["Statement"]
+        assert [(s["Principal"], s["Action"]) for s in statements] == [("*", "s3:GetObject"), ("*", "s3:PutObject")]
         assert not _has(s3.get_public_access_block, Bucket=bucket.resource_id)
     assert violations.unencrypted_buckets
     for bucket in violations.unencrypted_buckets:
