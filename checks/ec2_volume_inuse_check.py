@@ -16,12 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from checks.common import BooleanStringParameter
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import (
     Check,
     CheckScope,
-    Parameter,
-    ParameterError,
     ParameterSchema,
     ParameterType,
     ParameterValues,
@@ -33,17 +32,6 @@ from scanner.registry import (
 VOLUME = "AWS::EC2::Volume"
 IN_USE = "in-use"
 ATTACHED_STATES = frozenset({"attached", "busy"})
-
-
-class _BooleanStringParameter(Parameter):
-    """AWS Config passes "true" or "false"; a parameters file may pass a real boolean."""
-
-    def convert(self, check_id: str, raw: Any) -> Any:
-        if isinstance(raw, bool):
-            return raw
-        if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
-            return raw.strip().lower() == "true"
-        raise ParameterError(check_id, self.name, f'expected "true" or "false", got {raw!r}')
 
 
 def _instance_id(attachment: Mapping[str, Any]) -> str:
@@ -119,7 +107,7 @@ CHECK = Check(
     resource_types=(VOLUME,),
     parameters=ParameterSchema(
         (
-            _BooleanStringParameter(
+            BooleanStringParameter(
                 "deleteOnTermination",
                 ParameterType.STRING,
                 '"true" to require attached volumes to be deleted with their instance, "false" (the default) not to',

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from checks.common import KmsKeyParameter, same_kms_key
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import (
     Check,
     CheckScope,
-    Parameter,
-    ParameterError,
     ParameterSchema,
     ParameterType,
     ParameterValues,
@@ -20,33 +17,6 @@ from scanner.registry import (
 
 VOLUME = "AWS::EC2::Volume"
 ATTACHED = "in-use"
-
-
-def _key_id(key: str) -> str | None:
-    """The key id of a bare key id or a key ARN (arn:aws:kms:region:account:key/<id>); None for any other ARN."""
-    if not key.startswith("arn:"):
-        return key
-    parts = key.split(":", 5)
-    resource = parts[5] if len(parts) == 6 else ""
-    kind, _, key_id = resource.partition("/")
-    return key_id if kind == "key" and key_id else None
-
-
-def _same_key(actual: str, wanted: str) -> bool:
-    """Two ARNs must be equal; a bare id matches an ARN of that key in any account and region."""
-    if actual.startswith("arn:") and wanted.startswith("arn:"):
-        return actual == wanted
-    actual_id = _key_id(actual)
-    return actual_id is not None and actual_id == _key_id(wanted)
-
-
-class _KmsKeyParameter(Parameter):
-    def convert(self, check_id: str, raw: Any) -> Any:
-        key: str = super().convert(check_id, raw)
-        # A volume records its key's ARN, never an alias, and resolving an alias would need a KMS call.
-        if "alias/" in key or _key_id(key) is None:
-            raise ParameterError(check_id, self.name, f"expected a KMS key id or key ARN (not an alias), got {raw!r}")
-        return key
 
 
 def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
@@ -68,7 +38,7 @@ def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapsho
     actual = configuration.get("kmsKeyId")
     if not isinstance(actual, str) or not actual:
         return Result(Compliance.NON_COMPLIANT, f"volume is encrypted but names no KMS key, expected {wanted}")
-    if _same_key(actual, wanted):
+    if same_kms_key(actual, wanted):
         return Result(Compliance.COMPLIANT, f"volume is encrypted with KMS key {actual}")
     return Result(Compliance.NON_COMPLIANT, f"volume is encrypted with KMS key {actual}, not {wanted}")
 
@@ -90,7 +60,7 @@ CHECK = Check(
     resource_types=(VOLUME,),
     parameters=ParameterSchema(
         (
-            _KmsKeyParameter(
+            KmsKeyParameter(
                 "kmsId",
                 ParameterType.STRING,
                 "id or ARN of the KMS key attached volumes must be encrypted with, e.g. "

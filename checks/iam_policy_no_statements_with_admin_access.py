@@ -14,13 +14,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote
 
+from checks.common import BooleanStringParameter
 from checks.ec2_exposed_instance import fit_findings
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import (
     Check,
     CheckScope,
-    Parameter,
-    ParameterError,
     ParameterSchema,
     ParameterType,
     ParameterValues,
@@ -32,17 +31,6 @@ from scanner.registry import (
 CHECK_ID = "iam-policy-no-statements-with-admin-access"
 POLICY = "AWS::IAM::Policy"
 AWS_MANAGED = ":iam::aws:policy/"  # in the ARN of every AWS managed policy, in every partition
-
-
-class _BooleanStringParameter(Parameter):
-    """AWS Config passes "true" or "false"; a parameters file may pass a real boolean."""
-
-    def convert(self, check_id: str, raw: Any) -> Any:
-        if isinstance(raw, bool):
-            return raw
-        if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
-            return raw.strip().lower() == "true"
-        raise ParameterError(check_id, self.name, f'expected "true" or "false", got {raw!r}')
 
 
 class UnreadableDocumentError(ValueError):
@@ -158,7 +146,7 @@ CHECK = Check(
     resource_types=(POLICY,),
     parameters=ParameterSchema(
         (
-            _BooleanStringParameter(
+            BooleanStringParameter(
                 "excludePermissionBoundaryPolicy",
                 ParameterType.STRING,
                 '"true" to skip policies used as permissions boundaries, "false" (the default) to judge them too',

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
+from checks.common import BooleanStringParameter
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import (
     Check,
     CheckScope,
-    Parameter,
-    ParameterError,
     ParameterSchema,
     ParameterType,
     ParameterValues,
@@ -21,17 +19,6 @@ from scanner.registry import (
 
 BUCKET = "AWS::S3::Bucket"
 VERSIONING = "BucketVersioningConfiguration"
-
-
-class _BooleanStringParameter(Parameter):
-    """AWS Config passes "true" or "false"; a parameters file may pass a real boolean."""
-
-    def convert(self, check_id: str, raw: Any) -> Any:
-        if isinstance(raw, bool):
-            return raw
-        if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
-            return raw.strip().lower() == "true"
-        raise ParameterError(check_id, self.name, f'expected "true" or "false", got {raw!r}')
 
 
 def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
@@ -67,7 +54,7 @@ CHECK = Check(
     resource_types=(BUCKET,),
     parameters=ParameterSchema(
         (
-            _BooleanStringParameter(
+            BooleanStringParameter(
                 "isMfaDeleteEnabled",
                 ParameterType.STRING,
                 '"true" to require MFA delete as well as versioning, "false" (the default) not to',

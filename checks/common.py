@@ -1,0 +1,45 @@
+"""Parameter kinds and helpers that several checks share (not a check: `checks/__init__.py` registers none here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scanner.registry import Parameter, ParameterError
+
+
+class BooleanStringParameter(Parameter):
+    """AWS Config passes "true" or "false"; a parameters file may pass a real boolean."""
+
+    def convert(self, check_id: str, raw: Any) -> Any:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+            return raw.strip().lower() == "true"
+        raise ParameterError(check_id, self.name, f'expected "true" or "false", got {raw!r}')
+
+
+def kms_key_id(key: str) -> str | None:
+    """The key id of a bare key id or a key ARN (arn:aws:kms:region:account:key/<id>); None for any other ARN."""
+    if not key.startswith("arn:"):
+        return key
+    parts = key.split(":", 5)
+    resource = parts[5] if len(parts) == 6 else ""
+    kind, _, found = resource.partition("/")
+    return found if kind == "key" and found else None
+
+
+def same_kms_key(actual: str, wanted: str) -> bool:
+    """Two ARNs must be equal; a bare id matches an ARN of that key in any account and region."""
+    if actual.startswith("arn:") and wanted.startswith("arn:"):
+        return actual == wanted
+    actual_id = kms_key_id(actual)
+    return actual_id is not None and actual_id == kms_key_id(wanted)
+
+
+class KmsKeyParameter(Parameter):
+    def convert(self, check_id: str, raw: Any) -> Any:
+        key: str = super().convert(check_id, raw)
+        # Resources record their key's ARN, never an alias, and resolving an alias would need a KMS call.
+        if "alias/" in key or kms_key_id(key) is None:
+            raise ParameterError(check_id, self.name, f"expected a KMS key id or key ARN (not an alias), got {raw!r}")
+        return key
