@@ -7,13 +7,19 @@ either (the managed rule leaves them out; iam-root-access-key-check wants them g
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
-from checks.ec2_exposed_instance import fit_findings
-from checks.iam_inactive_user import MissingReportError, _age, _item_creation, _user_name, report_time
-from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
+from checks.credential_report import (
+    age,
+    credential_report,
+    flag,
+    item_creation,
+    report_time,
+    user_annotation,
+    user_name,
+    when,
+)
+from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import (
     Check,
     CheckScope,
@@ -32,49 +38,31 @@ USER = "AWS::IAM::User"
 KEY_NUMBERS = (1, 2)  # the credential report has columns for two keys, the most IAM allows a user
 
 
-def _when(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _flag(row: Mapping[str, Any], column: str) -> str | None:
-    value = row.get(column)
-    return value.strip().lower() if isinstance(value, str) else None
-
-
-def _annotation(name: str, findings: list[str], suffix: str) -> str:
-    prefix = f"user {name}: "
-    return prefix + fit_findings(findings, ANNOTATION_LIMIT - len(prefix) - len(suffix)) + suffix
-
-
 def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
     max_age: int = params["maxAccessKeyAge"]
     limit = timedelta(days=max_age)
-    if ExtraData.IAM_CREDENTIAL_REPORT not in snapshot.extra:
-        raise MissingReportError(
-            f"{CHECK_ID}: the snapshot of {snapshot.account_id} {snapshot.region} has no IAM credential report"
-        )
-    report: Mapping[str, Mapping[str, Any]] = snapshot.extra[ExtraData.IAM_CREDENTIAL_REPORT]
-    name = _user_name(item)
+    report = credential_report(snapshot, CHECK_ID)
+    name = user_name(item)
     if name is None:
         return Result(Compliance.NON_COMPLIANT, "the configuration item names no user, so its access keys are unknown")
     row = report.get(name)
     if row is None:
         # The report can be up to 4 hours old, so a user created since is absent from it. None of its keys can be
         # older than the user: one created within maxAccessKeyAge days has none to rotate yet.
-        created = _item_creation(item)
+        created = item_creation(item)
         if created is None or snapshot.now - created > limit:
             return Result(Compliance.NON_COMPLIANT, f"user {name} is not in the credential report: access keys unknown")
         return Result(
             Compliance.COMPLIANT,
-            f"user {name} is newer than the credential report, created on {_when(created)}, "
-            f"{_age(snapshot.now - created)} ago; within maxAccessKeyAge {max_age}",
+            f"user {name} is newer than the credential report, created on {when(created)}, "
+            f"{age(snapshot.now - created)} ago; within maxAccessKeyAge {max_age}",
         )
     unknown: list[str] = []
     stale: list[str] = []
     fresh: list[str] = []
     for number in KEY_NUMBERS:
         active_column = f"access_key_{number}_active"
-        active = _flag(row, active_column)
+        active = flag(row, active_column)
         if active == "false":
             continue
         if active != "true":
@@ -86,17 +74,18 @@ def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapsho
             unknown.append(f"access key {number} is active but {rotated_column} is {row.get(rotated_column)!r}")
             continue
         elapsed = snapshot.now - rotated
-        finding = f"active access key {number} last rotated on {_when(rotated)}, {_age(elapsed)} ago"
+        finding = f"active access key {number} last rotated on {when(rotated)}, {age(elapsed)} ago"
         (stale if elapsed > limit else fresh).append(finding)
     if stale:
         return Result(
-            Compliance.NON_COMPLIANT, _annotation(name, [*unknown, *stale], f"; more than maxAccessKeyAge {max_age}")
+            Compliance.NON_COMPLIANT,
+            user_annotation(name, [*unknown, *stale], f"; more than maxAccessKeyAge {max_age}"),
         )
     if unknown:
-        return Result(Compliance.NON_COMPLIANT, _annotation(name, unknown, ""))
+        return Result(Compliance.NON_COMPLIANT, user_annotation(name, unknown, ""))
     if not fresh:
         return Result(Compliance.COMPLIANT, f"user {name} has no active access keys")
-    return Result(Compliance.COMPLIANT, _annotation(name, fresh, f"; within maxAccessKeyAge {max_age}"))
+    return Result(Compliance.COMPLIANT, user_annotation(name, fresh, f"; within maxAccessKeyAge {max_age}"))
 
 
 CHECK = Check(

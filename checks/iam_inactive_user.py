@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from checks.credential_report import age, credential_report, item_creation, report_time, user_name
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import (
     Check,
@@ -29,15 +30,6 @@ ACTIVITY_COLUMNS = (
     ("access_key_1_last_used_date", "last used access key 1"),
     ("access_key_2_last_used_date", "last used access key 2"),
 )
-# The credential report's words for "never" or "not tracked".
-NO_VALUE = frozenset({"", "n/a", "no_information", "not_supported"})
-
-
-class MissingReportError(KeyError):
-    """The scanner ran this check without the credential report it declared: a scanner bug."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 @dataclass(frozen=True)
@@ -46,19 +38,6 @@ class InactiveSince:
 
     moment: datetime
     event: str  # e.g. "last used access key 2", "was never active, created"
-
-
-def report_time(value: Any) -> datetime | None:
-    """A credential report time, or None for its "never" words and anything unreadable."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not isinstance(value, str) or value.strip().lower() in NO_VALUE:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def inactive_since(row: Mapping[str, Any], fallback_creation: datetime | None) -> InactiveSince | None:
@@ -78,50 +57,26 @@ def inactive_since(row: Mapping[str, Any], fallback_creation: datetime | None) -
     return InactiveSince(created, "was never active, created") if created is not None else None
 
 
-def _item_creation(item: ConfigurationItem) -> datetime | None:
-    return report_time((item.configuration or {}).get("createDate")) or item.creation_time
-
-
-def _user_name(item: ConfigurationItem) -> str | None:
-    for candidate in (item.resource_name, (item.configuration or {}).get("userName")):
-        if isinstance(candidate, str) and candidate:
-            return candidate
-    return None
-
-
-def _age(elapsed: timedelta) -> str:
-    elapsed = max(elapsed, timedelta(0))
-    days = elapsed.days
-    unit = "day" if days == 1 else "days"
-    if elapsed == timedelta(days=days):
-        return f"{days} {unit}"
-    return "less than 1 day" if days == 0 else f"more than {days} {unit}"
-
-
 def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
     max_days: int = params["maxInactiveDays"]
-    if ExtraData.IAM_CREDENTIAL_REPORT not in snapshot.extra:
-        raise MissingReportError(
-            f"{CHECK_ID}: the snapshot of {snapshot.account_id} {snapshot.region} has no IAM credential report"
-        )
-    report: Mapping[str, Mapping[str, Any]] = snapshot.extra[ExtraData.IAM_CREDENTIAL_REPORT]
-    name = _user_name(item)
+    report = credential_report(snapshot, CHECK_ID)
+    name = user_name(item)
     if name is None:
         return Result(Compliance.NON_COMPLIANT, "the configuration item names no user, so its activity is unknown")
     row = report.get(name)
     if row is None:
         # The report can be up to 4 hours old: a user created since is absent but cannot have been active
         # before its creation, so it counts from the item's creation time. Without one, activity is unknown.
-        created = _item_creation(item)
+        created = item_creation(item)
         if created is None:
             return Result(Compliance.NON_COMPLIANT, f"user {name} is not in the credential report: activity unknown")
         row = {"user": name}
-    since = inactive_since(row, _item_creation(item))
+    since = inactive_since(row, item_creation(item))
     if since is None:
         return Result(Compliance.NON_COMPLIANT, f"user {name} has no usable activity or creation time in the report")
     elapsed = snapshot.now - since.moment
     moment = since.moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    text = f"user {name} {since.event} on {moment}, {_age(elapsed)} ago"
+    text = f"user {name} {since.event} on {moment}, {age(elapsed)} ago"
     if elapsed > timedelta(days=max_days):
         return Result(Compliance.NON_COMPLIANT, f"{text}; more than maxInactiveDays {max_days}")
     return Result(Compliance.COMPLIANT, f"{text}; within maxInactiveDays {max_days}")

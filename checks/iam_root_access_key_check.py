@@ -7,11 +7,7 @@ access_key_N_last_rotated.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any
-
-from checks.iam_inactive_user import MissingReportError, report_time
+from checks.credential_report import credential_report, report_time, when
 from checks.root_account_mfa_enabled import ROOT_USER
 from scanner.model import Compliance
 from scanner.registry import Check, CheckScope, ExtraData, ParameterValues, Result, Severity, Snapshot
@@ -20,16 +16,8 @@ CHECK_ID = "iam-root-access-key-check"
 KEY_NUMBERS = (1, 2)
 
 
-def _when(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def evaluate(snapshot: Snapshot, params: ParameterValues) -> Result:
-    if ExtraData.IAM_CREDENTIAL_REPORT not in snapshot.extra:
-        raise MissingReportError(
-            f"{CHECK_ID}: the snapshot of {snapshot.account_id} {snapshot.region} has no IAM credential report"
-        )
-    report: Mapping[str, Mapping[str, Any]] = snapshot.extra[ExtraData.IAM_CREDENTIAL_REPORT]
+    report = credential_report(snapshot, CHECK_ID)
     row = report.get(ROOT_USER)
     if row is None:
         return Result(
@@ -42,7 +30,7 @@ def evaluate(snapshot: Snapshot, params: ParameterValues) -> Result:
         active = row.get(active_column)
         flag = active.strip().lower() if isinstance(active, str) else None
         created = report_time(row.get(f"access_key_{number}_last_rotated"))
-        since = f", created on {_when(created)}" if created is not None else ""
+        since = f", created on {when(created)}" if created is not None else ""
         if flag == "true":
             keys.append(f"active access key {number}{since}")
         elif flag == "false" and created is not None:

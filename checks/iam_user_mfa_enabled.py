@@ -6,10 +6,7 @@ console users only). Read from the IAM credential report's mfa_active column.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from checks.iam_inactive_user import MissingReportError, _user_name
+from checks.credential_report import credential_report, user_name
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import Check, CheckScope, ExtraData, ParameterValues, Result, Severity, Snapshot
 
@@ -18,12 +15,8 @@ USER = "AWS::IAM::User"
 
 
 def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
-    if ExtraData.IAM_CREDENTIAL_REPORT not in snapshot.extra:
-        raise MissingReportError(
-            f"{CHECK_ID}: the snapshot of {snapshot.account_id} {snapshot.region} has no IAM credential report"
-        )
-    report: Mapping[str, Mapping[str, Any]] = snapshot.extra[ExtraData.IAM_CREDENTIAL_REPORT]
-    name = _user_name(item)
+    report = credential_report(snapshot, CHECK_ID)
+    name = user_name(item)
     if name is None:
         return Result(Compliance.NON_COMPLIANT, "the configuration item names no user, so its MFA is unknown")
     row = report.get(name)

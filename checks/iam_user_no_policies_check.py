@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from checks.credential_report import user_name
 from checks.ec2_exposed_instance import fit_findings
-from checks.iam_inactive_user import _user_name
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import Check, CheckScope, ParameterValues, Result, Severity, Snapshot
 
@@ -32,7 +32,7 @@ def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapsho
     configuration = item.configuration
     if configuration is None:
         return Result(Compliance.NON_COMPLIANT, "the configuration item has no configuration")
-    name = _user_name(item) or item.resource_id
+    name = user_name(item) or item.resource_id
     policies: list[str] = []
     for field, kind in POLICY_LISTS:
         entries = configuration.get(field)

@@ -8,14 +8,19 @@ created (access_key_N_last_rotated), else from the user's creation. Disabled pas
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
-from checks.ec2_exposed_instance import fit_findings
-from checks.iam_inactive_user import MissingReportError, _age, _item_creation, _user_name, report_time
-from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
+from checks.credential_report import (
+    age,
+    credential_report,
+    item_creation,
+    report_time,
+    user_annotation,
+    user_name,
+    when,
+)
+from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import (
     Check,
     CheckScope,
@@ -63,39 +68,26 @@ CREDENTIALS = (
 )
 
 
-def _when(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _annotation(name: str, findings: list[str], suffix: str) -> str:
-    prefix = f"user {name}: "
-    return prefix + fit_findings(findings, ANNOTATION_LIMIT - len(prefix) - len(suffix)) + suffix
-
-
 def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
     max_age: int = params["maxCredentialUsageAge"]
     limit = timedelta(days=max_age)
-    if ExtraData.IAM_CREDENTIAL_REPORT not in snapshot.extra:
-        raise MissingReportError(
-            f"{CHECK_ID}: the snapshot of {snapshot.account_id} {snapshot.region} has no IAM credential report"
-        )
-    report: Mapping[str, Mapping[str, Any]] = snapshot.extra[ExtraData.IAM_CREDENTIAL_REPORT]
-    name = _user_name(item)
+    report = credential_report(snapshot, CHECK_ID)
+    name = user_name(item)
     if name is None:
         return Result(Compliance.NON_COMPLIANT, "the configuration item names no user, so its credentials are unknown")
     row = report.get(name)
     if row is None:
         # The report can be up to 4 hours old, so a user created since is absent from it. None of its credentials
         # can be older than the user: one created within maxCredentialUsageAge days has none unused for longer.
-        created = _item_creation(item)
+        created = item_creation(item)
         if created is None or snapshot.now - created > limit:
             return Result(Compliance.NON_COMPLIANT, f"user {name} is not in the credential report: credentials unknown")
         return Result(
             Compliance.COMPLIANT,
-            f"user {name} is newer than the credential report, created on {_when(created)}, "
-            f"{_age(snapshot.now - created)} ago; within maxCredentialUsageAge {max_age}",
+            f"user {name} is newer than the credential report, created on {when(created)}, "
+            f"{age(snapshot.now - created)} ago; within maxCredentialUsageAge {max_age}",
         )
-    user_created = report_time(row.get("user_creation_time")) or _item_creation(item)
+    user_created = report_time(row.get("user_creation_time")) or item_creation(item)
     unknown: list[str] = []
     stale: list[str] = []
     fresh: list[str] = []
@@ -114,16 +106,16 @@ def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapsho
             continue
         elapsed = snapshot.now - since
         event = "last used on" if used is not None else credential.never_used
-        finding = f"{credential.label} {event} {_when(since)}, {_age(elapsed)} ago"
+        finding = f"{credential.label} {event} {when(since)}, {age(elapsed)} ago"
         (stale if elapsed > limit else fresh).append(finding)
     if stale:
         suffix = f"; more than maxCredentialUsageAge {max_age}"
-        return Result(Compliance.NON_COMPLIANT, _annotation(name, [*unknown, *stale], suffix))
+        return Result(Compliance.NON_COMPLIANT, user_annotation(name, [*unknown, *stale], suffix))
     if unknown:
-        return Result(Compliance.NON_COMPLIANT, _annotation(name, unknown, ""))
+        return Result(Compliance.NON_COMPLIANT, user_annotation(name, unknown, ""))
     if not fresh:
         return Result(Compliance.COMPLIANT, f"user {name} has no password and no active access keys")
-    return Result(Compliance.COMPLIANT, _annotation(name, fresh, f"; within maxCredentialUsageAge {max_age}"))
+    return Result(Compliance.COMPLIANT, user_annotation(name, fresh, f"; within maxCredentialUsageAge {max_age}"))
 
 
 CHECK = Check(

@@ -8,10 +8,7 @@ or signing certificate is active.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from checks.iam_inactive_user import MissingReportError
+from checks.credential_report import credential_report, flag
 from scanner.model import Compliance
 from scanner.registry import Check, CheckScope, ExtraData, ParameterValues, Result, Severity, Snapshot
 
@@ -26,24 +23,15 @@ ROOT_CREDENTIAL_COLUMNS = (
 )
 
 
-def _flag(row: Mapping[str, Any], column: str) -> str | None:
-    value = row.get(column)
-    return value.strip().lower() if isinstance(value, str) else None
-
-
 def evaluate(snapshot: Snapshot, params: ParameterValues) -> Result:
-    if ExtraData.IAM_CREDENTIAL_REPORT not in snapshot.extra:
-        raise MissingReportError(
-            f"{CHECK_ID}: the snapshot of {snapshot.account_id} {snapshot.region} has no IAM credential report"
-        )
-    report: Mapping[str, Mapping[str, Any]] = snapshot.extra[ExtraData.IAM_CREDENTIAL_REPORT]
+    report = credential_report(snapshot, CHECK_ID)
     row = report.get(ROOT_USER)
     if row is None:
         return Result(Compliance.NON_COMPLIANT, f"the credential report has no {ROOT_USER} row: root MFA unknown")
-    mfa = _flag(row, "mfa_active")
+    mfa = flag(row, "mfa_active")
     if mfa == "true":
         return Result(Compliance.COMPLIANT, "the root user has an MFA device active")
-    if all(_flag(row, column) == "false" for column in ROOT_CREDENTIAL_COLUMNS):
+    if all(flag(row, column) == "false" for column in ROOT_CREDENTIAL_COLUMNS):
         return Result(
             Compliance.NOT_APPLICABLE, "the root user has no credentials: no password, access key or certificate"
         )

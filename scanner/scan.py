@@ -521,9 +521,7 @@ def run_scan(request: ScanRequest, progress: ScanProgress | None = None, log_lev
             sinks.append(progress)
         report = anyio.run(scan, request, TeeSink(sinks), progress)
         if files is not None:
-            for outcome in report.outcomes:
-                if not outcome.failures:
-                    files.ensure(outcome.target.account_id)
+            files.ensure_scanned(report.outcomes)
         if request.output_dir is not None:
             write_summary(request.output_dir / "summary.json", report)
     return report

@@ -318,9 +318,7 @@ def work(job: WorkerJob, stdout: io.BufferedWriter) -> None:
             sinks.append(files)
         report = anyio.run(scan, job.request, TeeSink(sinks), frames)
         if files is not None:
-            for outcome in report.outcomes:
-                if not outcome.failures:
-                    files.ensure(outcome.target.account_id)
+            files.ensure_scanned(report.outcomes)
     frames.report(report)
 
 

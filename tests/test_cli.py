@@ -20,42 +20,46 @@ from tests.support import client
 AMI = "ami-0123456789abcdef0"
 
 
+# Every built-in check, by id: the list `checks list` must show, written out so that a new check is a decision.
+BUILTIN_IDS = [
+    "access-keys-rotated",
+    "approved-amis-by-id",
+    "cloudtrail-enabled",
+    "desired-instance-type",
+    "ec2-exposed-instance",
+    "ec2-imdsv2-check",
+    "ec2-instance-no-public-ip",
+    "ec2-volume-inuse-check",
+    "encrypted-volumes",
+    "iam-inactive-user",
+    "iam-policy-no-statements-with-admin-access",
+    "iam-root-access-key-check",
+    "iam-user-mfa-enabled",
+    "iam-user-no-policies-check",
+    "iam-user-unused-credentials-check",
+    "lambda-function-public-access-prohibited",
+    "rds-instance-public-access-check",
+    "rds-storage-encrypted",
+    "required-tags",
+    "resource-count-max",
+    "restricted-common-ports",
+    "restricted-ssh",
+    "root-account-mfa-enabled",
+    "s3-bucket-level-public-access-prohibited",
+    "s3-bucket-public-read-prohibited",
+    "s3-bucket-public-write-prohibited",
+    "s3-bucket-server-side-encryption-enabled",
+    "s3-bucket-ssl-requests-only",
+    "s3-bucket-versioning-enabled",
+    "vpc-default-security-group-closed",
+]
+
+
 def test_checks_list_as_json_describes_every_builtin() -> None:
     result = CliRunner().invoke(cli, ["checks", "list", "--format", "json"])
     assert result.exit_code == 0
     described = {check["id"]: check for check in json.loads(result.output)}
-    assert sorted(described) == [
-        "access-keys-rotated",
-        "approved-amis-by-id",
-        "cloudtrail-enabled",
-        "desired-instance-type",
-        "ec2-exposed-instance",
-        "ec2-imdsv2-check",
-        "ec2-instance-no-public-ip",
-        "ec2-volume-inuse-check",
-        "encrypted-volumes",
-        "iam-inactive-user",
-        "iam-policy-no-statements-with-admin-access",
-        "iam-root-access-key-check",
-        "iam-user-mfa-enabled",
-        "iam-user-no-policies-check",
-        "iam-user-unused-credentials-check",
-        "lambda-function-public-access-prohibited",
-        "rds-instance-public-access-check",
-        "rds-storage-encrypted",
-        "required-tags",
-        "resource-count-max",
-        "restricted-common-ports",
-        "restricted-ssh",
-        "root-account-mfa-enabled",
-        "s3-bucket-level-public-access-prohibited",
-        "s3-bucket-public-read-prohibited",
-        "s3-bucket-public-write-prohibited",
-        "s3-bucket-server-side-encryption-enabled",
-        "s3-bucket-ssl-requests-only",
-        "s3-bucket-versioning-enabled",
-        "vpc-default-security-group-closed",
-    ]
+    assert sorted(described) == BUILTIN_IDS
     desired = described["desired-instance-type"]["parameters"][0]
     assert desired["name"] == "desiredInstanceType"
     assert desired["required"] is True
@@ -69,38 +73,7 @@ def test_checks_list_as_json_describes_every_builtin() -> None:
 def test_checks_list_as_a_table_names_each_check() -> None:
     result = CliRunner().invoke(cli, ["checks", "list"])
     assert result.exit_code == 0
-    for check_id in (
-        "access-keys-rotated",
-        "approved-amis-by-id",
-        "cloudtrail-enabled",
-        "desired-instance-type",
-        "ec2-exposed-instance",
-        "ec2-imdsv2-check",
-        "ec2-instance-no-public-ip",
-        "ec2-volume-inuse-check",
-        "encrypted-volumes",
-        "iam-inactive-user",
-        "iam-policy-no-statements-with-admin-access",
-        "iam-root-access-key-check",
-        "iam-user-mfa-enabled",
-        "iam-user-no-policies-check",
-        "iam-user-unused-credentials-check",
-        "lambda-function-public-access-prohibited",
-        "rds-instance-public-access-check",
-        "rds-storage-encrypted",
-        "required-tags",
-        "resource-count-max",
-        "restricted-common-ports",
-        "restricted-ssh",
-        "root-account-mfa-enabled",
-        "s3-bucket-level-public-access-prohibited",
-        "s3-bucket-public-read-prohibited",
-        "s3-bucket-public-write-prohibited",
-        "s3-bucket-server-side-encryption-enabled",
-        "s3-bucket-ssl-requests-only",
-        "s3-bucket-versioning-enabled",
-        "vpc-default-security-group-closed",
-    ):
+    for check_id in BUILTIN_IDS:
         assert check_id in result.output
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
@@ -12,6 +13,7 @@ from scanner.errors import UsageError
 from scanner.model import Compliance, Evaluation
 
 if TYPE_CHECKING:
+    from scanner.orchestrator import TargetOutcome
     from scanner.scan import ScanReport
 
 # Thousands of accounts must not mean thousands of open files: keep the most recent ones open.
@@ -59,6 +61,12 @@ class AccountFilesSink:
         """An account scanned without a single evaluation still gets its (empty) file."""
         if account_id not in self._started:
             self._stream(account_id)
+
+    def ensure_scanned(self, outcomes: Iterable[TargetOutcome]) -> None:
+        """Every account with a target scanned without failure gets its file, evaluations or not."""
+        for outcome in outcomes:
+            if not outcome.failures:
+                self.ensure(outcome.target.account_id)
 
     async def put(self, evaluation: Evaluation) -> None:
         self._stream(evaluation.account_id).write(evaluation.to_json_line() + "\n")

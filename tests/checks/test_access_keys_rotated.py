@@ -12,17 +12,16 @@ from typing import Any
 import pytest
 
 from checks import access_keys_rotated
-from checks.iam_inactive_user import MissingReportError
+from checks.credential_report import MissingReportError
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ExtraData, ParameterError, Result, Snapshot
+from tests.checks.credential_rows import ACCOUNT, NAME, iso, row
 
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "aws-config-example-ci"
 CHECK = access_keys_rotated.CHECK
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
-ACCOUNT = "112233445566"
 # The reference item is in the Lambda invocation spelling (ARN, configurationItemVersion).
 REFERENCE_USER: dict[str, Any] = json.loads((REFERENCE / "AWS_IAM_User.json").read_text())
-NAME = "johndoe"
 
 
 def user(name: str | None = NAME, created: str | None = "2016-09-22T05:55:07.000Z") -> ConfigurationItem:
@@ -34,43 +33,8 @@ def user(name: str | None = NAME, created: str | None = "2016-09-22T05:55:07.000
     return ConfigurationItem.parse(raw)
 
 
-def iso(moment: datetime) -> str:
-    """As the credential report writes times."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-
-
 def days_ago(days: float) -> datetime:
     return NOW - timedelta(days=days)
-
-
-def row(name: str = NAME, **columns: str) -> dict[str, str]:
-    """Every column of a credential report row: a user without password, keys or MFA, unless `columns` say else."""
-    base = {
-        "user": name,
-        "arn": f"arn:aws:iam::{ACCOUNT}:user/{name}",
-        "user_creation_time": "2016-09-22T05:55:07+00:00",
-        "password_enabled": "false",
-        "password_last_used": "N/A",
-        "password_last_changed": "N/A",
-        "password_next_rotation": "N/A",
-        "mfa_active": "false",
-        "access_key_1_active": "false",
-        "access_key_1_last_rotated": "N/A",
-        "access_key_1_last_used_date": "N/A",
-        "access_key_1_last_used_region": "N/A",
-        "access_key_1_last_used_service": "N/A",
-        "access_key_2_active": "false",
-        "access_key_2_last_rotated": "N/A",
-        "access_key_2_last_used_date": "N/A",
-        "access_key_2_last_used_region": "N/A",
-        "access_key_2_last_used_service": "N/A",
-        "cert_1_active": "false",
-        "cert_1_last_rotated": "N/A",
-        "cert_2_active": "false",
-        "cert_2_last_rotated": "N/A",
-    }
-    assert set(columns) <= set(base), f"not credential report columns: {sorted(set(columns) - set(base))}"
-    return base | columns
 
 
 def key(number: int, rotated: datetime | None, used: datetime | None = None, active: bool = True) -> dict[str, str]:

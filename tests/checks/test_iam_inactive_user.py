@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from checks import iam_inactive_user
-from checks.iam_inactive_user import InactiveSince, MissingReportError, inactive_since
+from checks.credential_report import MissingReportError
+from checks.iam_inactive_user import InactiveSince, inactive_since
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ExtraData, ParameterError, Result, Snapshot
 

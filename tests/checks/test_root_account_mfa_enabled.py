@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from checks import root_account_mfa_enabled
-from checks.iam_inactive_user import MissingReportError
+from checks.credential_report import MissingReportError
 from scanner.model import Compliance
 from scanner.orchestrator import SelectedCheck, plan_target
 from scanner.registry import CheckScope, ExtraData, ParameterError, Result, Snapshot
