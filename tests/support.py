@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -32,3 +33,8 @@ def assumed_session(
         aws_session_token=credentials["SessionToken"],
         region_name="us-east-1",
     )
+
+
+# AWS Config's example configuration items (awslabs/aws-config-rdk `rdk/template/example_ci/`, Apache-2.0), copied
+# unchanged from ../shared/reference so that a clone alone runs the tests: the ground truth for item shapes.
+REFERENCE_ITEMS = Path(__file__).resolve().parent / "reference" / "aws-config-example-ci"

@@ -21,8 +21,9 @@ from scanner.model import (
     load_item_file,
     truncate_annotation,
 )
+from tests.support import REFERENCE_ITEMS
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "aws-config-example-ci"
+REFERENCE = REFERENCE_ITEMS
 INVALID_JSON_FILES = ("AWS_EC2_NetworkInterface.json", "AWS_SSM_ManagedInstanceInventory_Linux.json")
 # Valid JSON, but their times are Python reprs ("datetime.datetime(2020, ..., tzinfo=tzlocal())"): unreadable.
 UNREADABLE_TIME_FILES = {

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from scanner.cli import cli
 from scanner.emulator.server import Emulator
 from tests.conftest import MANAGEMENT_ACCOUNT
-from tests.support import client
+from tests.support import REFERENCE_ITEMS, client
 
 AMI = "ami-0123456789abcdef0"
 FUNCTION = f"arn:aws:lambda:us-east-1:{MANAGEMENT_ACCOUNT}:function:cloudsweep"
@@ -97,9 +97,7 @@ def test_rule_json_shapes() -> None:
 
 
 def test_a_change_event_from_a_reference_item_is_in_the_invocation_model() -> None:
-    reference = (
-        Path(__file__).resolve().parents[2] / "shared" / "reference" / "aws-config-example-ci" / "AWS_EC2_Instance.json"
-    )
+    reference = REFERENCE_ITEMS / "AWS_EC2_Instance.json"
     result = run("event", "change", "--check", "desired-instance-type", "--item", str(reference))
     assert result.exit_code == 0, result.output
     event = json.loads(result.output)
@@ -121,13 +119,7 @@ def test_bad_events_and_parameters_are_usage_errors(tmp_path: Path) -> None:
     assert run("invoke", "--event", str(invalid)).exit_code == 2
     assert run("event", "scheduled", "--check", "resource-count-max", "--param", "maxCount=-1").exit_code == 2
     assert run("event", "change", "--check", "resource-count-max").exit_code == 2
-    unreadable = (
-        Path(__file__).resolve().parents[2]
-        / "shared"
-        / "reference"
-        / "aws-config-example-ci"
-        / "AWS_EC2_NetworkInterface.json"
-    )
+    unreadable = REFERENCE_ITEMS / "AWS_EC2_NetworkInterface.json"
     failed = run("event", "change", "--check", "desired-instance-type", "--item", str(unreadable))
     assert failed.exit_code == 2
     assert "AWS_EC2_NetworkInterface.json" in failed.output

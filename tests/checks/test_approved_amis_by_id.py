@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +11,9 @@ import pytest
 from checks import approved_amis_by_id
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ParameterError, Result, Snapshot
+from tests.support import REFERENCE_ITEMS
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "aws-config-example-ci"
+REFERENCE = REFERENCE_ITEMS
 CHECK = approved_amis_by_id.CHECK
 SNAPSHOT = Snapshot("681361479661", "us-east-1", datetime(2026, 1, 1, tzinfo=UTC))
 REFERENCE_AMI = "ami-22ce4934"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +13,9 @@ from checks import cloudtrail_enabled
 from checks.cloudtrail_enabled import MissingItemsError
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ParameterError, ParameterValues, Result, Snapshot
+from tests.support import REFERENCE_ITEMS
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "aws-config-example-ci"
+REFERENCE = REFERENCE_ITEMS
 CHECK = cloudtrail_enabled.CHECK
 TRAIL = "AWS::CloudTrail::Trail"
 REFERENCE_TRAIL: dict[str, Any] = json.loads((REFERENCE / "AWS_Cloudtrail_Trail.json").read_text())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +12,9 @@ import pytest
 from checks import ec2_exposed_instance
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem, Evaluation
 from scanner.registry import CheckScope, ParameterError, ParameterValues, PortRange, Result, Snapshot
+from tests.support import REFERENCE_ITEMS
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "aws-config-example-ci"
+REFERENCE = REFERENCE_ITEMS
 CHECK = ec2_exposed_instance.CHECK
 SG = "AWS::EC2::SecurityGroup"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +12,9 @@ import pytest
 from checks import ec2_volume_inuse_check
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ParameterError, Result, Snapshot
+from tests.support import REFERENCE_ITEMS
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "aws-config-example-ci"
+REFERENCE = REFERENCE_ITEMS
 CHECK = ec2_volume_inuse_check.CHECK
 SNAPSHOT = Snapshot("264683526309", "us-east-1", datetime(2026, 1, 1, tzinfo=UTC))
 REFERENCE_VOLUME: dict[str, Any] = json.loads((REFERENCE / "AWS_EC2_Volume.json").read_text())

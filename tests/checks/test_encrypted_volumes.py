@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +11,9 @@ import pytest
 from checks import encrypted_volumes
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ParameterError, Result, Snapshot
+from tests.support import REFERENCE_ITEMS
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "aws-config-example-ci"
+REFERENCE = REFERENCE_ITEMS
 CHECK = encrypted_volumes.CHECK
 SNAPSHOT = Snapshot("264683526309", "us-east-1", datetime(2026, 1, 1, tzinfo=UTC))
 KEY_ID = "bd41e26b-d347-4c59-ab0b-32aee30fcf8d"

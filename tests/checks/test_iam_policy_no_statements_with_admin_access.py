@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -16,8 +15,9 @@ from checks import iam_policy_no_statements_with_admin_access
 from checks.iam_policy_no_statements_with_admin_access import UnreadableDocumentError, policy_documents
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ParameterError, Result, Snapshot
+from tests.support import REFERENCE_ITEMS
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "aws-config-example-ci"
+REFERENCE = REFERENCE_ITEMS
 CHECK = iam_policy_no_statements_with_admin_access.CHECK
 SNAPSHOT = Snapshot("264683526309", "us-east-1", datetime(2026, 3, 1, tzinfo=UTC))
 # The reference item carries its document already parsed, as a list of one document (the RDK's example shape).

@@ -6,7 +6,6 @@ import copy
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +15,9 @@ from checks.credential_report import MissingReportError
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ExtraData, ParameterError, Result, Snapshot
 from tests.checks.credential_rows import ACCOUNT, NAME, iso, row
+from tests.support import REFERENCE_ITEMS
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "aws-config-example-ci"
+REFERENCE = REFERENCE_ITEMS
 CHECK = iam_user_mfa_enabled.CHECK
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 # The reference item is in the Lambda invocation spelling (ARN, configurationItemVersion).

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +12,9 @@ import pytest
 from checks import restricted_common_ports
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ParameterError, PortRange, Result, Snapshot
+from tests.support import REFERENCE_ITEMS
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "aws-config-example-ci"
+REFERENCE = REFERENCE_ITEMS
 CHECK = restricted_common_ports.CHECK
 SNAPSHOT = Snapshot("264683526309", "us-east-1", datetime(2026, 1, 1, tzinfo=UTC))
 REFERENCE_GROUP: dict[str, Any] = json.loads((REFERENCE / "AWS_EC2_SecurityGroup.json").read_text())

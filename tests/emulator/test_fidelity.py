@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from scanner.emulator.server import Emulator
-from tests.support import client
+from tests.support import REFERENCE_ITEMS, client
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "aws-config-example-ci"
+REFERENCE = REFERENCE_ITEMS
 # The reference mixes the API model and the Lambda invocation model; the API spells these keys so.
 API_SPELLING = {
     "awsAccountId": "accountId",
