@@ -7,17 +7,6 @@ from typing import Any
 from scanner.registry import Parameter, ParameterError
 
 
-class BooleanStringParameter(Parameter):
-    """AWS Config passes "true" or "false"; a parameters file may pass a real boolean."""
-
-    def convert(self, check_id: str, raw: Any) -> Any:
-        if isinstance(raw, bool):
-            return raw
-        if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
-            return raw.strip().lower() == "true"
-        raise ParameterError(check_id, self.name, f'expected "true" or "false", got {raw!r}')
-
-
 def kms_key_id(key: str) -> str | None:
     """The key id of a bare key id or a key ARN (arn:aws:kms:region:account:key/<id>); None for any other ARN."""
     if not key.startswith("arn:"):

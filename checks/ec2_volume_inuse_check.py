@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from checks.common import BooleanStringParameter
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import (
     Check,
     CheckScope,
+    Parameter,
     ParameterSchema,
     ParameterType,
     ParameterValues,
@@ -107,10 +107,11 @@ CHECK = Check(
     resource_types=(VOLUME,),
     parameters=ParameterSchema(
         (
-            BooleanStringParameter(
+            Parameter(
                 "deleteOnTermination",
-                ParameterType.STRING,
+                ParameterType.BOOLEAN,
                 '"true" to require attached volumes to be deleted with their instance, "false" (the default) not to',
+                default=False,
             ),
         )
     ),

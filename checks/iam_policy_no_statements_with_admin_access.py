@@ -14,12 +14,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote
 
-from checks.common import BooleanStringParameter
 from checks.ec2_exposed_instance import fit_findings
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import (
     Check,
     CheckScope,
+    Parameter,
     ParameterSchema,
     ParameterType,
     ParameterValues,
@@ -146,9 +146,9 @@ CHECK = Check(
     resource_types=(POLICY,),
     parameters=ParameterSchema(
         (
-            BooleanStringParameter(
+            Parameter(
                 "excludePermissionBoundaryPolicy",
-                ParameterType.STRING,
+                ParameterType.BOOLEAN,
                 '"true" to skip policies used as permissions boundaries, "false" (the default) to judge them too',
                 default=False,
             ),

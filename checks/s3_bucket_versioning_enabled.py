@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from checks.common import BooleanStringParameter
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import (
     Check,
     CheckScope,
+    Parameter,
     ParameterSchema,
     ParameterType,
     ParameterValues,
@@ -54,10 +54,11 @@ CHECK = Check(
     resource_types=(BUCKET,),
     parameters=ParameterSchema(
         (
-            BooleanStringParameter(
+            Parameter(
                 "isMfaDeleteEnabled",
-                ParameterType.STRING,
+                ParameterType.BOOLEAN,
                 '"true" to require MFA delete as well as versioning, "false" (the default) not to',
+                default=False,
             ),
         )
     ),

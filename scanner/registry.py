@@ -59,6 +59,7 @@ CONFIG_READ_PERMISSIONS = (
 class ParameterType(Enum):
     STRING = "string"
     INTEGER = "integer"
+    BOOLEAN = "boolean"  # "true" or "false", as AWS Config passes it
     STRING_LIST = "string_list"  # comma-separated, blanks dropped
     PORT_RANGE = "port_range"  # "8080" or an inclusive "1-1024"
     RESOURCE_TYPE = "resource_type"  # an AWS Config type such as AWS::EC2::Instance
@@ -108,6 +109,8 @@ class Parameter:
             return raw.strip()
         if self.type is ParameterType.INTEGER:
             return self._integer(check_id, raw)
+        if self.type is ParameterType.BOOLEAN:
+            return self._boolean(check_id, raw)
         if self.type is ParameterType.RESOURCE_TYPE:
             if not isinstance(raw, str) or not _RESOURCE_TYPE.fullmatch(raw.strip()):
                 raise ParameterError(
@@ -121,6 +124,13 @@ class Parameter:
                 raise ParameterError(check_id, self.name, f"expected a comma-separated list, got {raw!r}")
             return items
         return self._port_range(check_id, raw)
+
+    def _boolean(self, check_id: str, raw: Any) -> bool:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+            return raw.strip().lower() == "true"
+        raise ParameterError(check_id, self.name, f'expected "true" or "false", got {raw!r}')
 
     def _integer(self, check_id: str, raw: Any) -> int:
         if isinstance(raw, bool):
@@ -259,18 +269,39 @@ class Needs:
     extra: frozenset[ExtraData] = frozenset()
 
 
-@dataclass(frozen=True)
+class CheckDefinitionError(ValueError):
+    """A check whose metadata is incomplete or inconsistent: raised when it is defined, long before a scan."""
+
+
+_CHECK_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+_CIS_CONTROL = re.compile(r"\d+(\.\d+){1,2}")
+_PARAMETER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_DEFAULT_TYPES: dict[ParameterType, type] = {
+    ParameterType.STRING: str,
+    ParameterType.INTEGER: int,
+    ParameterType.BOOLEAN: bool,
+    ParameterType.STRING_LIST: tuple,
+    ParameterType.PORT_RANGE: int,  # a single port: describe() stays JSON
+    ParameterType.RESOURCE_TYPE: str,
+}
+CIS_BENCHMARK = "CIS AWS Foundations Benchmark v3.0.0"
+
+
+@dataclass(frozen=True, kw_only=True)
 class Check:
     id: str
     title: str
     description: str
+    rationale: str  # why it matters: the risk a violation carries
     severity: Severity
-    remediation: str
+    remediation: str  # what to do, in words
+    remediation_cli: str  # one AWS CLI example of the fix, placeholders in capitals
     scope: CheckScope
     resource_types: tuple[str, ...] = ()  # the types evaluated (resource scope) or read
     lookup_types: tuple[str, ...] = ()  # types read only to look things up (an instance's security groups)
     parameters: ParameterSchema = ParameterSchema()
     extra_data: tuple[ExtraData, ...] = ()
+    cis: tuple[str, ...] = ()  # CIS_BENCHMARK control ids the check answers (fully or in part)
     evaluate_resource: ResourceEvaluator | None = None
     evaluate_account: AccountEvaluator | None = None
     # For checks whose counted types come from parameters (resource-count-max).
@@ -278,12 +309,9 @@ class Check:
     demo_parameters: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", self.id):
-            raise ValueError(f"check id {self.id!r} must be lower-case words joined by '-'")
-        if (self.scope is CheckScope.RESOURCE) != (self.evaluate_resource is not None):
-            raise ValueError(f"check {self.id}: a resource-scope check has evaluate_resource, and only it")
-        if (self.scope is CheckScope.ACCOUNT) != (self.evaluate_account is not None):
-            raise ValueError(f"check {self.id}: an account-scope check has evaluate_account, and only it")
+        problems = _definition_problems(self)
+        if problems:
+            raise CheckDefinitionError(f"check {self.id!r}: " + "; ".join(problems))
 
     def needs(self, params: ParameterValues) -> Needs:
         counted = frozenset(self.count_types(params)) if self.count_types else frozenset()
@@ -303,6 +331,7 @@ class Check:
             "id": self.id,
             "title": self.title,
             "description": self.description,
+            "rationale": self.rationale,
             "severity": self.severity.value,
             "scope": self.scope.value,
             "resource_types": list(self.resource_types),
@@ -335,11 +364,69 @@ class Check:
             "extra_data": [data.value for data in self.extra_data],
             "permissions": list(self.permissions),
             "remediation": self.remediation,
+            "remediation_cli": self.remediation_cli,
+            "cis": list(self.cis),
         }
 
 
 class DuplicateCheckError(ValueError):
     pass
+
+
+def _definition_problems(check: Check) -> list[str]:
+    problems = []
+    if not _CHECK_ID.fullmatch(check.id):
+        problems.append("the id must be lower-case words joined by '-'")
+    for name in ("title", "description", "rationale", "remediation"):
+        if not getattr(check, name).strip():
+            problems.append(f"{name} is empty")
+    if "\n" in check.title or len(check.title) > 100:
+        problems.append("the title must be one line of at most 100 characters")
+    if not check.remediation_cli.startswith("aws "):
+        problems.append("remediation_cli must be an AWS CLI example starting with 'aws '")
+    if not isinstance(check.severity, Severity) or not isinstance(check.scope, CheckScope):
+        problems.append("severity and scope must be Severity and CheckScope members")
+    problems.extend(
+        f"CIS control id {cis!r} is not like 1.4 or 2.1.1" for cis in check.cis if not _CIS_CONTROL.fullmatch(cis)
+    )
+    for resource_type in (*check.resource_types, *check.lookup_types):
+        if not _RESOURCE_TYPE.fullmatch(resource_type):
+            problems.append(f"resource type {resource_type!r} is not like AWS::EC2::Instance")
+    if (check.scope is CheckScope.RESOURCE) != (check.evaluate_resource is not None):
+        problems.append("a resource-scope check has evaluate_resource, and only it")
+    if (check.scope is CheckScope.ACCOUNT) != (check.evaluate_account is not None):
+        problems.append("an account-scope check has evaluate_account, and only it")
+    if check.scope is CheckScope.RESOURCE and not check.resource_types:
+        problems.append("a resource-scope check names the resource types it evaluates")
+    if not all(isinstance(data, ExtraData) for data in check.extra_data):
+        problems.append("extra_data holds ExtraData members")
+    problems.extend(_parameter_problems(check.parameters))
+    return problems
+
+
+def _parameter_problems(schema: ParameterSchema) -> list[str]:
+    problems = []
+    seen: set[str] = set()
+    for parameter in schema.parameters:
+        for name in (parameter.name, *parameter.aliases):
+            if not _PARAMETER_NAME.fullmatch(name):
+                problems.append(f"parameter name {name!r} is not an identifier")
+            if name in seen:
+                problems.append(f"parameter name {name!r} is declared twice")
+            seen.add(name)
+        if not parameter.description.strip():
+            problems.append(f"parameter {parameter.name} has no description")
+        if parameter.required and parameter.default is not None:
+            problems.append(f"parameter {parameter.name} is required and has a default")
+        expected = _DEFAULT_TYPES[parameter.type]
+        if parameter.default is not None and (
+            not isinstance(parameter.default, expected) or (expected is int and isinstance(parameter.default, bool))
+        ):
+            problems.append(
+                f"parameter {parameter.name}'s default {parameter.default!r} is not a {expected.__name__} "
+                f"({parameter.type.value})"
+            )
+    return problems
 
 
 class UnknownCheckError(KeyError):
