@@ -96,11 +96,18 @@ CHECK = Check(
         "rule ACCESS_KEYS_ROTATED; inactive keys do not count and a user without active keys is compliant. Read from "
         "the IAM credential report."
     ),
+    rationale=(
+        "The longer an access key lives, the more places it has been copied to (scripts, CI variables, laptops, logs), "
+        "and a leaked key keeps working until it is deactivated. Rotating keys regularly caps how long a leaked or "
+        "forgotten key can be used."
+    ),
     severity=Severity.MEDIUM,
     remediation=(
-        "Rotate the key: create a new one (`aws iam create-access-key --user-name USER`), move its users to it, "
-        "deactivate the old one (`aws iam update-access-key --user-name USER --access-key-id OLD_KEY_ID --status "
-        "Inactive`), then delete it (`aws iam delete-access-key --user-name USER --access-key-id OLD_KEY_ID`)."
+        "Rotate the key: create a new access key for the user (a user holds at most two), move every application "
+        "and person using the old key to the new one, deactivate the old key, and delete it once nothing fails."
+    ),
+    remediation_cli=(
+        "aws iam update-access-key --user-name USER_NAME --access-key-id OLD_ACCESS_KEY_ID --status Inactive"
     ),
     scope=CheckScope.RESOURCE,
     resource_types=(USER,),
@@ -116,6 +123,7 @@ CHECK = Check(
         )
     ),
     extra_data=(ExtraData.IAM_CREDENTIAL_REPORT,),
+    cis=("1.14",),
     evaluate_resource=evaluate,
     demo_parameters={"maxAccessKeyAge": "90"},
 )

@@ -43,10 +43,19 @@ CHECK = Check(
         "Each EC2 instance's imageId is exactly one of the AMI ids listed in amiIds, as in the managed rule "
         "APPROVED_AMIS_BY_ID."
     ),
+    rationale=(
+        "An instance launched from an image outside the approved list may run unpatched, unhardened or untrusted "
+        "software, such as a public AMI shared by an unknown account, that never went through the organisation's "
+        "image build and vulnerability scanning."
+    ),
     severity=Severity.MEDIUM,
     remediation=(
-        "Replace the instance with one launched from an approved AMI, e.g. `aws ec2 run-instances --image-id "
-        "ami-0123456789abcdef0 ...`, then terminate the old one; or add the AMI to amiIds once it is approved."
+        "Launch a replacement instance from an approved AMI, move the workload to it and terminate the old "
+        "instance; or, once the AMI has been reviewed and approved, add its id to amiIds."
+    ),
+    remediation_cli=(
+        "aws ec2 run-instances --image-id APPROVED_AMI_ID --instance-type INSTANCE_TYPE --subnet-id SUBNET_ID "
+        "--security-group-ids SECURITY_GROUP_ID"
     ),
     scope=CheckScope.RESOURCE,
     resource_types=(INSTANCE,),

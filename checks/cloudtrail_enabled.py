@@ -135,12 +135,18 @@ CHECK = Check(
         "s3BucketName, snsTopicArn or cloudWatchLogsLogGroupArn are given, delivers to all of them, as in the "
         "managed rule CLOUD_TRAIL_ENABLED (cloudtrail-enabled)."
     ),
+    rationale=(
+        "Without a trail that is logging, the region's API calls are kept only in CloudTrail's 90-day event "
+        "history of management events and never delivered to a bucket or log group you control, so who changed "
+        "what cannot be investigated, alerted on or kept as evidence."
+    ),
     severity=Severity.HIGH,
     remediation=(
-        "Create a multi-region trail and start it, e.g. `aws cloudtrail create-trail --name org-trail "
-        "--s3-bucket-name my-trail-bucket --is-multi-region-trail` then `aws cloudtrail start-logging --name "
-        "org-trail`; point an existing trail at the required destinations with `aws cloudtrail update-trail`."
+        "Create a multi-region trail delivering to an S3 bucket (and to the SNS topic and CloudWatch Logs log group "
+        "when the parameters name them), then start logging on it: a trail created from the CLI or API does not log "
+        "until started. Restart a stopped trail, or point an existing trail at the required destinations."
     ),
+    remediation_cli="aws cloudtrail create-trail --name TRAIL_NAME --s3-bucket-name BUCKET --is-multi-region-trail",
     scope=CheckScope.ACCOUNT,
     lookup_types=(TRAIL,),
     parameters=ParameterSchema(
@@ -149,5 +155,6 @@ CHECK = Check(
             for destination in DESTINATIONS
         )
     ),
+    cis=("3.1",),
     evaluate_account=evaluate,
 )

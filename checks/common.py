@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.registry import Parameter, ParameterError
+from scanner.registry import ExtraData, Parameter, ParameterError, Snapshot
 
 
 def kms_key_id(key: str) -> str | None:
@@ -32,3 +32,19 @@ class KmsKeyParameter(Parameter):
         if "alias/" in key or kms_key_id(key) is None:
             raise ParameterError(check_id, self.name, f"expected a KMS key id or key ARN (not an alias), got {raw!r}")
         return key
+
+
+class MissingExtraDataError(KeyError):
+    """The scanner ran a check without extra data it declared: a scanner bug, never a verdict."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def declared_extra(snapshot: Snapshot, data: ExtraData, check_id: str, what: str) -> Any:
+    """The extra data in the snapshot; never a stand-in (an empty report, no policy) for data not read."""
+    if data not in snapshot.extra:
+        raise MissingExtraDataError(
+            f"{check_id}: the snapshot of {snapshot.account_id} {snapshot.region} has no {what}"
+        )
+    return snapshot.extra[data]

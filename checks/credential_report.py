@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from checks.common import MissingExtraDataError
 from checks.ec2_exposed_instance import fit_findings
 from scanner.model import ANNOTATION_LIMIT, ConfigurationItem
 from scanner.registry import ExtraData, Snapshot
@@ -19,11 +20,8 @@ Report = Mapping[str, Mapping[str, Any]]
 NO_VALUE = frozenset({"", "n/a", "no_information", "not_supported"})
 
 
-class MissingReportError(KeyError):
+class MissingReportError(MissingExtraDataError):
     """The scanner ran this check without the credential report it declared: a scanner bug."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 def credential_report(snapshot: Snapshot, check_id: str) -> Report:

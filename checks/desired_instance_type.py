@@ -33,8 +33,19 @@ CHECK = Check(
     id="desired-instance-type",
     title="EC2 instances use a desired instance type",
     description="Each EC2 instance's instance type is exactly one of the types listed in desiredInstanceType.",
+    rationale=(
+        "Which types are desired is the organisation's choice, usually for cost control, reserved capacity and "
+        "Savings Plans coverage, or a vetted hardware generation; an instance of another type falls outside that "
+        "policy, typically costing more than planned."
+    ),
     severity=Severity.LOW,
-    remediation="Stop the instance and change its instance type to one of the approved types, or retire it.",
+    remediation=(
+        "Stop the instance, change its instance type to one listed in desiredInstanceType (one its AMI and "
+        "architecture support) and start it again; or retire the instance."
+    ),
+    remediation_cli=(
+        "aws ec2 modify-instance-attribute --instance-id INSTANCE_ID --instance-type Value=DESIRED_INSTANCE_TYPE"
+    ),
     scope=CheckScope.RESOURCE,
     resource_types=(INSTANCE,),
     parameters=ParameterSchema(

@@ -200,10 +200,19 @@ CHECK = Check(
         "No security group attached to an EC2 instance allows inbound traffic from 0.0.0.0/0 or ::/0 on a "
         "forbidden port. Each parameter, under any name, is a forbidden port (8080) or inclusive range (1-1024)."
     ),
+    rationale=(
+        "A port open to 0.0.0.0/0 or ::/0 can be reached by anyone on the internet, where scanners find exposed "
+        "services within minutes and try default credentials and known exploits against them. The parameters name "
+        "the ports that must never be exposed, such as remote administration or unauthenticated service ports."
+    ),
     severity=Severity.HIGH,
     remediation=(
-        "Restrict the security group's inbound rule to known source ranges, or remove it and reach the "
-        "instance through a bastion, VPN or Systems Manager Session Manager."
+        "Remove the inbound rule that opens the forbidden port to 0.0.0.0/0 or ::/0, or narrow its source to known "
+        "address ranges or security groups; reach the instance through a bastion, VPN or Systems Manager Session "
+        "Manager instead."
+    ),
+    remediation_cli=(
+        "aws ec2 revoke-security-group-ingress --group-id SECURITY_GROUP_ID --protocol tcp --port PORT --cidr 0.0.0.0/0"
     ),
     scope=CheckScope.RESOURCE,
     resource_types=(INSTANCE,),

@@ -47,14 +47,20 @@ CHECK = Check(
         "managed rule EC2_IMDSV2_CHECK; optional tokens are not compliant even when the metadata endpoint is "
         "disabled. Shutting-down and terminated instances are not applicable."
     ),
+    rationale=(
+        "IMDSv1 answers plain GET requests, so a server-side request forgery flaw or an open proxy on the instance "
+        "lets an attacker read the instance role's temporary credentials from the metadata service. IMDSv2's "
+        "session tokens, obtained with a PUT request, block those requests."
+    ),
     severity=Severity.HIGH,
     remediation=(
-        "Check the instance's software uses IMDSv2 (the MetadataNoToken CloudWatch metric should stay at 0), then "
-        "require it: `aws ec2 modify-instance-metadata-options --instance-id i-0123456789abcdef0 --http-tokens "
-        "required`. Make it the default for new instances with `aws ec2 modify-instance-metadata-defaults "
-        "--http-tokens required`."
+        "Check the instance's software uses IMDSv2 (its MetadataNoToken CloudWatch metric should stay at 0), then set "
+        "its metadata options to require session tokens. Make required tokens the account's default for new "
+        "instances in each region."
     ),
+    remediation_cli="aws ec2 modify-instance-metadata-options --instance-id INSTANCE_ID --http-tokens required",
     scope=CheckScope.RESOURCE,
     resource_types=(INSTANCE,),
+    cis=("5.6",),
     evaluate_resource=evaluate,
 )

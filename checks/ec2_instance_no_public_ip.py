@@ -73,14 +73,19 @@ CHECK = Check(
         "No EC2 instance has a public IPv4 address, auto-assigned or Elastic, on any of its network interfaces, as "
         "in the managed rule EC2_INSTANCE_NO_PUBLIC_IP. Shutting-down and terminated instances are not applicable."
     ),
+    rationale=(
+        "An instance with a public IPv4 address is directly reachable from the internet whenever a security group "
+        "or network ACL lets traffic in, so a single overly broad rule exposes it. Without one, it can be reached "
+        "from outside only through a load balancer or another path you control."
+    ),
     severity=Severity.MEDIUM,
     remediation=(
         "Serve the instance through a load balancer or NAT gateway and reach it through Systems Manager Session "
-        "Manager, then remove the address: an Elastic IP with `aws ec2 disassociate-address --association-id "
-        "eipassoc-0123456789abcdef0`, an auto-assigned one with `aws ec2 modify-network-interface-attribute "
-        "--network-interface-id eni-0123456789abcdef0 --no-associate-public-ip-address`. Stop new ones with "
-        "`aws ec2 modify-subnet-attribute --subnet-id subnet-0123456789abcdef0 --no-map-public-ip-on-launch`."
+        "Manager, then remove its public address: disassociate an Elastic IP, or turn off the auto-assigned public "
+        "address on its network interface. Turn off auto-assigned public addresses on the subnet so new instances "
+        "get none."
     ),
+    remediation_cli="aws ec2 disassociate-address --association-id ASSOCIATION_ID",
     scope=CheckScope.RESOURCE,
     resource_types=(INSTANCE,),
     evaluate_resource=evaluate,

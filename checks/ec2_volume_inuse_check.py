@@ -96,13 +96,18 @@ CHECK = Check(
         'deleteOnTermination is "true" it is also marked for deletion when that instance terminates, as in the '
         "managed rule EC2_VOLUME_INUSE_CHECK. Unattached volumes are not compliant."
     ),
+    rationale=(
+        "An unattached EBS volume keeps costing money and keeps whatever data it held, usually forgotten by backup, "
+        "retention and access reviews. With deleteOnTermination, a volume that outlives its instance becomes such "
+        "an orphan."
+    ),
     severity=Severity.LOW,
     remediation=(
-        "Snapshot an unattached volume you still need (`aws ec2 create-snapshot --volume-id vol-0123456789abcdef0`), "
-        "then delete it (`aws ec2 delete-volume --volume-id vol-0123456789abcdef0`). Mark an attached volume for "
-        "deletion with its instance: `aws ec2 modify-instance-attribute --instance-id i-0123456789abcdef0 "
-        '--block-device-mappings \'[{"DeviceName":"/dev/xvda","Ebs":{"DeleteOnTermination":true}}]\'`.'
+        "Attach an unattached volume to the instance that needs it, or delete it, after taking a snapshot if its "
+        "data is still needed. When deleteOnTermination is true, also set DeleteOnTermination on the volume's block "
+        "device mapping in its instance's attributes."
     ),
+    remediation_cli="aws ec2 delete-volume --volume-id VOLUME_ID",
     scope=CheckScope.RESOURCE,
     resource_types=(VOLUME,),
     parameters=ParameterSchema(

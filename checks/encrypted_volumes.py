@@ -51,10 +51,20 @@ CHECK = Check(
         "is given (a key id, or a key ARN). Unattached volumes are not applicable, as in the managed rule "
         "ENCRYPTED_VOLUMES."
     ),
+    rationale=(
+        "An unencrypted volume's data, and every snapshot taken of it, is stored unencrypted, so a snapshot shared "
+        "or made public by mistake exposes it and no KMS key policy governs who can read it. When kmsId is given, a "
+        "volume under another key escapes the key policy and key controls the organisation intends."
+    ),
     severity=Severity.MEDIUM,
     remediation=(
-        "Snapshot the volume, copy the snapshot with encryption (under the required KMS key), create a volume "
-        "from the copy and swap it in; enable EBS encryption by default for new volumes."
+        "A volume cannot be encrypted in place: snapshot it, create an encrypted volume from the snapshot (under "
+        "the KMS key kmsId when given) in the same Availability Zone, and swap it in for the original. Enable EBS "
+        "encryption by default in each region so new volumes are encrypted."
+    ),
+    remediation_cli=(
+        "aws ec2 create-volume --snapshot-id SNAPSHOT_ID --availability-zone AVAILABILITY_ZONE --encrypted "
+        "--kms-key-id KMS_KEY_ID"
     ),
     scope=CheckScope.RESOURCE,
     resource_types=(VOLUME,),

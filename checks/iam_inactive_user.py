@@ -89,8 +89,19 @@ CHECK = Check(
         "Each IAM user used its password or an access key within maxInactiveDays days; a user never active "
         "counts from its creation. Read from the IAM credential report."
     ),
+    rationale=(
+        "A user nobody has used for months usually belongs to someone who left or to a retired system, yet its "
+        "password and access keys still work: if they leak, their misuse is unlikely to be noticed. Removing unused "
+        "users shrinks what an attacker can take over."
+    ),
     severity=Severity.MEDIUM,
-    remediation="Disable the user's password and access keys, or delete the user if nobody needs it.",
+    remediation=(
+        "Confirm with its owner that the user is no longer needed, then delete it; IAM first requires removing its "
+        "password, access keys, signing certificates, SSH keys, MFA devices, policies and group memberships (the "
+        "console does this for you). Disabling its password and access keys blocks them at once, but the user "
+        "stays reported until it is deleted or used again."
+    ),
+    remediation_cli="aws iam delete-user --user-name USER_NAME",
     scope=CheckScope.RESOURCE,
     resource_types=(USER,),
     parameters=ParameterSchema(
@@ -105,6 +116,7 @@ CHECK = Check(
         )
     ),
     extra_data=(ExtraData.IAM_CREDENTIAL_REPORT,),
+    cis=("1.12",),
     evaluate_resource=evaluate,
     demo_parameters={"maxInactiveDays": "90"},
 )

@@ -136,11 +136,20 @@ CHECK = Check(
         "as in the managed rule IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS. With excludePermissionBoundaryPolicy "
         "true, policies used as permissions boundaries are not applicable."
     ),
+    rationale=(
+        "A policy allowing every action on every resource gives whoever holds it full control of the account: they "
+        "can read any data, turn off logging and grant any access to themselves or others. Least privilege limits "
+        "what a compromised or mistaken identity can do."
+    ),
     severity=Severity.HIGH,
     remediation=(
-        "Grant only the actions and resources needed, as a new default version: `aws iam create-policy-version "
-        "--policy-arn POLICY_ARN --policy-document file://least-privilege.json --set-as-default` (a policy keeps at "
-        "most 5 versions: `aws iam delete-policy-version --policy-arn POLICY_ARN --version-id v1` first)."
+        'Replace each statement allowing Action "*" on Resource "*" with the actions and resources the policy\'s '
+        "users need, saved as the policy's new default version; a policy keeps at most five versions, so delete an "
+        "old non-default version first if needed."
+    ),
+    remediation_cli=(
+        "aws iam create-policy-version --policy-arn POLICY_ARN --policy-document file://POLICY_DOCUMENT.json "
+        "--set-as-default"
     ),
     scope=CheckScope.RESOURCE,
     resource_types=(POLICY,),
@@ -154,6 +163,7 @@ CHECK = Check(
             ),
         )
     ),
+    cis=("1.16",),
     evaluate_resource=evaluate,
     demo_parameters={"excludePermissionBoundaryPolicy": "false"},
 )

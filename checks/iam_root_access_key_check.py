@@ -51,13 +51,21 @@ CHECK = Check(
         "The account's root user has no access key, active or inactive, as in the managed rule "
         "IAM_ROOT_ACCESS_KEY_CHECK. Read from the IAM credential report, once per account in the global region."
     ),
+    rationale=(
+        "A root access key gives programmatic access to everything in the account, and no IAM policy can narrow "
+        "what the root user may do, so a leaked key is a full account compromise. An inactive key can be "
+        "reactivated, so only a deleted one is safe."
+    ),
     severity=Severity.CRITICAL,
     remediation=(
-        "Delete the root user's access keys: signed in as root, on its Security credentials page, or with root's "
-        "own key `aws iam delete-access-key --access-key-id KEY_ID`. Confirm with `aws iam get-account-summary "
-        "--query SummaryMap.AccountAccessKeysPresent` (0 when none is left)."
+        "Move whatever uses the root access key to an IAM role or user with only the permissions it needs, then "
+        "delete the root user's access keys, active and inactive: signed in as root on its Security credentials "
+        "page, or with the root user's own key. Confirm with `aws iam get-account-summary` that "
+        "AccountAccessKeysPresent is 0."
     ),
+    remediation_cli="aws iam delete-access-key --access-key-id ROOT_ACCESS_KEY_ID",
     scope=CheckScope.ACCOUNT,
     extra_data=(ExtraData.IAM_CREDENTIAL_REPORT,),
+    cis=("1.4",),
     evaluate_account=evaluate,
 )

@@ -39,15 +39,24 @@ CHECK = Check(
         "Each IAM user, with a console password or not, has an MFA device active, as in the managed rule "
         "IAM_USER_MFA_ENABLED. Read from the IAM credential report; a user missing from it is not compliant."
     ),
+    rationale=(
+        "Without MFA, a phished, reused or guessed password is enough to sign in as the user. MFA adds a second "
+        "factor the attacker does not hold, and lets policies require MFA (aws:MultiFactorAuthPresent) for "
+        "sensitive actions taken with the user's other credentials."
+    ),
     severity=Severity.MEDIUM,
     remediation=(
-        "Assign the user an MFA device, e.g. a virtual one: `aws iam create-virtual-mfa-device "
-        "--virtual-mfa-device-name USER --outfile USER.png --bootstrap-method QRCodePNG`, then `aws iam "
-        "enable-mfa-device --user-name USER --serial-number arn:aws:iam::ACCOUNT:mfa/USER "
-        "--authentication-code1 CODE1 --authentication-code2 CODE2`."
+        "Assign the user an MFA device (an authenticator app, a FIDO security key or a hardware token) from the "
+        "user's Security credentials tab in the IAM console; from the CLI, create a virtual MFA device and enable "
+        "it for the user with two consecutive codes from the app."
+    ),
+    remediation_cli=(
+        "aws iam enable-mfa-device --user-name USER_NAME --serial-number arn:aws:iam::ACCOUNT_ID:mfa/DEVICE_NAME "
+        "--authentication-code1 CODE1 --authentication-code2 CODE2"
     ),
     scope=CheckScope.RESOURCE,
     resource_types=(USER,),
     extra_data=(ExtraData.IAM_CREDENTIAL_REPORT,),
+    cis=("1.10",),
     evaluate_resource=evaluate,
 )

@@ -52,13 +52,18 @@ CHECK = Check(
         "No IAM user has a managed policy attached or an inline policy: permissions come from groups or roles, as in "
         "the managed rule IAM_USER_NO_POLICIES_CHECK."
     ),
+    rationale=(
+        "Permissions attached to individual users are scattered, hard to review and tend to linger after a user "
+        "changes role. Granting them through groups or roles keeps one place to audit, change and revoke them."
+    ),
     severity=Severity.LOW,
     remediation=(
-        "Grant the permissions through a group (`aws iam add-user-to-group --group-name GROUP --user-name USER`), "
-        "then detach managed policies (`aws iam detach-user-policy --user-name USER --policy-arn POLICY_ARN`) and "
-        "delete inline ones (`aws iam delete-user-policy --user-name USER --policy-name POLICY`)."
+        "Add the user to a group (or let it assume a role) that grants the permissions it needs, then detach the "
+        "managed policies attached to the user and delete its inline policies."
     ),
+    remediation_cli="aws iam detach-user-policy --user-name USER_NAME --policy-arn POLICY_ARN",
     scope=CheckScope.RESOURCE,
     resource_types=(USER,),
+    cis=("1.15",),
     evaluate_resource=evaluate,
 )

@@ -126,12 +126,17 @@ CHECK = Check(
         "the managed rule IAM_USER_UNUSED_CREDENTIALS_CHECK; a credential never used counts from when it was set. "
         "Read from the IAM credential report."
     ),
+    rationale=(
+        "A password or access key that nobody uses still works: if it leaks, from an old laptop, a repository or a "
+        "reused password, its misuse is unlikely to be noticed. Removing credentials that are not used closes that "
+        "way in without disturbing anyone."
+    ),
     severity=Severity.MEDIUM,
     remediation=(
-        "Remove what is not used: an unused password with `aws iam delete-login-profile --user-name USER`, an unused "
-        "access key with `aws iam update-access-key --user-name USER --access-key-id KEY_ID --status Inactive` and "
-        "then `aws iam delete-access-key --user-name USER --access-key-id KEY_ID`."
+        "Remove what is not used: delete the console password (login profile) of a user who does not sign in, and "
+        "deactivate an unused access key, then delete it once nothing has failed."
     ),
+    remediation_cli="aws iam delete-login-profile --user-name USER_NAME",
     scope=CheckScope.RESOURCE,
     resource_types=(USER,),
     parameters=ParameterSchema(
@@ -146,6 +151,7 @@ CHECK = Check(
         )
     ),
     extra_data=(ExtraData.IAM_CREDENTIAL_REPORT,),
+    cis=("1.12",),
     evaluate_resource=evaluate,
     demo_parameters={"maxCredentialUsageAge": "90"},
 )

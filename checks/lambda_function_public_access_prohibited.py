@@ -147,13 +147,18 @@ CHECK = Check(
         "fixed accounts (aws:SourceAccount, or an aws:SourceArn naming an account), as in the managed rule "
         "LAMBDA_FUNCTION_PUBLIC_ACCESS_PROHIBITED. A function without a policy is compliant."
     ),
+    rationale=(
+        "A function policy open to everyone lets any AWS account invoke the function, running its code with its "
+        "execution role's permissions and at the owner's expense. A service principal without a source account "
+        "condition lets another account's bucket, topic or rule trigger it (the confused deputy problem)."
+    ),
     severity=Severity.CRITICAL,
     remediation=(
-        "Remove the public statement, e.g. `aws lambda remove-permission --function-name my-function "
-        "--statement-id public-invoke`, and grant access again to named accounts, or to a service with "
-        "`aws lambda add-permission ... --principal s3.amazonaws.com --source-account 123456789012 "
-        "--source-arn arn:aws:s3:::my-bucket`."
+        "Remove the public statement from the function's resource-based policy by its statement id, then grant "
+        "access again only to named accounts, or to a service principal with a condition on the source account "
+        "(and the source ARN)."
     ),
+    remediation_cli="aws lambda remove-permission --function-name FUNCTION_NAME --statement-id STATEMENT_ID",
     scope=CheckScope.RESOURCE,
     resource_types=(FUNCTION,),
     evaluate_resource=evaluate,

@@ -27,12 +27,22 @@ CHECK = Check(
         "Each RDS DB instance's publiclyAccessible flag is false, as in the managed rule "
         "RDS_INSTANCE_PUBLIC_ACCESS_CHECK; an item without the flag cannot be judged and is not compliant."
     ),
+    rationale=(
+        "A publicly accessible DB instance gets a DNS name that resolves to a public IP address, so only its "
+        "security group stands between the database and password guessing or exploits of database engine flaws "
+        "from anywhere on the internet."
+    ),
     severity=Severity.CRITICAL,
     remediation=(
-        "Turn public accessibility off, e.g. `aws rds modify-db-instance --db-instance-identifier mydb "
-        "--no-publicly-accessible --apply-immediately`, and reach the database from inside its VPC."
+        "Turn off the DB instance's public accessibility and reach the database from inside its VPC, through an "
+        "application in the VPC, a VPN or a bastion."
+    ),
+    remediation_cli=(
+        "aws rds modify-db-instance --db-instance-identifier DB_INSTANCE_ID --no-publicly-accessible "
+        "--apply-immediately"
     ),
     scope=CheckScope.RESOURCE,
     resource_types=(DB_INSTANCE,),
+    cis=("2.3.3",),
     evaluate_resource=evaluate,
 )

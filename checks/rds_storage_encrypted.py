@@ -45,11 +45,21 @@ CHECK = Check(
         "Each RDS DB instance's storageEncrypted flag is true, and its kmsKeyId is the key kmsKeyId when that "
         "parameter is given (a key id, or a key ARN), as in the managed rule RDS_STORAGE_ENCRYPTED."
     ),
+    rationale=(
+        "Unencrypted storage keeps the database, its automated backups, read replicas and snapshots in plain "
+        "text, readable by whoever obtains a copy of a snapshot, and access to the data cannot be controlled or "
+        "revoked through a KMS key policy. Encryption cannot be added to an existing instance later, only by "
+        "migrating it."
+    ),
     severity=Severity.MEDIUM,
     remediation=(
-        "Storage encryption cannot be turned on in place: snapshot the instance, copy the snapshot encrypted "
-        "(`aws rds copy-db-snapshot --source-db-snapshot-identifier mydb-snap --target-db-snapshot-identifier "
-        "mydb-snap-enc --kms-key-id alias/aws/rds`), restore a new instance from the copy and switch over to it."
+        "Storage encryption cannot be turned on in place: snapshot the instance, copy the snapshot encrypted with "
+        "the KMS key (the one kmsKeyId names, when given), restore a new instance from the encrypted copy, switch "
+        "over to it, then delete the unencrypted instance and its snapshots."
+    ),
+    remediation_cli=(
+        "aws rds copy-db-snapshot --source-db-snapshot-identifier SNAPSHOT_ID --target-db-snapshot-identifier "
+        "ENCRYPTED_SNAPSHOT_ID --kms-key-id KMS_KEY_ID"
     ),
     scope=CheckScope.RESOURCE,
     resource_types=(DB_INSTANCE,),
@@ -63,5 +73,6 @@ CHECK = Check(
             ),
         )
     ),
+    cis=("2.3.1",),
     evaluate_resource=evaluate,
 )

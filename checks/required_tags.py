@@ -146,11 +146,18 @@ CHECK = Check(
         "tag6Key given, with one of the comma-separated values of tagNValue when that is given, as in the managed "
         "rule REQUIRED_TAGS. Keys and values are case-sensitive."
     ),
+    rationale=(
+        "A resource without its required tags cannot be attributed to an owner or cost center, so nobody answers "
+        "for it in an incident and its cost cannot be allocated. Tag-based access policies and automation "
+        "(backups, patching, shutdown schedules) silently skip it."
+    ),
     severity=Severity.LOW,
     remediation=(
-        "Add the missing tags or correct their values, e.g. `aws resourcegroupstaggingapi tag-resources "
-        "--resource-arn-list arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0 --tags "
-        "CostCenter=1234,Owner=team-a`; tag new resources at creation with tag policies or IaC defaults."
+        "Add the missing tags, or correct their values to allowed ones, on each reported resource; tag new "
+        "resources when they are created, through tag policies or infrastructure-as-code defaults."
+    ),
+    remediation_cli=(
+        "aws resourcegroupstaggingapi tag-resources --resource-arn-list RESOURCE_ARN --tags TAG_KEY=TAG_VALUE"
     ),
     scope=CheckScope.RESOURCE,
     resource_types=RESOURCE_TYPES,

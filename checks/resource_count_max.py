@@ -48,8 +48,18 @@ CHECK = Check(
     description=(
         "In each account and region, the number of discovered resources of applicableResourceType is at most maxCount."
     ),
+    rationale=(
+        "Resources beyond the expected number point to runaway automation, forgotten test environments or "
+        "compromised credentials launching resources (instances for crypto-mining, say): each runs up cost and "
+        "widens what must be secured, and the growth eats into service quotas that legitimate launches need."
+    ),
     severity=Severity.LOW,
-    remediation="Delete resources that are no longer needed, or raise maxCount if the growth is intended.",
+    remediation=(
+        "List the discovered resources of the type, find the ones that are no longer needed or not known, and "
+        "delete them with the service's own delete operation or the Cloud Control API; raise maxCount if the "
+        "growth is intended."
+    ),
+    remediation_cli="aws cloudcontrol delete-resource --type-name RESOURCE_TYPE --identifier RESOURCE_ID",
     scope=CheckScope.ACCOUNT,
     parameters=ParameterSchema(
         (

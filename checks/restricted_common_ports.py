@@ -75,14 +75,23 @@ CHECK = Check(
         "21, 3389, 3306 and 4333; a range covering it, tcp without ports, or all traffic) from 0.0.0.0/0 or ::/0, "
         "as in the managed rule RESTRICTED_INCOMING_TRAFFIC. UDP and other protocols are not judged."
     ),
+    rationale=(
+        "FTP, RDP, MySQL and other services open to the whole internet are scanned constantly and face "
+        "brute-force logins and exploits of unpatched flaws; FTP also sends credentials in clear text. One weak "
+        "password or missed patch then gives an attacker a foothold inside the VPC."
+    ),
     severity=Severity.HIGH,
     remediation=(
-        "Restrict the rule's source to known address ranges, or remove it, e.g. `aws ec2 "
-        "revoke-security-group-ingress --group-id sg-0123456789abcdef0 --protocol tcp --port 3389 --cidr 0.0.0.0/0`, "
-        "and reach the instances through Systems Manager Session Manager, a bastion or a VPN."
+        "Restrict the rule's source to known address ranges, or remove it, and reach the instances through "
+        "Systems Manager Session Manager, a bastion or a VPN. A rule for ::/0, for a port range or for all "
+        "traffic is revoked with its own ports and source, or by its security group rule id."
+    ),
+    remediation_cli=(
+        "aws ec2 revoke-security-group-ingress --group-id SECURITY_GROUP_ID --protocol tcp --port 3389 --cidr 0.0.0.0/0"
     ),
     scope=CheckScope.RESOURCE,
     resource_types=(SECURITY_GROUP,),
     parameters=ParameterSchema(tuple(_port_parameter(*parameter) for parameter in BLOCKED_PORT_PARAMETERS)),
+    cis=("5.2", "5.3"),
     evaluate_resource=evaluate,
 )

@@ -33,12 +33,21 @@ CHECK = Check(
         "No ingress rule of a security group allows TCP port 22 (a range covering it, tcp without ports, or all "
         "traffic) from 0.0.0.0/0 or ::/0, as in the managed rule INCOMING_SSH_DISABLED."
     ),
+    rationale=(
+        "SSH open to 0.0.0.0/0 or ::/0 exposes every instance using the group to constant internet-wide scanning, "
+        "password and key guessing, and exploits of SSH server flaws; one success gives a shell inside the VPC."
+    ),
     severity=Severity.HIGH,
     remediation=(
-        "Restrict the rule's source to known address ranges, or remove it and reach instances through "
-        "Systems Manager Session Manager, a bastion or a VPN."
+        "Restrict the rule's source to known address ranges, or remove it and reach instances through Systems "
+        "Manager Session Manager, a bastion or a VPN. A rule for ::/0, for a port range or for all traffic is "
+        "revoked with its own ports and source, or by its security group rule id."
+    ),
+    remediation_cli=(
+        "aws ec2 revoke-security-group-ingress --group-id SECURITY_GROUP_ID --protocol tcp --port 22 --cidr 0.0.0.0/0"
     ),
     scope=CheckScope.RESOURCE,
     resource_types=(SECURITY_GROUP,),
+    cis=("5.2", "5.3"),
     evaluate_resource=evaluate,
 )

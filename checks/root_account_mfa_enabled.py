@@ -50,13 +50,20 @@ CHECK = Check(
         "account whose root user has no credentials is not applicable. Read from the IAM credential report, once per "
         "account in the global region."
     ),
+    rationale=(
+        "The root user has unrestricted access to every resource and billing setting of the account, and IAM "
+        "policies cannot limit it. Without MFA, a phished or leaked root password alone is enough to take over or "
+        "close the account."
+    ),
     severity=Severity.CRITICAL,
     remediation=(
-        "Sign in as the root user and assign an MFA device on its Security credentials page (root's MFA cannot be "
-        "set up by an IAM principal). Confirm with `aws iam get-account-summary --query "
-        "SummaryMap.AccountMFAEnabled` (1 when root has MFA)."
+        "Sign in as the root user and assign an MFA device (preferably a hardware security key) on its Security "
+        "credentials page: root's MFA cannot be set up with the AWS CLI or by an IAM principal. The CLI example "
+        "only verifies the result: AccountMFAEnabled is 1 when root has MFA."
     ),
+    remediation_cli="aws iam get-account-summary --query SummaryMap.AccountMFAEnabled",
     scope=CheckScope.ACCOUNT,
     extra_data=(ExtraData.IAM_CREDENTIAL_REPORT,),
+    cis=("1.5",),
     evaluate_account=evaluate,
 )

@@ -81,12 +81,20 @@ CHECK = Check(
         "on (blockPublicAcls, ignorePublicAcls, blockPublicPolicy, restrictPublicBuckets), as in the managed rule "
         "S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED. Listed buckets are not applicable."
     ),
+    rationale=(
+        "Without all four settings, one public ACL or bucket policy statement, added by mistake or by a "
+        "compromised principal, exposes the bucket's data to the internet. The settings refuse new public grants "
+        "and neutralise existing ones, whatever the ACL and policy say."
+    ),
     severity=Severity.HIGH,
     remediation=(
-        "Turn on all four settings: aws s3api put-public-access-block --bucket BUCKET "
-        "--public-access-block-configuration "
-        "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true; "
-        "a bucket that must stay public belongs in excludedPublicBuckets."
+        "Turn on all four bucket-level Block Public Access settings (BlockPublicAcls, IgnorePublicAcls, "
+        "BlockPublicPolicy, RestrictPublicBuckets); a bucket that must stay public belongs in "
+        "excludedPublicBuckets."
+    ),
+    remediation_cli=(
+        "aws s3api put-public-access-block --bucket BUCKET --public-access-block-configuration "
+        "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true"
     ),
     scope=CheckScope.RESOURCE,
     resource_types=(BUCKET,),
@@ -99,5 +107,6 @@ CHECK = Check(
             ),
         )
     ),
+    cis=("2.1.4",),
     evaluate_resource=evaluate,
 )

@@ -366,10 +366,18 @@ CHECK = Check(
         "public read, unless the bucket's ignorePublicAcls or restrictPublicBuckets setting neutralises it, as in "
         "the managed rule S3_BUCKET_PUBLIC_READ_PROHIBITED."
     ),
+    rationale=(
+        "Anyone on the internet, or anyone with any AWS account, can list and download the bucket's objects, "
+        "a frequent cause of data leaks, and the owner pays for every download."
+    ),
     severity=Severity.CRITICAL,
     remediation=(
-        "Remove the public grants (aws s3api put-bucket-acl --bucket BUCKET --acl private), remove or narrow the "
-        "public policy statements (aws s3api put-bucket-policy, or delete-bucket-policy), and block public access: "
+        "Remove the public grants from the bucket ACL (make it private) and remove or narrow the public bucket "
+        "policy statements, or turn on the bucket's Block Public Access settings, whose IgnorePublicAcls and "
+        "RestrictPublicBuckets neutralise both. Serve content that must be public through CloudFront with origin "
+        "access control instead."
+    ),
+    remediation_cli=(
         "aws s3api put-public-access-block --bucket BUCKET --public-access-block-configuration "
         "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true"
     ),

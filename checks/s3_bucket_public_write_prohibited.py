@@ -53,10 +53,18 @@ CHECK = Check(
         "condition pinning callers to fixed values) lets the public write, unless the bucket's ignorePublicAcls or "
         "restrictPublicBuckets setting neutralises it, as in the managed rule S3_BUCKET_PUBLIC_WRITE_PROHIBITED."
     ),
+    rationale=(
+        "Anyone on the internet, or anyone with any AWS account, can upload, overwrite or delete the bucket's "
+        "objects (and, with WriteAcp, rewrite its ACL): data can be destroyed or replaced with malware served "
+        "under the owner's name, and the owner pays for whatever is stored."
+    ),
     severity=Severity.CRITICAL,
     remediation=(
-        "Remove the public grants (aws s3api put-bucket-acl --bucket BUCKET --acl private), remove or narrow the "
-        "public policy statements (aws s3api put-bucket-policy, or delete-bucket-policy), and block public access: "
+        "Remove the public grants from the bucket ACL (make it private) and remove or narrow the public bucket "
+        "policy statements, or turn on the bucket's Block Public Access settings, whose IgnorePublicAcls and "
+        "RestrictPublicBuckets neutralise both."
+    ),
+    remediation_cli=(
         "aws s3api put-public-access-block --bucket BUCKET --public-access-block-configuration "
         "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true"
     ),

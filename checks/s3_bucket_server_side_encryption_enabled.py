@@ -132,10 +132,19 @@ CHECK = Check(
         "s3:PutObject to everyone without the x-amz-server-side-encryption header, as in the managed rule "
         "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED."
     ),
+    rationale=(
+        "Without default encryption, or a bucket policy that refuses unencrypted uploads, objects can be stored "
+        "unencrypted at rest, which many data-protection requirements forbid. With a KMS key, reading the data "
+        "also takes permission to use the key, a second control logged in CloudTrail."
+    ),
     severity=Severity.MEDIUM,
     remediation=(
-        "Turn on default encryption: aws s3api put-bucket-encryption --bucket BUCKET "
-        "--server-side-encryption-configuration "
+        "Turn on default encryption for the bucket (SSE-KMS with an S3 Bucket Key, or SSE-S3), or add a bucket "
+        "policy statement that denies s3:PutObject without the x-amz-server-side-encryption header. Objects "
+        "already stored keep their encryption until they are copied again."
+    ),
+    remediation_cli=(
+        "aws s3api put-bucket-encryption --bucket BUCKET --server-side-encryption-configuration "
         '\'{"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}, "BucketKeyEnabled": true}]}\''
     ),
     scope=CheckScope.RESOURCE,

@@ -108,14 +108,24 @@ CHECK = Check(
         "Each S3 bucket's policy denies all S3 actions to everyone when aws:SecureTransport is false, on the bucket "
         "and all its objects, as in the managed rule S3_BUCKET_SSL_REQUESTS_ONLY. A bucket without a policy fails."
     ),
+    rationale=(
+        "Unless the bucket policy denies requests over plain HTTP, clients can read and write objects without "
+        "TLS, and the data and its metadata can be read or altered by anyone on the network path."
+    ),
     severity=Severity.MEDIUM,
     remediation=(
-        "Add this statement to the bucket policy (aws s3api put-bucket-policy --bucket BUCKET --policy "
-        'file://policy.json): {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", '
-        '"Action": "s3:*", "Resource": ["arn:aws:s3:::BUCKET", "arn:aws:s3:::BUCKET/*"], '
-        '"Condition": {"Bool": {"aws:SecureTransport": "false"}}}'
+        "Add a statement to the bucket policy that denies all S3 actions (s3:*) to everyone (Principal *) when "
+        "aws:SecureTransport is false, on both the bucket's ARN and BUCKET/*. Setting a bucket policy replaces "
+        "the whole policy: merge the statement into the current policy rather than overwriting it."
+    ),
+    remediation_cli=(
+        "aws s3api put-bucket-policy --bucket BUCKET --policy "
+        '\'{"Version": "2012-10-17", "Statement": [{"Sid": "DenyInsecureTransport", "Effect": "Deny", '
+        '"Principal": "*", "Action": "s3:*", "Resource": ["arn:aws:s3:::BUCKET", "arn:aws:s3:::BUCKET/*"], '
+        '"Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}\''
     ),
     scope=CheckScope.RESOURCE,
     resource_types=(BUCKET,),
+    cis=("2.1.1",),
     evaluate_resource=evaluate,
 )

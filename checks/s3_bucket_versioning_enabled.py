@@ -45,11 +45,18 @@ CHECK = Check(
         "Each S3 bucket's versioning status is Enabled (Suspended or never enabled is not), and when "
         "isMfaDeleteEnabled is true MFA delete is enabled too, as in the managed rule S3_BUCKET_VERSIONING_ENABLED."
     ),
+    rationale=(
+        "Without versioning, an overwrite or delete, by mistake, by a faulty deployment or by ransomware using "
+        "stolen credentials, destroys the only copy of an object. MFA delete additionally requires the root "
+        "user's MFA code to delete versions permanently or to suspend versioning."
+    ),
     severity=Severity.MEDIUM,
     remediation=(
-        "Enable versioning on the bucket (PutBucketVersioning Status=Enabled); where MFA delete is required, the "
-        "root user enables it with its MFA device."
+        "Enable versioning on the bucket, with lifecycle rules that expire old noncurrent versions so storage "
+        "does not grow without bound. Where isMfaDeleteEnabled is true, the root user enables MFA delete in the "
+        "same call, giving its MFA device's serial number and a current code."
     ),
+    remediation_cli="aws s3api put-bucket-versioning --bucket BUCKET --versioning-configuration Status=Enabled",
     scope=CheckScope.RESOURCE,
     resource_types=(BUCKET,),
     parameters=ParameterSchema(

@@ -54,15 +54,23 @@ CHECK = Check(
         "The default security group of each VPC has no inbound and no outbound rule, as in the managed rule "
         "VPC_DEFAULT_SECURITY_GROUP_CLOSED. Groups not named default are not applicable."
     ),
+    rationale=(
+        "Resources launched without a security group are put in the VPC's default group; when it has rules, they "
+        "get traffic nobody chose for them, such as full access between everything in that group. Keeping it "
+        "empty makes every resource use a group designed for it and limits lateral movement."
+    ),
     severity=Severity.MEDIUM,
     remediation=(
-        "Give the resources that use the default group their own least-privilege security groups, then remove every "
-        "rule from the default group, e.g. `aws ec2 revoke-security-group-ingress --group-id sg-0123456789abcdef0 "
-        '--ip-permissions "$(aws ec2 describe-security-groups --group-ids sg-0123456789abcdef0 --query '
-        "'SecurityGroups[0].IpPermissions')\"` and the same with revoke-security-group-egress and "
-        "IpPermissionsEgress."
+        "Give the resources that use the default group their own least-privilege security groups, then remove "
+        "every inbound and every outbound rule from the default group (by security group rule id, ingress and "
+        "egress alike). The default group cannot be deleted, so it is kept with no rules."
+    ),
+    remediation_cli=(
+        "aws ec2 revoke-security-group-ingress --group-id SECURITY_GROUP_ID --security-group-rule-ids "
+        "SECURITY_GROUP_RULE_ID"
     ),
     scope=CheckScope.RESOURCE,
     resource_types=(SECURITY_GROUP,),
+    cis=("5.4",),
     evaluate_resource=evaluate,
 )

@@ -4,7 +4,8 @@
 - `fetch_items` gets items with BatchGetResourceConfig, 100 keys a call, retries `unprocessedResourceKeys`,
   and falls back to GetResourceConfigHistory (limit 1) for a key that stays unprocessed.
 - `for_each_page` overlaps the two: each page of ids is fetched as soon as it is listed, while listing goes on.
-- `credential_report` reads the IAM credential report once per account.
+- `credential_report` reads the IAM credential report once per account; `password_policy` its password policy.
+  `EXTRA_DATA_READERS` maps each kind of extra data a check may declare to its reader.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import anyio
 from scanner.aws.clients import AMBIENT, AwsClients, CallContext, CallStats
 from scanner.errors import AwsError
 from scanner.model import ConfigurationItem, ItemError, Target
+from scanner.registry import ExtraData
 
 PAGE_LIMIT = 100
 BATCH_LIMIT = 100
@@ -260,3 +262,23 @@ async def credential_report(
     content = report["Content"]
     text = content.decode("utf-8") if isinstance(content, bytes) else str(content)
     return {row["user"]: row for row in csv.DictReader(io.StringIO(text)) if row.get("user")}
+
+
+async def password_policy(clients: AwsClients, context: CallContext) -> dict[str, Any] | None:
+    """The account's IAM password policy, or None when it has none (IAM answers NoSuchEntity then)."""
+    account = context.account_id or AMBIENT
+    iam = await clients.client("iam", context.region or "us-east-1", account=account)
+    try:
+        response = await clients.call(iam, "get_account_password_policy", context=context)
+    except AwsError as error:
+        if error.code == "NoSuchEntity":
+            return None
+        raise
+    policy: dict[str, Any] = response["PasswordPolicy"]
+    return policy
+
+
+EXTRA_DATA_READERS: Mapping[ExtraData, Callable[[AwsClients, CallContext], Awaitable[Any]]] = {
+    ExtraData.IAM_CREDENTIAL_REPORT: credential_report,
+    ExtraData.IAM_PASSWORD_POLICY: password_policy,
+}

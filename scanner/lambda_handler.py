@@ -26,7 +26,7 @@ from checks import BUILTIN
 from scanner.aws.clients import AwsClients, AwsSettings, CallContext
 from scanner.aws.credentials import CredentialBroker, RoleSpec, sts_fetcher
 from scanner.errors import AwsError, CloudSweepError, UsageError
-from scanner.inventory import ConfigInventory, credential_report
+from scanner.inventory import EXTRA_DATA_READERS, ConfigInventory
 from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, ItemError, Target
 from scanner.orchestrator import SelectedCheck, scan_target
 from scanner.outputs.config_evaluations import FAILED_EVALUATION_ROUNDS, PUT_BATCH, put_evaluation_batch, token_for_logs
@@ -297,9 +297,10 @@ async def _snapshot_for(invocation: Invocation, now: datetime) -> Snapshot:
             raise RuleRuntimeError(f"could not read {failure.resource_type} {failure.resource_id}: {failure.code}")
         items[resource_type] = fetched.items
     counts = {resource_type: await inventory.count(resource_type) for resource_type in needs.count_types}
-    extra: dict[ExtraData, Any] = {}
-    if ExtraData.IAM_CREDENTIAL_REPORT in needs.extra:
-        extra[ExtraData.IAM_CREDENTIAL_REPORT] = await credential_report(invocation.clients, invocation.context)
+    extra: dict[ExtraData, Any] = {
+        data: await EXTRA_DATA_READERS[data](invocation.clients, invocation.context)
+        for data in sorted(needs.extra, key=lambda data: data.value)
+    }
     return Snapshot(invocation.event.account_id, invocation.event.region, now, items, counts, extra)
 
 

@@ -21,7 +21,7 @@ import structlog
 
 from scanner.aws.clients import AwsClients, CallContext, CallStats
 from scanner.errors import AwsError
-from scanner.inventory import ConfigInventory, FetchedItems, ItemFailure, credential_report
+from scanner.inventory import EXTRA_DATA_READERS, ConfigInventory, FetchedItems, ItemFailure
 from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, Target
 from scanner.pacing import LoopPacer
 from scanner.registry import Check, CheckScope, ExtraData, ParameterValues, Result, Snapshot
@@ -235,8 +235,7 @@ class TargetScan:
 
     async def _read_extra(self, data: ExtraData) -> None:
         try:
-            if data is ExtraData.IAM_CREDENTIAL_REPORT:
-                self._extra[data] = await credential_report(self.clients, self.context)
+            self._extra[data] = await EXTRA_DATA_READERS[data](self.clients, self.context)
         except AwsError as error:
             affected = [
                 choice.check.id

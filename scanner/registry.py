@@ -35,6 +35,7 @@ class ExtraData(Enum):
     """Data beyond Config items that a check may ask for, with the IAM permissions reading it costs."""
 
     IAM_CREDENTIAL_REPORT = "iam_credential_report"
+    IAM_PASSWORD_POLICY = "iam_password_policy"  # the policy's fields, or None when the account has none
 
     @property
     def permissions(self) -> tuple[str, ...]:
@@ -43,11 +44,12 @@ class ExtraData(Enum):
     @property
     def is_global(self) -> bool:
         """Read once per account, in the global region (IAM's report is not a regional thing)."""
-        return self is ExtraData.IAM_CREDENTIAL_REPORT
+        return self in (ExtraData.IAM_CREDENTIAL_REPORT, ExtraData.IAM_PASSWORD_POLICY)
 
 
 _EXTRA_DATA_PERMISSIONS = {
     ExtraData.IAM_CREDENTIAL_REPORT: ("iam:GenerateCredentialReport", "iam:GetCredentialReport"),
+    ExtraData.IAM_PASSWORD_POLICY: ("iam:GetAccountPasswordPolicy",),
 }
 CONFIG_READ_PERMISSIONS = (
     "config:ListDiscoveredResources",
@@ -437,16 +439,25 @@ class UnknownCheckError(KeyError):
 class Registry:
     """Checks by id. Registering an id twice is an error, never a silent overwrite."""
 
-    def __init__(self, checks: Iterable[Check] = ()) -> None:
+    def __init__(self, checks: Iterable[Check] = (), source: str = "built-in") -> None:
         self._checks: dict[str, Check] = {}
+        self._sources: dict[str, str] = {}
         for check in checks:
-            self.register(check)
+            self.register(check, source)
 
-    def register(self, check: Check) -> Check:
+    def register(self, check: Check, source: str = "built-in") -> Check:
+        """Add a check; `source` (built-in, a file, an entry point) names where it came from in errors."""
         if check.id in self._checks:
-            raise DuplicateCheckError(f"check id {check.id!r} is registered twice")
+            raise DuplicateCheckError(
+                f"check id {check.id!r} is registered twice: from {self._sources[check.id]} and from {source}"
+            )
         self._checks[check.id] = check
+        self._sources[check.id] = source
         return check
+
+    def source(self, check_id: str) -> str:
+        self.get(check_id)
+        return self._sources[check_id]
 
     def get(self, check_id: str) -> Check:
         try:

@@ -32,6 +32,7 @@ BUILTIN_IDS = [
     "ec2-volume-inuse-check",
     "encrypted-volumes",
     "iam-inactive-user",
+    "iam-password-policy",
     "iam-policy-no-statements-with-admin-access",
     "iam-root-access-key-check",
     "iam-user-mfa-enabled",

@@ -65,7 +65,9 @@ def test_the_check_reads_users_and_the_credential_report() -> None:
     assert CHECK.resource_types == ("AWS::IAM::User",)
     assert CHECK.extra_data == (ExtraData.IAM_CREDENTIAL_REPORT,)
     assert "iam:GetCredentialReport" in CHECK.permissions
-    assert "aws iam create-access-key" in CHECK.remediation
+    assert CHECK.remediation_cli == (
+        "aws iam update-access-key --user-name USER_NAME --access-key-id OLD_ACCESS_KEY_ID --status Inactive"
+    )
 
 
 def test_a_key_rotated_10_days_ago_is_compliant() -> None:

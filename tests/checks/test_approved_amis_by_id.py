@@ -39,7 +39,10 @@ def test_the_check_evaluates_instances_and_needs_ami_ids() -> None:
     assert CHECK.scope is CheckScope.RESOURCE
     assert CHECK.resource_types == ("AWS::EC2::Instance",)
     assert CHECK.parameters.has_required()
-    assert "aws ec2 run-instances" in CHECK.remediation
+    assert CHECK.remediation_cli == (
+        "aws ec2 run-instances --image-id APPROVED_AMI_ID --instance-type INSTANCE_TYPE --subnet-id SUBNET_ID "
+        "--security-group-ids SECURITY_GROUP_ID"
+    )
 
 
 def test_the_reference_instance_is_compliant_with_its_own_ami() -> None:

@@ -58,7 +58,9 @@ def test_the_check_is_account_scoped_and_looks_up_trails() -> None:
     assert needs.item_types == frozenset({TRAIL})
     assert needs.count_types == frozenset()
     assert not CHECK.parameters.has_required()
-    assert "aws cloudtrail create-trail" in CHECK.remediation
+    assert CHECK.remediation_cli == (
+        "aws cloudtrail create-trail --name TRAIL_NAME --s3-bucket-name BUCKET --is-multi-region-trail"
+    )
 
 
 def test_the_reference_trail_makes_the_account_compliant() -> None:

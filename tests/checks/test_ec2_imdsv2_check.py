@@ -54,7 +54,9 @@ def test_the_check_evaluates_instances_and_takes_no_parameter() -> None:
     assert CHECK.resource_types == ("AWS::EC2::Instance",)
     assert CHECK.lookup_types == ()
     assert CHECK.parameters.parse(CHECK.id, None) == CHECK.parameters.parse(CHECK.id, "{}")
-    assert "aws ec2 modify-instance-metadata-options" in json.loads(json.dumps(CHECK.describe()))["remediation"]
+    assert json.loads(json.dumps(CHECK.describe()))["remediation_cli"] == (
+        "aws ec2 modify-instance-metadata-options --instance-id INSTANCE_ID --http-tokens required"
+    )
     with pytest.raises(ParameterError, match="check ec2-imdsv2-check, parameter httpTokens: unknown parameter"):
         CHECK.parameters.parse(CHECK.id, {"httpTokens": "required"})
 

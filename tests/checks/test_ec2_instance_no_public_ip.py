@@ -77,7 +77,9 @@ def test_the_check_evaluates_instances_and_takes_no_parameter() -> None:
     assert CHECK.resource_types == ("AWS::EC2::Instance",)
     assert CHECK.lookup_types == ()
     assert CHECK.parameters.parse(CHECK.id, None) == CHECK.parameters.parse(CHECK.id, "{}")
-    assert "aws ec2 disassociate-address" in json.loads(json.dumps(CHECK.describe()))["remediation"]
+    assert json.loads(json.dumps(CHECK.describe()))["remediation_cli"] == (
+        "aws ec2 disassociate-address --association-id ASSOCIATION_ID"
+    )
     with pytest.raises(ParameterError, match="check ec2-instance-no-public-ip, parameter ipv6: unknown parameter"):
         CHECK.parameters.parse(CHECK.id, {"ipv6": "true"})
 

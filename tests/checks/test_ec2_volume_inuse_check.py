@@ -61,12 +61,12 @@ def test_the_check_evaluates_volumes_and_needs_no_parameter() -> None:
     assert CHECK.resource_types == ("AWS::EC2::Volume",)
     assert CHECK.lookup_types == ()
     assert not CHECK.parameters.has_required()
-    assert CHECK.parameters.parse(CHECK.id, {})["deleteOnTermination"] is None
+    assert CHECK.parameters.parse(CHECK.id, {})["deleteOnTermination"] is False
     described = json.loads(json.dumps(CHECK.describe()))
     assert [(parameter["name"], parameter["type"]) for parameter in described["parameters"]] == [
-        ("deleteOnTermination", "string")
+        ("deleteOnTermination", "boolean")
     ]
-    assert "aws ec2 delete-volume" in described["remediation"]
+    assert described["remediation_cli"] == "aws ec2 delete-volume --volume-id VOLUME_ID"
 
 
 def test_the_reference_volume_is_attached() -> None:

@@ -60,7 +60,10 @@ def test_the_check_evaluates_policies_and_reads_nothing_else() -> None:
     assert CHECK.scope is CheckScope.RESOURCE
     assert CHECK.resource_types == ("AWS::IAM::Policy",)
     assert CHECK.extra_data == ()
-    assert "aws iam create-policy-version" in CHECK.remediation
+    assert CHECK.remediation_cli == (
+        "aws iam create-policy-version --policy-arn POLICY_ARN --policy-document file://POLICY_DOCUMENT.json "
+        "--set-as-default"
+    )
 
 
 def test_the_reference_policy_allows_only_describe_actions() -> None:

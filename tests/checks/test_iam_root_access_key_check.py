@@ -75,7 +75,7 @@ def test_the_check_reads_the_credential_report_for_the_account() -> None:
     assert CHECK.scope is CheckScope.ACCOUNT
     assert CHECK.extra_data == (ExtraData.IAM_CREDENTIAL_REPORT,)
     assert "iam:GetCredentialReport" in CHECK.permissions
-    assert "aws iam delete-access-key" in CHECK.remediation
+    assert CHECK.remediation_cli == "aws iam delete-access-key --access-key-id ROOT_ACCESS_KEY_ID"
 
 
 def test_the_check_runs_once_per_account_in_the_global_region_reading_no_items() -> None:

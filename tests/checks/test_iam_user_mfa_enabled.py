@@ -55,7 +55,10 @@ def test_the_check_reads_users_and_the_credential_report() -> None:
     assert CHECK.resource_types == ("AWS::IAM::User",)
     assert CHECK.extra_data == (ExtraData.IAM_CREDENTIAL_REPORT,)
     assert "iam:GetCredentialReport" in CHECK.permissions
-    assert "aws iam enable-mfa-device" in CHECK.remediation
+    assert CHECK.remediation_cli == (
+        "aws iam enable-mfa-device --user-name USER_NAME --serial-number arn:aws:iam::ACCOUNT_ID:mfa/DEVICE_NAME "
+        "--authentication-code1 CODE1 --authentication-code2 CODE2"
+    )
 
 
 def test_a_user_with_mfa_is_compliant() -> None:

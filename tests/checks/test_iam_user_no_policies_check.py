@@ -45,7 +45,7 @@ def test_the_check_evaluates_users_and_reads_nothing_else() -> None:
     assert CHECK.scope is CheckScope.RESOURCE
     assert CHECK.resource_types == ("AWS::IAM::User",)
     assert CHECK.extra_data == ()
-    assert "aws iam detach-user-policy" in CHECK.remediation
+    assert CHECK.remediation_cli == "aws iam detach-user-policy --user-name USER_NAME --policy-arn POLICY_ARN"
 
 
 def test_the_reference_user_has_policies_of_its_own() -> None:

@@ -76,7 +76,7 @@ def test_the_check_reads_users_and_the_credential_report() -> None:
     assert CHECK.resource_types == ("AWS::IAM::User",)
     assert CHECK.extra_data == (ExtraData.IAM_CREDENTIAL_REPORT,)
     assert "iam:GetCredentialReport" in CHECK.permissions
-    assert "aws iam delete-login-profile" in CHECK.remediation
+    assert CHECK.remediation_cli == "aws iam delete-login-profile --user-name USER_NAME"
 
 
 def test_a_password_used_10_days_ago_is_compliant() -> None:

@@ -58,7 +58,9 @@ def test_the_check_evaluates_functions_without_parameters() -> None:
     assert CHECK.scope is CheckScope.RESOURCE
     assert CHECK.resource_types == ("AWS::Lambda::Function",)
     assert not CHECK.parameters.has_required()
-    assert "aws lambda remove-permission" in CHECK.remediation
+    assert CHECK.remediation_cli == (
+        "aws lambda remove-permission --function-name FUNCTION_NAME --statement-id STATEMENT_ID"
+    )
     with pytest.raises(ParameterError, match="lambda-function-public-access-prohibited, parameter x: unknown"):
         CHECK.parameters.parse(CHECK.id, {"x": "1"})
 

@@ -41,7 +41,10 @@ def test_the_check_evaluates_db_instances_without_parameters() -> None:
     assert CHECK.lookup_types == ()
     assert not CHECK.parameters.has_required()
     assert dict(CHECK.demo_parameters) == {}
-    assert "aws rds modify-db-instance" in CHECK.remediation
+    assert CHECK.remediation_cli == (
+        "aws rds modify-db-instance --db-instance-identifier DB_INSTANCE_ID --no-publicly-accessible "
+        "--apply-immediately"
+    )
 
 
 def test_the_reference_instance_is_public() -> None:

@@ -44,7 +44,10 @@ def test_the_check_evaluates_db_instances_and_kms_key_id_is_optional() -> None:
     assert CHECK.resource_types == ("AWS::RDS::DBInstance",)
     assert not CHECK.parameters.has_required()
     assert dict(CHECK.parameters.parse(CHECK.id, {})) == {"kmsKeyId": None}
-    assert "aws rds copy-db-snapshot" in CHECK.remediation
+    assert CHECK.remediation_cli == (
+        "aws rds copy-db-snapshot --source-db-snapshot-identifier SNAPSHOT_ID --target-db-snapshot-identifier "
+        "ENCRYPTED_SNAPSHOT_ID --kms-key-id KMS_KEY_ID"
+    )
 
 
 def test_the_reference_instance_is_encrypted() -> None:

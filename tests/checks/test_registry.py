@@ -11,6 +11,7 @@ from checks import BUILTIN
 from scanner.model import Compliance
 from scanner.registry import (
     Check,
+    CheckDefinitionError,
     CheckScope,
     DuplicateCheckError,
     ExtraData,
@@ -45,8 +46,10 @@ def account_check(check_id: str = "some-check", **overrides: Any) -> Check:
         "id": check_id,
         "title": "t",
         "description": "d",
+        "rationale": "why",
         "severity": Severity.LOW,
         "remediation": "r",
+        "remediation_cli": "aws iam get-account-summary",
         "scope": CheckScope.ACCOUNT,
         "evaluate_account": evaluate,
     }
@@ -66,6 +69,7 @@ class TestRegistry:
             "ec2-volume-inuse-check",
             "encrypted-volumes",
             "iam-inactive-user",
+            "iam-password-policy",
             "iam-policy-no-statements-with-admin-access",
             "iam-root-access-key-check",
             "iam-user-mfa-enabled",
@@ -87,7 +91,7 @@ class TestRegistry:
             "s3-bucket-versioning-enabled",
             "vpc-default-security-group-closed",
         ]
-        assert len(BUILTIN) == 30
+        assert len(BUILTIN) == 31
         assert "iam-inactive-user" in BUILTIN
         assert "nope" not in BUILTIN
 
@@ -123,6 +127,76 @@ class TestRegistry:
     def test_the_evaluator_must_match_the_scope(self) -> None:
         with pytest.raises(ValueError, match="a resource-scope check has evaluate_resource, and only it"):
             account_check(scope=CheckScope.RESOURCE)
+
+    @pytest.mark.parametrize(
+        ("overrides", "problem"),
+        [
+            ({"rationale": " "}, "rationale is empty"),
+            ({"title": ""}, "title is empty"),
+            ({"remediation": ""}, "remediation is empty"),
+            ({"title": "two\nlines"}, "the title must be one line of at most 100 characters"),
+            ({"remediation_cli": "delete it"}, "remediation_cli must be an AWS CLI example starting with 'aws '"),
+            ({"cis": ("1.4", "CIS 1.5")}, "CIS control id 'CIS 1.5' is not like 1.4 or 2.1.1"),
+            ({"severity": "high"}, "severity and scope must be Severity and CheckScope members"),
+            ({"lookup_types": ("EC2::Instance",)}, "resource type 'EC2::Instance' is not like AWS::EC2::Instance"),
+            ({"extra_data": ("iam_credential_report",)}, "extra_data holds ExtraData members"),
+            (
+                {
+                    "parameters": ParameterSchema(
+                        (Parameter("n", ParameterType.INTEGER, "n", required=True, default=1),)
+                    )
+                },
+                "parameter n is required and has a default",
+            ),
+            (
+                {"parameters": ParameterSchema((Parameter("n", ParameterType.INTEGER, "n", default="5"),))},
+                "parameter n's default '5' is not a int (integer)",
+            ),
+            (
+                {"parameters": ParameterSchema((Parameter("n", ParameterType.INTEGER, "n", default=True),))},
+                "parameter n's default True is not a int (integer)",
+            ),
+            (
+                {"parameters": ParameterSchema((Parameter("on", ParameterType.BOOLEAN, "on", default="true"),))},
+                "parameter on's default 'true' is not a bool (boolean)",
+            ),
+            (
+                {
+                    "parameters": ParameterSchema(
+                        (
+                            Parameter("a", ParameterType.STRING, "a"),
+                            Parameter("b", ParameterType.STRING, "b", aliases=("a",)),
+                        )
+                    )
+                },
+                "parameter name 'a' is declared twice",
+            ),
+            ({"parameters": ParameterSchema((Parameter("a b", ParameterType.STRING, "a"),))}, "not an identifier"),
+            ({"parameters": ParameterSchema((Parameter("a", ParameterType.STRING, " "),))}, "a has no description"),
+        ],
+    )
+    def test_incomplete_metadata_is_refused_when_the_check_is_defined(
+        self, overrides: dict[str, Any], problem: str
+    ) -> None:
+        with pytest.raises(CheckDefinitionError) as raised:
+            account_check("half-done", **overrides)
+        assert str(raised.value).startswith("check 'half-done': ")
+        assert problem in str(raised.value)
+
+    def test_every_problem_is_named_at_once(self) -> None:
+        with pytest.raises(CheckDefinitionError) as raised:
+            account_check("Bad Id", rationale="", remediation_cli="")
+        assert str(raised.value) == (
+            "check 'Bad Id': the id must be lower-case words joined by '-'; rationale is empty; "
+            "remediation_cli must be an AWS CLI example starting with 'aws '"
+        )
+
+    def test_a_resource_check_names_its_types(self) -> None:
+        def evaluate(item: Any, params: ParameterValues, snapshot: Snapshot) -> Result:
+            return Result(Compliance.COMPLIANT)
+
+        with pytest.raises(CheckDefinitionError, match="names the resource types it evaluates"):
+            account_check(scope=CheckScope.RESOURCE, evaluate_account=None, evaluate_resource=evaluate)
 
     @pytest.mark.parametrize("check", list(BUILTIN), ids=lambda check: check.id)
     def test_every_builtin_runs_with_its_demo_parameters_and_describes_itself(self, check: Check) -> None:

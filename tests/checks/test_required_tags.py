@@ -57,7 +57,9 @@ def test_the_check_evaluates_the_managed_rule_types_this_project_produces() -> N
     assert [parameter.name for parameter in CHECK.parameters.parameters] == [
         f"tag{slot}{part}" for slot in range(1, 7) for part in ("Key", "Value")
     ]
-    assert "aws resourcegroupstaggingapi tag-resources" in CHECK.remediation
+    assert CHECK.remediation_cli == (
+        "aws resourcegroupstaggingapi tag-resources --resource-arn-list RESOURCE_ARN --tags TAG_KEY=TAG_VALUE"
+    )
 
 
 def test_the_reference_instance_has_no_tags() -> None:

@@ -81,7 +81,9 @@ def test_the_description_is_json_with_the_documented_defaults() -> None:
         ("blockedPort4", "port_range", 3306),
         ("blockedPort5", "port_range", 4333),
     ]
-    assert "aws ec2 revoke-security-group-ingress" in described["remediation"]
+    assert described["remediation_cli"] == (
+        "aws ec2 revoke-security-group-ingress --group-id SECURITY_GROUP_ID --protocol tcp --port 3389 --cidr 0.0.0.0/0"
+    )
 
 
 def test_the_reference_groups_open_ssh_is_not_a_default_blocked_port() -> None:

@@ -78,7 +78,7 @@ def test_the_check_reads_the_credential_report_for_the_account() -> None:
     assert CHECK.scope is CheckScope.ACCOUNT
     assert CHECK.extra_data == (ExtraData.IAM_CREDENTIAL_REPORT,)
     assert "iam:GenerateCredentialReport" in CHECK.permissions
-    assert "aws iam get-account-summary" in CHECK.remediation
+    assert CHECK.remediation_cli == "aws iam get-account-summary --query SummaryMap.AccountMFAEnabled"
 
 
 def test_the_check_runs_once_per_account_in_the_global_region_reading_no_items() -> None:

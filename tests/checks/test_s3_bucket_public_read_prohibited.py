@@ -79,7 +79,10 @@ def test_the_check_evaluates_buckets_and_takes_no_parameter() -> None:
     assert CHECK.scope is CheckScope.RESOURCE
     assert CHECK.resource_types == ("AWS::S3::Bucket",)
     assert not CHECK.parameters.has_required()
-    assert "aws s3api put-public-access-block" in CHECK.remediation
+    assert CHECK.remediation_cli == (
+        "aws s3api put-public-access-block --bucket BUCKET --public-access-block-configuration "
+        "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true"
+    )
 
 
 def test_an_unknown_parameter_is_refused() -> None:

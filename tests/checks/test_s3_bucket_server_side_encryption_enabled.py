@@ -77,7 +77,10 @@ def test_the_check_evaluates_buckets_and_takes_no_parameter() -> None:
     assert CHECK.scope is CheckScope.RESOURCE
     assert CHECK.resource_types == ("AWS::S3::Bucket",)
     assert not CHECK.parameters.has_required()
-    assert "aws s3api put-bucket-encryption" in CHECK.remediation
+    assert CHECK.remediation_cli == (
+        "aws s3api put-bucket-encryption --bucket BUCKET --server-side-encryption-configuration "
+        '\'{"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}, "BucketKeyEnabled": true}]}\''
+    )
     with pytest.raises(ParameterError, match="parameter x: unknown parameter"):
         CHECK.parameters.parse(CHECK.id, {"x": "1"})
 

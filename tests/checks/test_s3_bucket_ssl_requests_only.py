@@ -78,7 +78,12 @@ def test_the_check_evaluates_buckets_and_takes_no_parameter() -> None:
     assert CHECK.scope is CheckScope.RESOURCE
     assert CHECK.resource_types == ("AWS::S3::Bucket",)
     assert not CHECK.parameters.has_required()
-    assert "aws s3api put-bucket-policy" in CHECK.remediation
+    assert CHECK.remediation_cli == (
+        "aws s3api put-bucket-policy --bucket BUCKET --policy "
+        '\'{"Version": "2012-10-17", "Statement": [{"Sid": "DenyInsecureTransport", "Effect": "Deny", '
+        '"Principal": "*", "Action": "s3:*", "Resource": ["arn:aws:s3:::BUCKET", "arn:aws:s3:::BUCKET/*"], '
+        '"Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}\''
+    )
     with pytest.raises(ParameterError, match="parameter x: unknown parameter"):
         CHECK.parameters.parse(CHECK.id, {"x": "1"})
 

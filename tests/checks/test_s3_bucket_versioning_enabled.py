@@ -43,8 +43,8 @@ def test_the_check_evaluates_buckets_and_needs_no_parameter() -> None:
     assert CHECK.scope is CheckScope.RESOURCE
     assert CHECK.resource_types == ("AWS::S3::Bucket",)
     assert not CHECK.parameters.has_required()
-    assert CHECK.parameters.parse(CHECK.id, {})["isMfaDeleteEnabled"] is None
-    assert CHECK.describe()["parameters"][0]["type"] == "string"
+    assert CHECK.parameters.parse(CHECK.id, {})["isMfaDeleteEnabled"] is False
+    assert CHECK.describe()["parameters"][0]["type"] == "boolean"
 
 
 def test_the_reference_bucket_has_versioning_enabled() -> None:

@@ -1,0 +1,118 @@
+"""Checks beyond the built-in ones: Python files in a directory (`--checks-dir`) and installed packages that
+declare the entry-point group `cloudsweep.checks`.
+
+A file or an entry point provides `CHECK` (a `scanner.registry.Check`), `CHECKS` (several), or is itself a check
+or an iterable of checks. Every check joins one registry with the built-ins; an id that is already taken is an
+error naming both places, never a silent override. Files whose names start with `_` or `test_` are skipped, so a
+check's tests can live beside it.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from types import ModuleType
+
+from scanner.errors import UsageError
+from scanner.registry import Check, DuplicateCheckError, Registry
+
+ENTRY_POINT_GROUP = "cloudsweep.checks"
+CHECKS_DIR_ENVIRONMENT = "CLOUDSWEEP_CHECKS_DIR"  # directories, separated by os.pathsep
+# A flat module name per file: pickle (`--workers`) finds a check's functions again by module name.
+_MODULE_PREFIX = "cloudsweep_checks_dir_"
+
+
+class CheckLoadError(UsageError):
+    """A checks file or entry point that cannot be imported, defines no check, or reuses a check id."""
+
+
+def checks_dirs_from(environ: Mapping[str, str]) -> tuple[Path, ...]:
+    value = environ.get(CHECKS_DIR_ENVIRONMENT, "")
+    return tuple(Path(part) for part in value.split(os.pathsep) if part)
+
+
+def load_registry(checks_dirs: Sequence[Path] = (), *, entry_points: bool = True) -> Registry:
+    """The built-in checks plus those of installed entry points and of each directory, in that order."""
+    from checks import BUILTIN
+
+    registry = Registry()
+    for check in BUILTIN:
+        registry.register(check, "built-in")
+    if entry_points:
+        for entry_point in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            source = f"entry point {entry_point.name} = {entry_point.value}"
+            try:
+                loaded = entry_point.load()
+            except Exception as exc:  # a broken plugin is the user's error to see, not a traceback
+                raise CheckLoadError(
+                    f"{source} ({ENTRY_POINT_GROUP}) failed to load: {type(exc).__name__}: {exc}"
+                ) from exc
+            _register_all(registry, _checks_in(loaded, source), source)
+    stems: dict[str, Path] = {}
+    for directory in checks_dirs:
+        for path in _check_files(directory):
+            if path.stem in stems:
+                raise CheckLoadError(
+                    f"{path}: a checks file named {path.name} was already loaded from {stems[path.stem]}"
+                )
+            stems[path.stem] = path
+            _register_all(registry, _checks_in(_import_file(path), str(path)), str(path))
+    return registry
+
+
+def _check_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        raise CheckLoadError(f"--checks-dir {directory}: not a directory")
+    return sorted(
+        path for path in directory.glob("*.py") if path.is_file() and not path.name.startswith(("_", "test_"))
+    )
+
+
+def _import_file(path: Path) -> ModuleType:
+    name = _MODULE_PREFIX + path.stem
+    existing = sys.modules.get(name)
+    if existing is not None and Path(getattr(existing, "__file__", "")).resolve() == path.resolve():
+        return existing
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise CheckLoadError(f"{path}: cannot be imported as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # the user's file: show what is wrong in it, not our stack
+        del sys.modules[name]
+        raise CheckLoadError(f"{path}: {type(exc).__name__}: {exc}") from exc
+    return module
+
+
+def _checks_in(loaded: object, source: str) -> list[Check]:
+    if isinstance(loaded, ModuleType):
+        found: list[object] = []
+        if hasattr(loaded, "CHECK"):
+            found.append(loaded.CHECK)
+        found.extend(getattr(loaded, "CHECKS", ()))
+    elif isinstance(loaded, Check):
+        found = [loaded]
+    elif isinstance(loaded, Iterable) and not isinstance(loaded, str | bytes):
+        found = list(loaded)
+    else:
+        found = []
+    if not found:
+        raise CheckLoadError(f"{source}: defines no check (a module-level CHECK or CHECKS of scanner.registry.Check)")
+    wrong = [type(value).__name__ for value in found if not isinstance(value, Check)]
+    if wrong:
+        raise CheckLoadError(f"{source}: CHECK/CHECKS must be scanner.registry.Check values, got {', '.join(wrong)}")
+    return [value for value in found if isinstance(value, Check)]
+
+
+def _register_all(registry: Registry, found: Iterable[Check], source: str) -> None:
+    for check in found:
+        try:
+            registry.register(check, source)
+        except DuplicateCheckError as exc:
+            raise CheckLoadError(str(exc)) from None
