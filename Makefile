@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest emulator bench bench-emulator bench-memory clean lock lambda-zip
+.PHONY: docs demo test lint typecheck pytest emulator bench bench-emulator bench-memory clean lock lambda-zip
 
 demo: $(STAMP)
 	$(BIN)/cloudsweep demo
@@ -22,6 +22,10 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+# docs/checks.md comes from the checks' metadata; tests/test_check_docs.py fails when it is stale.
+docs: $(STAMP)
+	$(BIN)/cloudsweep checks list --format markdown > docs/checks.md
 
 emulator: $(STAMP)
 	$(BIN)/cloudsweep emulator --seed demo

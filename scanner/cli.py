@@ -7,8 +7,9 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import structlog
@@ -17,10 +18,38 @@ from rich.console import Console
 from scanner.errors import AwsError, UsageError
 from scanner.logs import configure_logging
 
+if TYPE_CHECKING:
+    from scanner.registry import Check, Registry
+
 log = structlog.get_logger("cloudsweep")
 
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def checks_dir_option(command: F) -> F:
+    """`--checks-dir DIR` (repeatable; CLOUDSWEEP_CHECKS_DIR holds several, separated by the path separator)."""
+    option = click.option(
+        "--checks-dir",
+        "checks_dirs",
+        multiple=True,
+        envvar="CLOUDSWEEP_CHECKS_DIR",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Also load the checks in this directory's .py files (CHECK or CHECKS in each); repeatable.",
+    )
+    return option(command)
+
+
+def load_checks(checks_dirs: tuple[Path, ...]) -> Registry:
+    """The built-in checks, those of installed `cloudsweep.checks` entry points, and those in `checks_dirs`."""
+    from scanner.plugins import load_registry
+
+    try:
+        return load_registry(checks_dirs)
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from exc
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -159,20 +188,21 @@ def demo(output: Path) -> None:
     show_default=True,
     help="Processes the accounts are dealt to (one core each); the caps are shared among them.",
 )
+@checks_dir_option
 def scan(**options: Any) -> None:
     """Scan accounts (the caller's by default) in their regions with the selected checks.
 
     Exit codes: 0 complete; 1 a NON_COMPLIANT was found (with --fail-on noncompliant); 2 usage or parameter
     error; 3 incomplete (a role, region or read failed: every result that succeeded is still written).
     """
-    from checks import BUILTIN
     from scanner.outputs.summary import failures_table, summary_table
     from scanner.progress import ScanProgress
     from scanner.scan import run_scan
     from scanner.scan_options import build_request
 
+    registry = load_checks(options["checks_dirs"])
     try:
-        request = build_request(BUILTIN, options)
+        request = build_request(registry, options)
     except (UsageError, KeyError) as exc:
         raise click.UsageError(str(exc).strip("'\"")) from exc
     console = Console(stderr=True)
@@ -190,11 +220,8 @@ def scan(**options: Any) -> None:
     sys.exit(report.exit_code(request.fail_on))
 
 
-def _rule_parameters(check_id: str, options: tuple[str, ...]) -> dict[str, str]:
+def _rule_parameters(check: Check, options: tuple[str, ...]) -> dict[str, str]:
     """Parameters as AWS Config passes them (strings): the check's demo ones, overridden by NAME=VALUE options."""
-    from checks import BUILTIN
-
-    check = BUILTIN.get(check_id)
     parameters = dict(check.demo_parameters)
     for option in options:
         name, equals, value = option.partition("=")
@@ -208,11 +235,9 @@ def _rule_parameters(check_id: str, options: tuple[str, ...]) -> dict[str, str]:
     return parameters
 
 
-def _check_option(check_id: str) -> Any:
-    from checks import BUILTIN
-
+def _check_option(check_id: str, checks_dirs: tuple[Path, ...]) -> Check:
     try:
-        return BUILTIN.get(check_id)
+        return load_checks(checks_dirs).get(check_id)
     except KeyError as exc:
         raise click.UsageError(str(exc)) from exc
 
@@ -230,6 +255,7 @@ def _check_option(check_id: str) -> Any:
 @click.option("--account", default="123456789012", show_default=True)
 @click.option("--region", default="us-east-1", show_default=True)
 @click.option("--param", "param_options", multiple=True, metavar="NAME=VALUE", help="A rule parameter; repeatable.")
+@checks_dir_option
 def event(
     kind: str,
     check_id: str,
@@ -239,12 +265,13 @@ def event(
     account: str,
     region: str,
     param_options: tuple[str, ...],
+    checks_dirs: tuple[Path, ...],
 ) -> None:
     """Print a realistic AWS Config rule event (as `rdk sample-ci` and test-local would use)."""
     from scanner.rule_tools import change_event, load_item, sample_item, scheduled_event
 
-    check = _check_option(check_id)
-    parameters = _rule_parameters(check.id, param_options)
+    check = _check_option(check_id, checks_dirs)
+    parameters = _rule_parameters(check, param_options)
     name = rule_name or check.id
     try:
         if kind == "scheduled":
@@ -299,14 +326,20 @@ def invoke(event_file: Path, endpoint_url: str | None, check_id: str | None) -> 
 )
 @click.option("--rule-name", help="Default: the check id.")
 @click.option("--param", "param_options", multiple=True, metavar="NAME=VALUE", help="A rule parameter; repeatable.")
+@checks_dir_option
 def rule_json(
-    check_id: str, function_arn: str, periodic: str | None, rule_name: str | None, param_options: tuple[str, ...]
+    check_id: str,
+    function_arn: str,
+    periodic: str | None,
+    rule_name: str | None,
+    param_options: tuple[str, ...],
+    checks_dirs: tuple[Path, ...],
 ) -> None:
     """Print the `aws configservice put-config-rule` document for a check."""
     from scanner.rule_tools import rule_document
 
-    check = _check_option(check_id)
-    parameters = _rule_parameters(check.id, param_options)
+    check = _check_option(check_id, checks_dirs)
+    parameters = _rule_parameters(check, param_options)
     click.echo(
         json.dumps(rule_document(check, function_arn, parameters, rule_name=rule_name, periodic=periodic), indent=2)
     )
@@ -314,45 +347,49 @@ def rule_json(
 
 @cli.group()
 def checks() -> None:
-    """The built-in checks."""
+    """The checks: built-in, from installed `cloudsweep.checks` entry points and from --checks-dir."""
 
 
 @checks.command("list")
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def checks_list(output_format: str) -> None:
-    """List the checks with their severity, resource types and parameters."""
+@click.option(
+    "--format", "output_format", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True
+)
+@checks_dir_option
+def checks_list(output_format: str, checks_dirs: tuple[Path, ...]) -> None:
+    """List the checks: a table, JSON (every field), or the Markdown catalogue docs/checks.md is made of."""
     from rich.table import Table
 
-    from checks import BUILTIN
+    from scanner.check_docs import checks_markdown
 
+    registry = load_checks(checks_dirs)
     if output_format == "json":
-        click.echo(json.dumps([check.describe() for check in BUILTIN], indent=2))
+        catalogue = [check.describe() | {"source": registry.source(check.id)} for check in registry]
+        click.echo(json.dumps(catalogue, indent=2))
         return
-    table = Table(title="cloudsweep checks (cloudsweep checks describe ID for more)")
+    if output_format == "markdown":
+        click.echo(checks_markdown(registry), nl=False)
+        return
+    table = Table(title=f"cloudsweep checks: {len(registry)} (cloudsweep checks describe ID for more)")
     table.add_column("id", no_wrap=True)
     table.add_column("severity", no_wrap=True)
     table.add_column("resource types", overflow="fold")
     table.add_column("parameters (* required)", overflow="fold")
-    for check in BUILTIN:
-        described = check.describe()
+    table.add_column("CIS", overflow="fold")
+    for check in registry:
         parameters = ", ".join(
-            parameter["name"] + ("*" if parameter["required"] else "") for parameter in described["parameters"]
+            parameter["name"] + ("*" if parameter["required"] else "") for parameter in check.describe()["parameters"]
         )
         types = ", ".join(check.resource_types) or "AWS::::Account"
-        table.add_row(check.id, check.severity.value, types, parameters)
-    Console().print(table)
+        table.add_row(check.id, check.severity.value, types, parameters, ", ".join(check.cis))
+    Console(width=max(Console().width, 160)).print(table)
 
 
 @checks.command("describe")
 @click.argument("check_id")
-def checks_describe(check_id: str) -> None:
+@checks_dir_option
+def checks_describe(check_id: str, checks_dirs: tuple[Path, ...]) -> None:
     """Everything about one check, as JSON."""
-    from checks import BUILTIN
-
-    try:
-        check = BUILTIN.get(check_id)
-    except KeyError as exc:
-        raise click.UsageError(str(exc)) from exc
+    check = _check_option(check_id, checks_dirs)
     click.echo(json.dumps(check.describe(), indent=2))
 
 

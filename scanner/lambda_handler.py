@@ -22,7 +22,6 @@ import anyio
 import click
 import structlog
 
-from checks import BUILTIN
 from scanner.aws.clients import AwsClients, AwsSettings, CallContext
 from scanner.aws.credentials import CredentialBroker, RoleSpec, sts_fetcher
 from scanner.errors import AwsError, CloudSweepError, UsageError
@@ -30,6 +29,7 @@ from scanner.inventory import EXTRA_DATA_READERS, ConfigInventory
 from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, ItemError, Target
 from scanner.orchestrator import SelectedCheck, scan_target
 from scanner.outputs.config_evaluations import FAILED_EVALUATION_ROUNDS, PUT_BATCH, put_evaluation_batch, token_for_logs
+from scanner.plugins import CHECKS_DIR_ENVIRONMENT, CheckLoadError, checks_dirs_from, load_registry
 from scanner.registry import Check, CheckScope, ExtraData, ParameterError, Result, Snapshot
 
 log = structlog.get_logger("cloudsweep.lambda")
@@ -164,11 +164,16 @@ class RuleEvent:
 
 
 def select_check(event: RuleEvent, environment: Mapping[str, str]) -> Check:
+    """The check named by CLOUDSWEEP_CHECK or the rule name: built-in, from an entry point or CLOUDSWEEP_CHECKS_DIR."""
+    try:
+        registry = load_registry(checks_dirs_from(environment))
+    except CheckLoadError as exc:
+        raise EventError(CHECKS_DIR_ENVIRONMENT, str(exc)) from exc
     wanted = environment.get(CHECK_ENVIRONMENT) or event.rule_name
-    if wanted and wanted in BUILTIN:
-        return BUILTIN.get(wanted)
+    if wanted and wanted in registry:
+        return registry.get(wanted)
     source = f"{CHECK_ENVIRONMENT}={wanted!r}" if environment.get(CHECK_ENVIRONMENT) else f"configRuleName={wanted!r}"
-    known = ", ".join(check.id for check in BUILTIN)
+    known = ", ".join(check.id for check in registry)
     raise EventError(
         CHECK_ENVIRONMENT, f"no check to run ({source} is not a check id); set {CHECK_ENVIRONMENT} to one of: {known}"
     )
@@ -513,7 +518,9 @@ async def run_scheduled_scan(event: Mapping[str, Any], environment: Mapping[str,
     try:
         arguments = shlex.split(environment.get(SCAN_ARGUMENTS_ENVIRONMENT, ""))
         context = scan_command.make_context("scan", arguments)
-        request = build_request(BUILTIN, context.params, environment)
+        checks_dirs = tuple(context.params.get("checks_dirs") or ()) or checks_dirs_from(environment)
+        context.params["checks_dirs"] = checks_dirs
+        request = build_request(load_registry(checks_dirs), context.params, environment)
     # click's Exit is what --help raises: a configuration that only asks for help is no configuration.
     except (click.ClickException, click.exceptions.Exit, UsageError, KeyError, ValueError) as exc:
         raise EventError(SCAN_ARGUMENTS_ENVIRONMENT, str(exc) or type(exc).__name__) from exc

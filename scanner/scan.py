@@ -145,6 +145,8 @@ class ScanRequest:
     result_tokens: ResultTokens = field(default_factory=ResultTokens)
     # Processes the accounts are dealt to (`scanner.workers`); 1: this process alone.
     workers: int = 1
+    # `--checks-dir` directories the checks came from: workers load them again before reading their job.
+    checks_dirs: tuple[Path, ...] = ()
 
 
 @dataclass

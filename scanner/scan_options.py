@@ -111,4 +111,5 @@ def build_request(
         home_region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1",
         result_tokens=result_tokens,
         workers=int(options.get("workers") or 1),
+        checks_dirs=tuple(options.get("checks_dirs") or ()),
     )

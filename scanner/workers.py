@@ -43,6 +43,7 @@ from anyio.streams.buffered import BufferedByteReceiveStream
 from scanner.errors import AwsError, UsageError
 from scanner.orchestrator import EvaluationSink, Failure, TargetOutcome
 from scanner.outputs.jsonl import TeeSink
+from scanner.plugins import CHECKS_DIR_ENVIRONMENT, checks_dirs_from, load_registry
 from scanner.progress import ProgressListener, ScanProgress
 from scanner.scan import AccountSource, ScanReport, ScanRequest, resolve_accounts
 from scanner.targets import Account
@@ -180,7 +181,11 @@ async def _run_worker(job: WorkerJob, payload: bytes, report: ScanReport, listen
     problem = ""
     try:
         async with await anyio.open_process(
-            [sys.executable, "-m", "scanner.workers"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None
+            [sys.executable, "-m", "scanner.workers"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None,
+            env=_worker_environment(job.request.checks_dirs),
         ) as process:
             assert process.stdin is not None
             assert process.stdout is not None
@@ -322,11 +327,19 @@ def work(job: WorkerJob, stdout: io.BufferedWriter) -> None:
     frames.report(report)
 
 
+def _worker_environment(checks_dirs: tuple[Path, ...]) -> dict[str, str]:
+    environment = dict(os.environ)
+    environment[CHECKS_DIR_ENVIRONMENT] = os.pathsep.join(str(directory.resolve()) for directory in checks_dirs)
+    return environment
+
+
 def main() -> None:
     # Run as `python -m scanner.workers`, this file is __main__: the job's classes are the importable module's.
     from scanner import workers
 
     workers._die_with_parent()
+    # The job's checks from --checks-dir files unpickle only once those files are imported under their names.
+    load_registry(checks_dirs_from(os.environ))
     # Written by the parent scan process, never from outside.
     job = pickle.loads(sys.stdin.buffer.read())
     if not isinstance(job, workers.WorkerJob):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.config import Config as BotoConfig
+
+from scanner import testing
 
 
 def client(session: Any, service: str, endpoint_url: str, region: str = "us-east-1") -> Any:
@@ -35,6 +36,6 @@ def assumed_session(
     )
 
 
-# AWS Config's example configuration items (awslabs/aws-config-rdk `rdk/template/example_ci/`, Apache-2.0), copied
-# unchanged from ../shared/reference so that a clone alone runs the tests: the ground truth for item shapes.
-REFERENCE_ITEMS = Path(__file__).resolve().parent / "reference" / "aws-config-example-ci"
+# AWS Config's example configuration items (awslabs/aws-config-rdk `rdk/template/example_ci/`, Apache-2.0), shipped
+# with the package for scanner.testing: the ground truth for item shapes.
+REFERENCE_ITEMS = testing.REFERENCE_ITEMS

@@ -1,0 +1,207 @@
+"""Helpers for testing a check, built-in or your own: items from AWS Config's reference examples, rule events, a
+check run the way the scanner runs it, and one assertion over its evaluations.
+
+    from scanner.testing import assert_evaluations, reference_item, run_check
+
+    item = reference_item("AWS::EC2::Instance", configuration={"instanceType": "t3.micro"})
+    evaluations = run_check(CHECK, [item], {"desiredInstanceType": "t3.micro"})
+    assert_evaluations(evaluations, {item.resource_id: "COMPLIANT"})
+
+Like rdklib's rdklibtest, without mocks: the items are real AWS Config items (with your overrides), parameters are
+parsed by the check's own schema (bad ones raise the scanner's `ParameterError`), and a resource check sees a
+snapshot holding every item it was given, as in a scan.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scanner import rule_tools
+from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation
+from scanner.registry import Check, CheckScope, ExtraData, ParameterValues, Snapshot
+
+REFERENCE_ITEMS = Path(__file__).resolve().parent / "reference"
+DEFAULT_ACCOUNT = "123456789012"
+DEFAULT_REGION = "us-east-1"
+# Remove a key from the reference configuration: reference_item(..., configuration={"publicIpAddress": DELETE}).
+DELETE: Any = object()
+
+
+def reference_types() -> list[str]:
+    """The resource types that have a reference example."""
+    return sorted(path.stem.replace("_", "::", 2) for path in REFERENCE_ITEMS.glob("AWS_*.json"))
+
+
+def reference_document(
+    resource_type: str, *, configuration: Mapping[str, Any] | None = None, **fields: Any
+) -> dict[str, Any]:
+    """The reference item of a type as a JSON document (API model), with overrides.
+
+    `configuration` is merged into the example's configuration (nested objects merge; `DELETE` removes a key);
+    `fields` replace top-level fields by their AWS names (`resourceId`, `configurationItemStatus`, `tags`, ...).
+    """
+    path = REFERENCE_ITEMS / (resource_type.replace("::", "_") + ".json")
+    if not path.is_file():
+        raise ValueError(f"no reference item for {resource_type!r} (known: {', '.join(reference_types())})")
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if configuration is not None:
+        base = document.get("configuration")
+        if isinstance(base, str):
+            base = json.loads(base)
+        document["configuration"] = _merged(base if isinstance(base, Mapping) else {}, configuration)
+    document.update(fields)
+    return document
+
+
+def reference_item(
+    resource_type: str, *, configuration: Mapping[str, Any] | None = None, **fields: Any
+) -> ConfigurationItem:
+    """The reference item of a type, with overrides (see `reference_document`), parsed as the scanner parses it."""
+    return ConfigurationItem.parse(reference_document(resource_type, configuration=configuration, **fields))
+
+
+def _merged(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(dict(base))
+    for key, value in overrides.items():
+        if value is DELETE:
+            merged.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def change_event(
+    check: Check,
+    item: Mapping[str, Any],
+    parameters: Mapping[str, str] | None = None,
+    *,
+    rule_name: str | None = None,
+    oversized: bool = False,
+) -> dict[str, Any]:
+    """A ConfigurationItemChangeNotification (or its oversized form) for `item`, a `reference_document`."""
+    return rule_tools.change_event(check, rule_name or check.id, dict(parameters or {}), item, oversized=oversized)
+
+
+def scheduled_event(
+    check: Check,
+    parameters: Mapping[str, str] | None = None,
+    *,
+    rule_name: str | None = None,
+    account: str = DEFAULT_ACCOUNT,
+    region: str = DEFAULT_REGION,
+) -> dict[str, Any]:
+    """A ScheduledNotification event for a periodic rule running `check`."""
+    return rule_tools.scheduled_event(check, rule_name or check.id, dict(parameters or {}), account, region)
+
+
+def snapshot(
+    items: Iterable[ConfigurationItem] = (),
+    *,
+    account_id: str | None = None,
+    region: str | None = None,
+    now: datetime | None = None,
+    counts: Mapping[str, int] | None = None,
+    extra: Mapping[ExtraData, Any] | None = None,
+) -> Snapshot:
+    """What the scanner would have read for one account and region: items by type, counts, extra data.
+
+    The account and region default to the first item's, else DEFAULT_ACCOUNT and DEFAULT_REGION.
+    """
+    by_type: dict[str, list[ConfigurationItem]] = {}
+    first: ConfigurationItem | None = None
+    for item in items:
+        first = first or item
+        by_type.setdefault(item.resource_type, []).append(item)
+    return Snapshot(
+        account_id or (first.account_id if first and first.account_id else DEFAULT_ACCOUNT),
+        region or (first.region if first and first.region else DEFAULT_REGION),
+        now or datetime.now(UTC),
+        items={resource_type: tuple(found) for resource_type, found in by_type.items()},
+        counts=dict(counts or {}),
+        extra=dict(extra or {}),
+    )
+
+
+def run_check(
+    check: Check,
+    subject: Iterable[ConfigurationItem] | Snapshot,
+    parameters: Mapping[str, Any] | str | None = None,
+    *,
+    now: datetime | None = None,
+) -> list[Evaluation]:
+    """Evaluate as a scan would: a resource check once per item of the types it evaluates, an account check once.
+
+    `subject` is the items (a snapshot of them is built) or a `Snapshot` (for extra data and counts).
+    """
+    params: ParameterValues = check.parameters.parse(check.id, parameters)
+    state = subject if isinstance(subject, Snapshot) else snapshot(subject, now=now)
+    moment = now or state.now
+    if check.scope is CheckScope.ACCOUNT:
+        assert check.evaluate_account is not None
+        result = check.evaluate_account(state, params)
+        return [_evaluation(check, state, ACCOUNT_RESOURCE_TYPE, state.account_id, result, moment)]
+    assert check.evaluate_resource is not None
+    evaluations = []
+    for resource_type in check.resource_types:
+        for item in state.items.get(resource_type, ()):
+            result = check.evaluate_resource(item, params, state)
+            evaluations.append(_evaluation(check, state, item.resource_type, item.resource_id, result, moment))
+    return evaluations
+
+
+def _evaluation(
+    check: Check, state: Snapshot, resource_type: str, resource_id: str, result: Any, moment: datetime
+) -> Evaluation:
+    return Evaluation(
+        account_id=state.account_id,
+        region=state.region,
+        check=check.id,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        compliance=result.compliance,
+        annotation=result.annotation,
+        ordering_timestamp=moment,
+    )
+
+
+Expected = Compliance | str | tuple[Compliance | str, str | None]
+
+
+def assert_evaluations(evaluations: Sequence[Evaluation], expected: Mapping[str, Expected]) -> None:
+    """Exactly one evaluation per expected resource id, with that compliance (and annotation, when a pair is given).
+
+    Every difference is listed at once: wrong compliance or annotation, missing resources, unexpected ones.
+    """
+    problems = []
+    by_id: dict[str, Evaluation] = {}
+    for evaluation in evaluations:
+        if evaluation.resource_id in by_id:
+            problems.append(f"{evaluation.resource_id}: evaluated more than once")
+        by_id[evaluation.resource_id] = evaluation
+    for resource_id, wanted in expected.items():
+        compliance, annotation = wanted if isinstance(wanted, tuple) else (wanted, ...)
+        found = by_id.get(resource_id)
+        if found is None:
+            problems.append(f"{resource_id}: not evaluated (wanted {Compliance(compliance).value})")
+            continue
+        if found.compliance is not Compliance(compliance):
+            problems.append(
+                f"{resource_id}: {found.compliance.value}, wanted {Compliance(compliance).value} "
+                f"(annotation: {found.annotation!r})"
+            )
+        elif annotation is not ... and found.annotation != annotation:
+            problems.append(f"{resource_id}: annotation {found.annotation!r}, wanted {annotation!r}")
+    problems.extend(
+        f"{resource_id}: unexpected {by_id[resource_id].compliance.value}"
+        for resource_id in by_id
+        if resource_id not in expected
+    )
+    if problems:
+        raise AssertionError("evaluations differ:\n  " + "\n  ".join(problems))

@@ -1,0 +1,57 @@
+"""docs/checks.md is the catalogue the checks' metadata generates: regenerated here, it must match byte for byte."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from checks import BUILTIN
+from scanner.check_docs import REGENERATE, checks_markdown
+from scanner.cli import cli
+from scanner.plugins import load_registry
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "checks.md"
+
+
+def test_docs_checks_md_is_up_to_date() -> None:
+    expected = checks_markdown(load_registry(entry_points=False))
+    assert DOCS.read_text(encoding="utf-8") == expected, f"docs/checks.md is stale: run `make docs` ({REGENERATE})"
+
+
+def test_the_markdown_command_prints_the_catalogue() -> None:
+    result = CliRunner().invoke(cli, ["checks", "list", "--format", "markdown"])
+    assert result.exit_code == 0
+    assert result.output == checks_markdown(load_registry())
+
+
+def test_every_check_has_its_section_with_rationale_remediation_permissions_and_cis() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    sections = {part.split("\n", 1)[0]: part for part in text.split("\n## ")[1:]}
+    assert sorted(sections) == sorted(check.id for check in BUILTIN)
+    for check in BUILTIN:
+        section = sections[check.id]
+        assert f"**Why it matters.** {check.rationale}" in section
+        assert f"```sh\n{check.remediation_cli}\n```" in section
+        assert "`config:ListDiscoveredResources`" in section
+        assert f"**CIS controls:** {', '.join(check.cis) or 'none'}." in section
+    password = sections["iam-password-policy"]
+    assert "`iam:GetAccountPasswordPolicy`" in password
+    assert "| `MinimumPasswordLength` | integer | no | `14` |  |" in password
+    assert "(one per account, in the global region)" in password
+    assert (
+        "| [`restricted-ssh`](#restricted-ssh) | Security groups do not allow SSH from the internet | high | " in text
+    )
+
+
+def test_the_table_and_json_show_every_check_with_its_cis_controls() -> None:
+    table = CliRunner().invoke(cli, ["checks", "list"])
+    assert table.exit_code == 0
+    assert f"cloudsweep checks: {len(BUILTIN)}" in table.output
+    assert all(check.id in table.output for check in BUILTIN)
+    described = json.loads(CliRunner().invoke(cli, ["checks", "list", "--format", "json"]).output)
+    by_id = {check["id"]: check for check in described}
+    assert by_id["restricted-ssh"]["cis"] == ["5.2", "5.3"]
+    assert by_id["restricted-ssh"]["remediation_cli"].startswith("aws ec2 revoke-security-group-ingress ")
+    assert all(check["rationale"] and check["source"] == "built-in" for check in described)
