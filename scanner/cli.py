@@ -345,6 +345,42 @@ def rule_json(
     )
 
 
+@cli.command("iam-policy")
+@click.option("--checks", "check_ids", help="Comma-separated check ids (default: every check).")
+@click.option("--role-name", default="CloudSweepAudit", show_default=True, help="The scan role's name.")
+@click.option("--external-id", is_flag=True, help="The role's trust policy requires an ExternalId (a parameter).")
+@click.option("--all-regions", is_flag=True, help="The scan uses --regions all (ec2:DescribeRegions).")
+@click.option("--put-evaluations", is_flag=True, help="The scan uses --result-token (config:PutEvaluations).")
+@click.option("--lambda-rule", is_flag=True, help="The checks run as AWS Config rules on Lambda.")
+@click.option("--org", "organization", is_flag=True, help="The caller lists the organization's accounts (--org).")
+@click.option("--ou", "organizational_unit", is_flag=True, help="The caller walks an OU's subtree (--ou).")
+@click.option("--tag", "account_tags", is_flag=True, help="The caller reads account tags (--tag).")
+@click.option(
+    "--output",
+    "output",
+    type=click.Choice(["all", "policy", "caller", "cloudformation"]),
+    default="all",
+    show_default=True,
+    help="policy: the scan role's policy (JSON); caller: the caller's (JSON); cloudformation: the role (YAML).",
+)
+@checks_dir_option
+def iam_policy(check_ids: str | None, checks_dirs: tuple[Path, ...], output: str, **shape: Any) -> None:
+    """Print the least-privilege IAM policies for a scan of these checks, and the scan role as CloudFormation.
+
+    The caller's own account is scanned with the caller's credentials: give the caller the scan role's policy
+    too, or leave its account out with --exclude-accounts.
+    """
+    from scanner.iam_policy import ScanShape, render
+
+    registry = load_checks(checks_dirs)
+    names = [name.strip() for name in check_ids.split(",") if name.strip()] if check_ids else None
+    try:
+        chosen = [registry.get(name) for name in names] if names else list(registry)
+    except KeyError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(render(chosen, ScanShape(**shape), output), nl=False)
+
+
 @cli.group()
 def checks() -> None:
     """The checks: built-in, from installed `cloudsweep.checks` entry points and from --checks-dir."""

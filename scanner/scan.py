@@ -12,12 +12,12 @@ import contextlib
 import functools
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import aioboto3
 import anyio
@@ -147,6 +147,8 @@ class ScanRequest:
     workers: int = 1
     # `--checks-dir` directories the checks came from: workers load them again before reading their job.
     checks_dirs: tuple[Path, ...] = ()
+    # botocore event handlers (event name, handler) on every AWS session: see every real call (tests, audits).
+    event_hooks: tuple[tuple[str, Callable[..., Any]], ...] = ()
 
 
 @dataclass
@@ -433,6 +435,7 @@ def _settings(request: ScanRequest) -> AwsSettings:
         rates=request.rates,
         max_concurrency=request.max_concurrency,
         target_concurrency=request.target_concurrency,
+        event_hooks=request.event_hooks,
     )
 
 

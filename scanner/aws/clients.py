@@ -74,6 +74,8 @@ class AwsSettings:
     read_timeout: float = 60.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     rates: RateLimits = field(default_factory=RateLimits)
+    # botocore event handlers on every session (event name, handler): how a caller observes the real calls.
+    event_hooks: tuple[tuple[str, Callable[..., Any]], ...] = ()
 
     def botocore_config(self, pool: HttpPool | None = None) -> AioConfig:
         options: dict[str, Any] = {}
@@ -180,6 +182,7 @@ class AwsClients:
         self.settings = settings or AwsSettings()
         self._ambient = ambient or aioboto3.Session()
         tune_session(self._ambient._session)
+        self._hook(self._ambient._session)
         self._ambient_credentials: Any = None
         self._pool = HttpPool()
         self._config = self.settings.botocore_config(self._pool)
@@ -215,7 +218,12 @@ class AwsClients:
         # No public setter takes a credentials object; botocore reads this attribute when it makes a client.
         botocore_session._credentials = AccountCredentials(self._ambient_keys)
         tune_session(botocore_session)
+        self._hook(botocore_session)
         return aioboto3.Session(botocore_session=botocore_session)
+
+    def _hook(self, session: botocore.session.Session) -> None:
+        for event_name, handler in self.settings.event_hooks:
+            session.register(event_name, handler)
 
     async def _ambient_keys(self) -> Any:
         if self._ambient_credentials is None:

@@ -1,0 +1,167 @@
+"""Least privilege: the IAM policies a scan needs, from the checks it runs and the way it runs.
+
+Two principals call AWS during a scan:
+
+- the **scan role** in every scanned account (and the caller itself in its own account): AWS Config's reads, the
+  extra data the selected checks declare (the IAM credential report, the password policy), `ec2:DescribeRegions`
+  for `--regions all`, `config:PutEvaluations` for `--result-token` (and what a Lambda rule reads back);
+- the **caller** (where cloudsweep runs): `sts:AssumeRole` on the scan role in the other accounts, and
+  Organizations' list calls for `--org` / `--ou` / `--tag`. `sts:GetCallerIdentity` needs no permission.
+
+None of these read APIs supports resource-level permissions, so the scan role's statement is on `*`; the caller's
+AssumeRole is limited to the role's name in any account. `tests/test_iam_policy.py` records every call a full scan
+makes (botocore's `before-send` event) and checks that these policies allow each one and nothing more.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from scanner.registry import CONFIG_READ_PERMISSIONS, Check
+
+POLICY_VERSION = "2012-10-17"
+DESCRIBE_REGIONS = "ec2:DescribeRegions"
+PUT_EVALUATIONS = "config:PutEvaluations"
+# A Lambda rule reads its earlier results back to mark resources that are gone NOT_APPLICABLE.
+LAMBDA_RULE_READS = ("config:GetComplianceDetailsByConfigRule",)
+ASSUME_ROLE = "sts:AssumeRole"
+ORGANIZATION_LISTING = ("organizations:ListAccounts",)
+OU_LISTING = ("organizations:ListAccountsForParent", "organizations:ListChildren")
+TAG_LISTING = ("organizations:ListTagsForResource",)
+
+
+@dataclass(frozen=True)
+class ScanShape:
+    """What, beyond the checks, decides the permissions: how accounts, regions and results are found and sent."""
+
+    role_name: str = "CloudSweepAudit"
+    all_regions: bool = False  # --regions all
+    put_evaluations: bool = False  # --result-token
+    lambda_rule: bool = False  # run as an AWS Config rule's Lambda function
+    organization: bool = False  # --org
+    organizational_unit: bool = False  # --ou
+    account_tags: bool = False  # --tag
+    external_id: bool = False  # the trust policy requires sts:ExternalId
+
+
+def scan_role_actions(checks: Iterable[Check], shape: ScanShape) -> list[str]:
+    """The scan role's actions, sorted: nothing the selected checks and the scan's shape do not use."""
+    actions = set(CONFIG_READ_PERMISSIONS)
+    for check in checks:
+        actions.update(check.permissions)
+    if shape.all_regions:
+        actions.add(DESCRIBE_REGIONS)
+    if shape.put_evaluations or shape.lambda_rule:
+        actions.add(PUT_EVALUATIONS)
+    if shape.lambda_rule:
+        actions.update(LAMBDA_RULE_READS)
+    return sorted(actions)
+
+
+def caller_actions(shape: ScanShape) -> list[str]:
+    """The caller's actions besides AssumeRole (which is scoped to the role): the Organizations listings it needs."""
+    actions: set[str] = set()
+    if shape.organization and not shape.organizational_unit:
+        actions.update(ORGANIZATION_LISTING)
+    if shape.organizational_unit:
+        actions.update(OU_LISTING)
+    if shape.account_tags:
+        actions.update(TAG_LISTING)
+    return sorted(actions)
+
+
+def scan_role_policy(checks: Iterable[Check], shape: ScanShape) -> dict[str, Any]:
+    return {
+        "Version": POLICY_VERSION,
+        "Statement": [
+            {
+                "Sid": "CloudSweepScan",
+                "Effect": "Allow",
+                "Action": scan_role_actions(checks, shape),
+                "Resource": "*",
+            }
+        ],
+    }
+
+
+def caller_policy(shape: ScanShape, partition: str = "aws") -> dict[str, Any]:
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "CloudSweepAssumeScanRole",
+            "Effect": "Allow",
+            "Action": [ASSUME_ROLE],
+            "Resource": f"arn:{partition}:iam::*:role/{shape.role_name}",
+        }
+    ]
+    listing = caller_actions(shape)
+    if listing:
+        statements.append({"Sid": "CloudSweepListAccounts", "Effect": "Allow", "Action": listing, "Resource": "*"})
+    return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def role_template(checks: Iterable[Check], shape: ScanShape) -> dict[str, Any]:
+    """A CloudFormation template of the scan role: trust in the scanner's principal, the scan policy inline.
+
+    Deploy it to every account with a StackSet; `ExternalId` is a parameter when the trust requires one.
+    """
+    trust_statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"AWS": {"Ref": "ScannerPrincipalArn"}},
+        "Action": ASSUME_ROLE,
+    }
+    parameters: dict[str, Any] = {
+        "ScannerPrincipalArn": {
+            "Type": "String",
+            "Description": "The role or account (arn:aws:iam::ACCOUNT_ID:root) that runs cloudsweep",
+        }
+    }
+    if shape.external_id:
+        parameters["ExternalId"] = {
+            "Type": "String",
+            "NoEcho": True,
+            "MinLength": 2,
+            "Description": "The ExternalId cloudsweep passes (--external-id)",
+        }
+        trust_statement["Condition"] = {"StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}}}
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "cloudsweep scan role: read-only access to AWS Config and what the selected checks read",
+        "Parameters": parameters,
+        "Resources": {
+            "CloudSweepScanRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "RoleName": shape.role_name,
+                    "MaxSessionDuration": 3600,
+                    "AssumeRolePolicyDocument": {"Version": POLICY_VERSION, "Statement": [trust_statement]},
+                    "Policies": [{"PolicyName": "cloudsweep-scan", "PolicyDocument": scan_role_policy(checks, shape)}],
+                },
+            }
+        },
+        "Outputs": {"ScanRoleArn": {"Value": {"Fn::GetAtt": ["CloudSweepScanRole", "Arn"]}}},
+    }
+
+
+def render(checks: list[Check], shape: ScanShape, output: str) -> str:
+    """`policy`: the scan role's policy (JSON); `caller`: the caller's (JSON); `cloudformation`: the role (YAML);
+    `all`: the three, each under a `#` heading line."""
+    policy = json.dumps(scan_role_policy(checks, shape), indent=2)
+    caller = json.dumps(caller_policy(shape), indent=2)
+    template = yaml.safe_dump(role_template(checks, shape), sort_keys=False, width=120)
+    if output == "policy":
+        return policy + "\n"
+    if output == "caller":
+        return caller + "\n"
+    if output == "cloudformation":
+        return template
+    ids = ", ".join(check.id for check in checks)
+    return (
+        f"# Scan role policy: attach to {shape.role_name} in every scanned account (checks: {ids})\n{policy}\n\n"
+        f"# Caller policy: for the principal that runs cloudsweep\n{caller}\n\n"
+        f"# CloudFormation: the scan role, for a StackSet across the accounts\n{template}"
+    )
