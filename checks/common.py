@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from scanner.model import ANNOTATION_LIMIT
 from scanner.registry import ExtraData, Parameter, ParameterError, Snapshot
 
 
@@ -48,3 +50,15 @@ def declared_extra(snapshot: Snapshot, data: ExtraData, check_id: str, what: str
             f"{check_id}: the snapshot of {snapshot.account_id} {snapshot.region} has no {what}"
         )
     return snapshot.extra[data]
+
+
+def fit_findings(parts: Sequence[str], limit: int = ANNOTATION_LIMIT) -> str:
+    """Join findings; when they do not fit an annotation, keep whole ones and say how many were left out."""
+    text = "; ".join(parts)
+    if len(text) <= limit:
+        return text
+    for kept in range(len(parts) - 1, 0, -1):
+        text = "; ".join(parts[:kept]) + f"; and {len(parts) - kept} more"
+        if len(text) <= limit:
+            return text
+    return parts[0]  # Evaluation truncates a single overlong finding with a visible marker

@@ -10,8 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from checks.common import MissingExtraDataError
-from checks.ec2_exposed_instance import fit_findings
+from checks.common import MissingExtraDataError, fit_findings
 from scanner.model import ANNOTATION_LIMIT, ConfigurationItem
 from scanner.registry import ExtraData, Snapshot
 

@@ -7,7 +7,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
+from checks.common import fit_findings
+from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import (
     Check,
     CheckScope,
@@ -152,18 +153,6 @@ def group_exposures(group_id: str, configuration: Mapping[str, Any], forbidden: 
         if hit:
             exposures.append(Exposure(group_id, protocol, ports, cidrs, hit))
     return exposures
-
-
-def fit_findings(parts: Sequence[str], limit: int = ANNOTATION_LIMIT) -> str:
-    """Join findings; when they do not fit an annotation, keep whole ones and say how many were left out."""
-    text = "; ".join(parts)
-    if len(text) <= limit:
-        return text
-    for kept in range(len(parts) - 1, 0, -1):
-        text = "; ".join(parts[:kept]) + f"; and {len(parts) - kept} more"
-        if len(text) <= limit:
-            return text
-    return parts[0]  # Evaluation truncates a single overlong finding with a visible marker
 
 
 def _forbidden_ports(params: ParameterValues) -> tuple[PortRange, ...]:

@@ -15,8 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checks.common import declared_extra
-from checks.ec2_exposed_instance import fit_findings
+from checks.common import declared_extra, fit_findings
 from scanner.model import Compliance
 from scanner.registry import (
     Check,

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from checks.common import fit_findings
 from checks.credential_report import user_name
-from checks.ec2_exposed_instance import fit_findings
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import Check, CheckScope, ParameterValues, Result, Severity, Snapshot
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from checks.ec2_exposed_instance import SECURITY_GROUP, fit_findings, group_exposures, has_ingress_rules
+from checks.common import fit_findings
+from checks.ec2_exposed_instance import SECURITY_GROUP, group_exposures, has_ingress_rules
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import Check, CheckScope, ParameterValues, PortRange, Result, Severity, Snapshot
 
