@@ -25,7 +25,7 @@ pytest: $(STAMP)
 
 # docs/checks.md comes from the checks' metadata; tests/test_check_docs.py fails when it is stale.
 docs: $(STAMP)
-	$(BIN)/cloudsweep checks list --format markdown > docs/checks.md
+	$(BIN)/python -m scanner.check_docs > docs/checks.md
 
 emulator: $(STAMP)
 	$(BIN)/cloudsweep emulator --seed demo

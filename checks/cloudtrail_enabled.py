@@ -146,7 +146,10 @@ CHECK = Check(
         "when the parameters name them), then start logging on it: a trail created from the CLI or API does not log "
         "until started. Restart a stopped trail, or point an existing trail at the required destinations."
     ),
-    remediation_cli="aws cloudtrail create-trail --name TRAIL_NAME --s3-bucket-name BUCKET --is-multi-region-trail",
+    remediation_cli=(
+        "aws cloudtrail create-trail --name TRAIL_NAME --s3-bucket-name BUCKET --is-multi-region-trail\n"
+        "aws cloudtrail start-logging --name TRAIL_NAME"
+    ),
     scope=CheckScope.ACCOUNT,
     lookup_types=(TRAIL,),
     parameters=ParameterSchema(

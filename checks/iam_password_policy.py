@@ -5,9 +5,10 @@ Account scope, run once per account in the global region, from GetAccountPasswor
 password policy is NON_COMPLIANT (IAM's defaults then apply, which require none of this). A policy complies when it
 requires every character class whose parameter is true, its MinimumPasswordLength is at least the parameter's, its
 PasswordReusePrevention is at least the parameter's, and its passwords expire after at most MaxPasswordAge days.
-Deviation from the managed rule, documented there as "not checked when not given": AWS Config cannot leave out a
-parameter that has a default, so here a requirement is switched off with "false" (character classes) or 0
-(PasswordReusePrevention, MaxPasswordAge). NOT_APPLICABLE cannot occur: every account has a policy or none.
+The managed rule's defaults (true, true, true, true, 14, 24, 90) apply to a parameter not given. Beyond the managed
+rule: a requirement is switched off with "false" (character classes) or 0 (PasswordReusePrevention, MaxPasswordAge),
+and a boolean spelled other than "true"/"false" in lower case is refused (AWS reads "True" as false). NOT_APPLICABLE
+cannot occur: every account has a policy or none.
 """
 
 from __future__ import annotations
@@ -86,12 +87,14 @@ CHECK = Check(
     severity=Severity.MEDIUM,
     remediation=(
         "Set the account's password policy to at least the required values (IAM console, Account settings, or the "
-        "CLI below); it applies to each user's next password change."
+        "CLI below); it applies to each user's next password change. UpdateAccountPasswordPolicy replaces the whole "
+        "policy: a setting left out reverts to its default (users may no longer change their own passwords, no hard "
+        "expiry), so give every setting you keep."
     ),
     remediation_cli=(
         "aws iam update-account-password-policy --minimum-password-length 14 --require-symbols --require-numbers "
         "--require-uppercase-characters --require-lowercase-characters --password-reuse-prevention 24 "
-        "--max-password-age 90"
+        "--max-password-age 90 --allow-users-to-change-password"
     ),
     scope=CheckScope.ACCOUNT,
     parameters=ParameterSchema(

@@ -38,9 +38,7 @@ _EXPOSED = "blocked TCP ports are open to the internet: "
 
 def blocked_ports(params: ParameterValues) -> tuple[PortRange, ...]:
     """The blocked ports, each once, in parameter order."""
-    ports = (params[name] for name, _, _ in BLOCKED_PORT_PARAMETERS)
-    # A parameter not given keeps its default, a plain int so that describe() stays JSON.
-    return tuple(dict.fromkeys(port if isinstance(port, PortRange) else PortRange(port, port) for port in ports))
+    return tuple(dict.fromkeys(params[name] for name, _, _ in BLOCKED_PORT_PARAMETERS))
 
 
 def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:

@@ -116,9 +116,11 @@ CHECK = Check(
     remediation=(
         "Add a statement to the bucket policy that denies all S3 actions (s3:*) to everyone (Principal *) when "
         "aws:SecureTransport is false, on both the bucket's ARN and BUCKET/*. Setting a bucket policy replaces "
-        "the whole policy: merge the statement into the current policy rather than overwriting it."
+        "the whole policy: read the current one first (first command) and add the statement to it; the second "
+        "command, as written, sets a policy holding this statement alone."
     ),
     remediation_cli=(
+        "aws s3api get-bucket-policy --bucket BUCKET --query Policy --output text\n"
         "aws s3api put-bucket-policy --bucket BUCKET --policy "
         '\'{"Version": "2012-10-17", "Statement": [{"Sid": "DenyInsecureTransport", "Effect": "Deny", '
         '"Principal": "*", "Action": "s3:*", "Resource": ["arn:aws:s3:::BUCKET", "arn:aws:s3:::BUCKET/*"], '

@@ -67,7 +67,8 @@ CHECK = Check(
     ),
     remediation_cli=(
         "aws ec2 revoke-security-group-ingress --group-id SECURITY_GROUP_ID --security-group-rule-ids "
-        "SECURITY_GROUP_RULE_ID"
+        "INGRESS_RULE_ID\n"
+        "aws ec2 revoke-security-group-egress --group-id SECURITY_GROUP_ID --security-group-rule-ids EGRESS_RULE_ID"
     ),
     scope=CheckScope.RESOURCE,
     resource_types=(SECURITY_GROUP,),

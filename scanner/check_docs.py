@@ -6,12 +6,14 @@ Everything comes from the checks' own metadata, so the catalogue cannot drift fr
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
+from typing import Any
 
 from scanner.model import ACCOUNT_RESOURCE_TYPE
 from scanner.registry import CIS_BENCHMARK, Check, CheckScope, Registry
 
-REGENERATE = "cloudsweep checks list --format markdown > docs/checks.md"
+REGENERATE = "make docs"  # python -m scanner.check_docs > docs/checks.md: the built-ins alone
 
 
 def _cell(text: str) -> str:
@@ -36,13 +38,24 @@ def _reads(check: Check) -> list[str]:
     return reads
 
 
+def _default(value: Any) -> str:
+    """As AWS Config passes it: "true"/"false" in lower case, a list comma-separated."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, list | tuple):
+        return f"`{','.join(map(str, value))}`"
+    return f"`{value}`"
+
+
 def _parameters(check: Check) -> list[str]:
     described = check.describe()["parameters"]
     if not described:
         return ["None."]
     lines = ["| name | type | required | default | aliases | description |", "|---|---|---|---|---|---|"]
     for parameter in described:
-        default = "" if parameter["default"] is None else f"`{parameter['default']}`"
+        default = _default(parameter["default"])
         aliases = ", ".join(f"`{alias}`" for alias in parameter["aliases"])
         lines.append(
             f"| `{parameter['name']}` | {parameter['type']} | {'yes' if parameter['required'] else 'no'} | "
@@ -108,3 +121,14 @@ def checks_markdown(registry: Registry, checks: Iterable[Check] | None = None) -
     for check in chosen:
         lines += _section(check, registry.source(check.id))
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def main() -> None:
+    """Print the built-in checks' catalogue: installed plugins and CLOUDSWEEP_CHECKS_DIR stay out of docs/checks.md."""
+    from scanner.plugins import load_registry
+
+    sys.stdout.write(checks_markdown(load_registry(entry_points=False)))
+
+
+if __name__ == "__main__":
+    main()

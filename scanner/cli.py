@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -30,16 +31,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def checks_dir_option(command: F) -> F:
-    """`--checks-dir DIR` (repeatable; CLOUDSWEEP_CHECKS_DIR holds several, separated by the path separator)."""
+    """`--checks-dir DIR`, repeatable; without it, CLOUDSWEEP_CHECKS_DIR (directories separated by the path
+    separator; empty parts are ignored, never read as the current directory)."""
     option = click.option(
         "--checks-dir",
         "checks_dirs",
         multiple=True,
-        envvar="CLOUDSWEEP_CHECKS_DIR",
         type=click.Path(path_type=Path, file_okay=False),
-        help="Also load the checks in this directory's .py files (CHECK or CHECKS in each); repeatable.",
+        help="Also load the checks in this directory's .py files (CHECK or CHECKS in each); repeatable. "
+        "Default: CLOUDSWEEP_CHECKS_DIR.",
     )
     return option(command)
+
+
+def checks_dirs_given(checks_dirs: tuple[Path, ...]) -> tuple[Path, ...]:
+    from scanner.plugins import checks_dirs_from
+
+    return checks_dirs or checks_dirs_from(os.environ)
 
 
 def load_checks(checks_dirs: tuple[Path, ...]) -> Registry:
@@ -47,7 +55,7 @@ def load_checks(checks_dirs: tuple[Path, ...]) -> Registry:
     from scanner.plugins import load_registry
 
     try:
-        return load_registry(checks_dirs)
+        return load_registry(checks_dirs_given(checks_dirs))
     except UsageError as exc:
         raise click.UsageError(str(exc)) from exc
 
@@ -200,6 +208,7 @@ def scan(**options: Any) -> None:
     from scanner.scan import run_scan
     from scanner.scan_options import build_request
 
+    options["checks_dirs"] = checks_dirs_given(options["checks_dirs"])
     registry = load_checks(options["checks_dirs"])
     try:
         request = build_request(registry, options)
@@ -290,7 +299,8 @@ def event(
 @click.option(
     "--check", "check_id", help="The check to run, as CLOUDSWEEP_CHECK would name it (default: the rule name)."
 )
-def invoke(event_file: Path, endpoint_url: str | None, check_id: str | None) -> None:
+@checks_dir_option
+def invoke(event_file: Path, endpoint_url: str | None, check_id: str | None, checks_dirs: tuple[Path, ...]) -> None:
     """Run the Lambda handler locally on an event file. Exit 2: a bad event; 3: the invocation failed."""
     import anyio
 
@@ -305,6 +315,8 @@ def invoke(event_file: Path, endpoint_url: str | None, check_id: str | None) -> 
         environment["AWS_ENDPOINT_URL"] = endpoint_url
     if check_id:
         environment["CLOUDSWEEP_CHECK"] = check_id
+    if checks_dirs:
+        environment["CLOUDSWEEP_CHECKS_DIR"] = os.pathsep.join(str(directory) for directory in checks_dirs)
     try:
         summary = anyio.run(handle, document, environment)
     except EventError as exc:
@@ -356,6 +368,19 @@ def rule_json(
 @click.option("--ou", "organizational_unit", is_flag=True, help="The caller walks an OU's subtree (--ou).")
 @click.option("--tag", "account_tags", is_flag=True, help="The caller reads account tags (--tag).")
 @click.option(
+    "--session-duration",
+    "session_seconds",
+    type=click.IntRange(900, 43200),
+    default=3600,
+    show_default=True,
+    help="The scan's --session-duration: the role's MaxSessionDuration allows it.",
+)
+@click.option(
+    "--results-location",
+    metavar="s3://BUCKET/PREFIX",
+    help="Where a scheduled Lambda scan writes (CLOUDSWEEP_OUTPUT): the caller may put objects there.",
+)
+@click.option(
     "--output",
     "output",
     type=click.Choice(["all", "policy", "caller", "cloudformation"]),
@@ -378,6 +403,9 @@ def iam_policy(check_ids: str | None, checks_dirs: tuple[Path, ...], output: str
         chosen = [registry.get(name) for name in names] if names else list(registry)
     except KeyError as exc:
         raise click.UsageError(str(exc)) from exc
+    location = shape.get("results_location")
+    if location and not re.fullmatch(r"s3://[^/]+(/.*)?", location):
+        raise click.UsageError(f"--results-location: expected s3://BUCKET/PREFIX, got {location!r}")
     click.echo(render(chosen, ScanShape(**shape), output), nl=False)
 
 

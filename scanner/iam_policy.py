@@ -5,8 +5,10 @@ Two principals call AWS during a scan:
 - the **scan role** in every scanned account (and the caller itself in its own account): AWS Config's reads, the
   extra data the selected checks declare (the IAM credential report, the password policy), `ec2:DescribeRegions`
   for `--regions all`, `config:PutEvaluations` for `--result-token` (and what a Lambda rule reads back);
-- the **caller** (where cloudsweep runs): `sts:AssumeRole` on the scan role in the other accounts, and
-  Organizations' list calls for `--org` / `--ou` / `--tag`. `sts:GetCallerIdentity` needs no permission.
+- the **caller** (where cloudsweep runs): `sts:AssumeRole` on the scan role in the other accounts (for a Lambda
+  rule: the rule's execution role, named with --role-name), Organizations' list calls for `--org` / `--ou` /
+  `--tag`, and `s3:PutObject` under the results location of a scheduled Lambda scan. `sts:GetCallerIdentity`
+  needs no permission.
 
 None of these read APIs supports resource-level permissions, so the scan role's statement is on `*`; the caller's
 AssumeRole is limited to the role's name in any account. `tests/test_iam_policy.py` records every call a full scan
@@ -39,7 +41,9 @@ TAG_LISTING = ("organizations:ListTagsForResource",)
 class ScanShape:
     """What, beyond the checks, decides the permissions: how accounts, regions and results are found and sent."""
 
-    role_name: str = "CloudSweepAudit"
+    role_name: str = "CloudSweepAudit"  # a name, or path/name as --role-name takes it
+    session_seconds: int = 3600  # --session-duration: the role's MaxSessionDuration must allow it
+    results_location: str | None = None  # s3://bucket/prefix a scheduled Lambda scan writes to
     all_regions: bool = False  # --regions all
     put_evaluations: bool = False  # --result-token
     lambda_rule: bool = False  # run as an AWS Config rule's Lambda function
@@ -61,6 +65,19 @@ def scan_role_actions(checks: Iterable[Check], shape: ScanShape) -> list[str]:
     if shape.lambda_rule:
         actions.update(LAMBDA_RULE_READS)
     return sorted(actions)
+
+
+def role_path_and_name(role_name: str) -> tuple[str, str]:
+    """("/path/", "Name") for "path/Name"; ("/", "Name") for a bare name."""
+    path, _, name = role_name.strip("/").rpartition("/")
+    return (f"/{path}/" if path else "/"), name
+
+
+def _results_object_arn(location: str, partition: str) -> str:
+    if not location.startswith("s3://") or not location[5:].split("/", 1)[0]:
+        raise ValueError(f"expected an S3 location like s3://bucket/prefix, got {location!r}")
+    bucket, _, prefix = location[5:].partition("/")
+    return f"arn:{partition}:s3:::{bucket}/{prefix.strip('/') + '/' if prefix.strip('/') else ''}*"
 
 
 def caller_actions(shape: ScanShape) -> list[str]:
@@ -90,17 +107,27 @@ def scan_role_policy(checks: Iterable[Check], shape: ScanShape) -> dict[str, Any
 
 
 def caller_policy(shape: ScanShape, partition: str = "aws") -> dict[str, Any]:
+    path, name = role_path_and_name(shape.role_name)
     statements: list[dict[str, Any]] = [
         {
             "Sid": "CloudSweepAssumeScanRole",
             "Effect": "Allow",
             "Action": [ASSUME_ROLE],
-            "Resource": f"arn:{partition}:iam::*:role/{shape.role_name}",
+            "Resource": f"arn:{partition}:iam::*:role{path}{name}",
         }
     ]
     listing = caller_actions(shape)
     if listing:
         statements.append({"Sid": "CloudSweepListAccounts", "Effect": "Allow", "Action": listing, "Resource": "*"})
+    if shape.results_location:
+        statements.append(
+            {
+                "Sid": "CloudSweepWriteResults",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject"],
+                "Resource": _results_object_arn(shape.results_location, partition),
+            }
+        )
     return {"Version": POLICY_VERSION, "Statement": statements}
 
 
@@ -136,8 +163,9 @@ def role_template(checks: Iterable[Check], shape: ScanShape) -> dict[str, Any]:
             "CloudSweepScanRole": {
                 "Type": "AWS::IAM::Role",
                 "Properties": {
-                    "RoleName": shape.role_name,
-                    "MaxSessionDuration": 3600,
+                    "RoleName": role_path_and_name(shape.role_name)[1],
+                    "Path": role_path_and_name(shape.role_name)[0],
+                    "MaxSessionDuration": max(3600, shape.session_seconds),
                     "AssumeRolePolicyDocument": {"Version": POLICY_VERSION, "Statement": [trust_statement]},
                     "Policies": [{"PolicyName": "cloudsweep-scan", "PolicyDocument": scan_role_policy(checks, shape)}],
                 },

@@ -175,7 +175,9 @@ def select_check(event: RuleEvent, environment: Mapping[str, str]) -> Check:
     source = f"{CHECK_ENVIRONMENT}={wanted!r}" if environment.get(CHECK_ENVIRONMENT) else f"configRuleName={wanted!r}"
     known = ", ".join(check.id for check in registry)
     raise EventError(
-        CHECK_ENVIRONMENT, f"no check to run ({source} is not a check id); set {CHECK_ENVIRONMENT} to one of: {known}"
+        CHECK_ENVIRONMENT,
+        f"no check to run ({source} is not a check id); set {CHECK_ENVIRONMENT} to one of: {known} "
+        f"(your own checks load from the directories in {CHECKS_DIR_ENVIRONMENT})",
     )
 
 

@@ -3,8 +3,10 @@ declare the entry-point group `cloudsweep.checks`.
 
 A file or an entry point provides `CHECK` (a `scanner.registry.Check`), `CHECKS` (several), or is itself a check
 or an iterable of checks. Every check joins one registry with the built-ins; an id that is already taken is an
-error naming both places, never a silent override. Files whose names start with `_` or `test_` are skipped, so a
-check's tests can live beside it.
+error naming both places, never a silent override. Files whose names start with `_` or `test_`, and `conftest.py`,
+are skipped, so a check's tests and helpers can live beside it: the directory is put on `sys.path`, so a check
+file can `import _shared` from it. A file name must be a Python identifier (`my_check.py`, not `my-check.py`):
+`--workers` finds a check's code again by its module name.
 """
 
 from __future__ import annotations
@@ -67,9 +69,25 @@ def load_registry(checks_dirs: Sequence[Path] = (), *, entry_points: bool = True
 def _check_files(directory: Path) -> list[Path]:
     if not directory.is_dir():
         raise CheckLoadError(f"--checks-dir {directory}: not a directory")
-    return sorted(
-        path for path in directory.glob("*.py") if path.is_file() and not path.name.startswith(("_", "test_"))
+    paths = sorted(
+        path
+        for path in directory.glob("*.py")
+        if path.is_file() and not path.name.startswith(("_", "test_")) and path.name != "conftest.py"
     )
+    for path in paths:
+        if not path.stem.isidentifier():
+            raise CheckLoadError(
+                f"{path}: a checks file name must be a Python identifier, like {_suggest(path.stem)}.py"
+            )
+    # So that check files can import helpers beside them (files starting with "_").
+    if str(directory.resolve()) not in sys.path:
+        sys.path.append(str(directory.resolve()))
+    return paths
+
+
+def _suggest(stem: str) -> str:
+    cleaned = "".join(character if character.isalnum() else "_" for character in stem)
+    return cleaned if cleaned[:1].isalpha() else f"check_{cleaned}"
 
 
 def _import_file(path: Path) -> ModuleType:

@@ -130,9 +130,12 @@ class Parameter:
     def _boolean(self, check_id: str, raw: Any) -> bool:
         if isinstance(raw, bool):
             return raw
-        if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
-            return raw.strip().lower() == "true"
-        raise ParameterError(check_id, self.name, f'expected "true" or "false", got {raw!r}')
+        # Lower case only: AWS Config's managed rules read any other spelling ("True") as false.
+        if isinstance(raw, str) and raw.strip() in ("true", "false"):
+            return raw.strip() == "true"
+        raise ParameterError(
+            check_id, self.name, f'expected "true" or "false" (lower case, as AWS Config reads them), got {raw!r}'
+        )
 
     def _integer(self, check_id: str, raw: Any) -> int:
         if isinstance(raw, bool):
@@ -201,7 +204,11 @@ class ParameterSchema:
             if parameter.name not in values:
                 if parameter.required:
                     raise ParameterError(check_id, parameter.name, "is required")
-                values[parameter.name] = parameter.default
+                # A port default is declared as an int (describe() stays JSON) but reaches the check as given ones do.
+                default = parameter.default
+                if parameter.type is ParameterType.PORT_RANGE and isinstance(default, int):
+                    default = PortRange(default, default)
+                values[parameter.name] = default
         free_count = len(values) - len(self.parameters)
         if self.free_form is not None and free_count < self.min_free_form:
             raise ParameterError(check_id, None, f"needs at least {self.min_free_form} {self.free_form.description}")
@@ -297,7 +304,7 @@ class Check:
     rationale: str  # why it matters: the risk a violation carries
     severity: Severity
     remediation: str  # what to do, in words
-    remediation_cli: str  # one AWS CLI example of the fix, placeholders in capitals
+    remediation_cli: str  # the fix as AWS CLI commands, one per line, placeholders in capitals
     scope: CheckScope
     resource_types: tuple[str, ...] = ()  # the types evaluated (resource scope) or read
     lookup_types: tuple[str, ...] = ()  # types read only to look things up (an instance's security groups)
@@ -377,15 +384,30 @@ class DuplicateCheckError(ValueError):
 
 def _definition_problems(check: Check) -> list[str]:
     problems = []
-    if not _CHECK_ID.fullmatch(check.id):
+    if not isinstance(check.id, str) or not _CHECK_ID.fullmatch(check.id):
         problems.append("the id must be lower-case words joined by '-'")
+    texts = ("title", "description", "rationale", "remediation", "remediation_cli")
+    wrong_types = [name for name in texts if not isinstance(getattr(check, name), str)]
+    problems.extend(f"{name} must be a string" for name in wrong_types)
+    sequences = ("resource_types", "lookup_types", "extra_data", "cis")
+    not_tuples = [name for name in sequences if not isinstance(getattr(check, name), tuple)]
+    problems.extend(
+        f"{name} must be a tuple (one element needs a trailing comma: ({getattr(check, name)!r},))"
+        for name in not_tuples
+    )
+    schema_ok = isinstance(check.parameters, ParameterSchema)
+    if not schema_ok:
+        problems.append("parameters must be a ParameterSchema")
+    if wrong_types or not_tuples or not schema_ok:
+        return problems  # the checks below read these fields
     for name in ("title", "description", "rationale", "remediation"):
         if not getattr(check, name).strip():
             problems.append(f"{name} is empty")
     if "\n" in check.title or len(check.title) > 100:
         problems.append("the title must be one line of at most 100 characters")
-    if not check.remediation_cli.startswith("aws "):
-        problems.append("remediation_cli must be an AWS CLI example starting with 'aws '")
+    commands = [line for line in check.remediation_cli.splitlines() if line.strip()]
+    if not commands or not all(line.startswith("aws ") for line in commands):
+        problems.append("remediation_cli must be AWS CLI commands, one per line, each starting with 'aws '")
     if not isinstance(check.severity, Severity) or not isinstance(check.scope, CheckScope):
         problems.append("severity and scope must be Severity and CheckScope members")
     problems.extend(
@@ -428,6 +450,12 @@ def _parameter_problems(schema: ParameterSchema) -> list[str]:
                 f"parameter {parameter.name}'s default {parameter.default!r} is not a {expected.__name__} "
                 f"({parameter.type.value})"
             )
+        elif (
+            isinstance(parameter.default, int)
+            and parameter.minimum is not None
+            and parameter.default < parameter.minimum
+        ):
+            problems.append(f"parameter {parameter.name}'s default {parameter.default} is below its minimum")
     return problems
 
 

@@ -148,6 +148,7 @@ class ScanRequest:
     # `--checks-dir` directories the checks came from: workers load them again before reading their job.
     checks_dirs: tuple[Path, ...] = ()
     # botocore event handlers (event name, handler) on every AWS session: see every real call (tests, audits).
+    # In this process only: a scan with workers > 1 refuses them.
     event_hooks: tuple[tuple[str, Callable[..., Any]], ...] = ()
 
 

@@ -107,6 +107,9 @@ async def scan_in_workers(
     log_level: str = "info",
 ) -> ScanReport:
     """The scan of `request` over `workers` processes; JSON lines to `evaluations` when given."""
+    if request.event_hooks:
+        # A hook would run in the worker processes, out of its owner's sight.
+        raise UsageError("event_hooks observe one process's calls: scan with workers=1 to use them")
     started = request.now or datetime.now(UTC)
     report = ScanReport(caller_account=None, started=started)
     try:

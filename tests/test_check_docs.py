@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from checks import BUILTIN
-from scanner.check_docs import REGENERATE, checks_markdown
+from scanner.check_docs import REGENERATE, checks_markdown, main
 from scanner.cli import cli
 from scanner.plugins import load_registry
 
@@ -18,6 +19,11 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "checks.md"
 def test_docs_checks_md_is_up_to_date() -> None:
     expected = checks_markdown(load_registry(entry_points=False))
     assert DOCS.read_text(encoding="utf-8") == expected, f"docs/checks.md is stale: run `make docs` ({REGENERATE})"
+
+
+def test_make_docs_writes_the_builtins_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
+    main()
+    assert capsys.readouterr().out == DOCS.read_text(encoding="utf-8")
 
 
 def test_the_markdown_command_prints_the_catalogue() -> None:
@@ -39,13 +45,15 @@ def test_every_check_has_its_section_with_rationale_remediation_permissions_and_
     password = sections["iam-password-policy"]
     assert "`iam:GetAccountPasswordPolicy`" in password
     assert "| `MinimumPasswordLength` | integer | no | `14` |  |" in password
+    assert "| `RequireSymbols` | boolean | no | `true` |  |" in password
     assert "(one per account, in the global region)" in password
     assert (
         "| [`restricted-ssh`](#restricted-ssh) | Security groups do not allow SSH from the internet | high | " in text
     )
 
 
-def test_the_table_and_json_show_every_check_with_its_cis_controls() -> None:
+def test_the_table_and_json_show_every_check_with_its_cis_controls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CLOUDSWEEP_CHECKS_DIR", raising=False)
     table = CliRunner().invoke(cli, ["checks", "list"])
     assert table.exit_code == 0
     assert f"cloudsweep checks: {len(BUILTIN)}" in table.output

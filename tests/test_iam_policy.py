@@ -17,6 +17,7 @@ from checks import BUILTIN
 from scanner.cli import cli
 from scanner.demo import demo_checks
 from scanner.emulator.server import Emulator
+from scanner.errors import UsageError
 from scanner.iam_policy import ScanShape, caller_policy, role_template, scan_role_actions, scan_role_policy
 from scanner.outputs.config_evaluations import ResultTokens
 from scanner.scan import AccountSource, ScanRequest, run_scan
@@ -199,3 +200,38 @@ def test_the_command_prints_each_part_and_refuses_an_unknown_check() -> None:
     unknown = runner.invoke(cli, ["iam-policy", "--checks", "no-such-check"])
     assert unknown.exit_code == 2
     assert "unknown check 'no-such-check'" in unknown.output
+
+
+def test_event_hooks_are_refused_with_workers(aws_env: Emulator, organization: list[str], tmp_path: Path) -> None:
+    _, hooks = recorder()
+    request = ScanRequest(
+        checks=tuple(demo_checks()),
+        source=AccountSource(accounts=tuple(Account(account_id) for account_id in organization)),
+        role_name=ROLE,
+        endpoint_url=aws_env.endpoint_url,
+        output=tmp_path / "evaluations.jsonl",
+        event_hooks=hooks,
+        workers=2,
+    )
+    with pytest.raises(UsageError, match="event_hooks observe one process's calls: scan with workers=1"):
+        run_scan(request)
+
+
+def test_a_role_path_a_longer_session_and_a_results_location_shape_the_policies() -> None:
+    shape = ScanShape(role_name="audit/Scan", session_seconds=7200, results_location="s3://results-bucket/runs/")
+    properties = role_template([BUILTIN.get("restricted-ssh")], shape)["Resources"]["CloudSweepScanRole"]["Properties"]
+    assert (properties["Path"], properties["RoleName"], properties["MaxSessionDuration"]) == ("/audit/", "Scan", 7200)
+    statements = caller_policy(shape)["Statement"]
+    assert statements[0]["Resource"] == "arn:aws:iam::*:role/audit/Scan"
+    assert statements[-1] == {
+        "Sid": "CloudSweepWriteResults",
+        "Effect": "Allow",
+        "Action": ["s3:PutObject"],
+        "Resource": "arn:aws:s3:::results-bucket/runs/*",
+    }
+    assert caller_policy(ScanShape(results_location="s3://whole-bucket"))["Statement"][-1]["Resource"] == (
+        "arn:aws:s3:::whole-bucket/*"
+    )
+    refused = CliRunner().invoke(cli, ["iam-policy", "--results-location", "results-bucket/runs"])
+    assert refused.exit_code == 2
+    assert "--results-location: expected s3://BUCKET/PREFIX, got 'results-bucket/runs'" in refused.output

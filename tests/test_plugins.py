@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from checks import BUILTIN
 from scanner.cli import cli
 from scanner.emulator.server import Emulator
 from scanner.plugins import CheckLoadError, checks_dirs_from, load_registry
+from scanner.registry import ParameterValues, Snapshot
+from scanner.testing import scheduled_event
 from tests.support import client
 
 
@@ -234,3 +237,61 @@ def test_a_scan_with_workers_runs_checks_dir_checks_in_every_worker(
         (record["account_id"], record["annotation"]) for record in map(json.loads, output.read_text().splitlines())
     )
     assert found == sorted([(caller, f"user-mine says no to {caller}"), (member, f"user-mine says no to {member}")])
+
+
+def test_helpers_beside_the_checks_import_and_conftest_is_not_a_check(tmp_path: Path) -> None:
+    write(tmp_path, "_shared.py", 'PREFIX = "shared says no to "\n')
+    write(tmp_path, "conftest.py", "import pytest\n")
+    write(
+        tmp_path,
+        "uses_helper.py",
+        check_source("user-helped")
+        .replace('"user-helped says no to "', "PREFIX")
+        .replace(
+            "from scanner.model import Compliance", "from _shared import PREFIX\nfrom scanner.model import Compliance"
+        ),
+    )
+    registry = load_registry([tmp_path])
+    assert "user-helped" in registry
+    snapshot = Snapshot("111122223333", "us-east-1", datetime.now(UTC))
+    evaluate = registry.get("user-helped").evaluate_account
+    assert evaluate is not None
+    assert evaluate(snapshot, ParameterValues()).annotation == "shared says no to 111122223333"
+
+
+def test_a_file_name_that_is_not_an_identifier_is_refused_with_a_suggestion(tmp_path: Path) -> None:
+    path = write(tmp_path, "my-check.v2.py", check_source("user-dashed"))
+    with pytest.raises(CheckLoadError) as raised:
+        load_registry([tmp_path])
+    assert str(raised.value) == f"{path}: a checks file name must be a Python identifier, like my_check_v2.py"
+
+
+def test_an_empty_part_of_the_environment_variable_is_not_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "mine", "mine.py", check_source("user-mine"))
+    write(tmp_path / "cwd", "stranger.py", "raise SystemExit('a file in the working directory was imported')\n")
+    monkeypatch.chdir(tmp_path / "cwd")
+    for value in (f"{tmp_path / 'mine'}:", f":{tmp_path / 'mine'}", f"{tmp_path / 'mine'}::"):
+        result = CliRunner().invoke(cli, ["checks", "list", "--format", "json"], env={"CLOUDSWEEP_CHECKS_DIR": value})
+        assert result.exit_code == 0, result.output
+        sources = {check["source"] for check in json.loads(result.output)}
+        assert sources == {"built-in", str(tmp_path / "mine" / "mine.py")}
+
+
+def test_invoke_runs_a_checks_dir_check_on_an_event(aws_env: Emulator, boto_session: Any, tmp_path: Path) -> None:
+    write(tmp_path / "mine", "mine.py", check_source("user-mine"))
+    account = client(boto_session, "sts", aws_env.endpoint_url).get_caller_identity()["Account"]
+    check = load_registry([tmp_path / "mine"]).get("user-mine")
+    event = scheduled_event(check, account=account)
+    event["resultToken"] = "TESTMODE"
+    event_file = tmp_path / "event.json"
+    event_file.write_text(json.dumps(event), encoding="utf-8")
+    arguments = ["invoke", "--event", str(event_file), "--endpoint-url", aws_env.endpoint_url]
+    refused = CliRunner().invoke(cli, arguments)
+    assert refused.exit_code == 2
+    assert "(your own checks load from the directories in CLOUDSWEEP_CHECKS_DIR)" in refused.output
+    ran = CliRunner().invoke(cli, [*arguments, "--checks-dir", str(tmp_path / "mine")])
+    assert ran.exit_code == 0, ran.output
+    summary = ran.stdout[ran.stdout.index("\n{\n") :] if not ran.stdout.startswith("{") else ran.stdout
+    assert json.loads(summary)["evaluations"] == 1

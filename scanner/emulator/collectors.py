@@ -9,8 +9,11 @@ records too.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import urllib.parse
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +21,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from scanner.emulator.identifiers import dbi_resource_id
 from scanner.emulator.moto_app import InProcessMoto
 
 GLOBAL_REGION = "global"
@@ -295,9 +299,23 @@ def collect_iam(moto: InProcessMoto, account_id: str, region: str) -> list[Resou
         states.append(_user_state(iam, user, policy_ids, group_ids, attached_to))
     for role in details["RoleDetailList"]:
         states.append(_role_state(role, policy_ids, attached_to))
+    boundary_uses = _boundary_uses([*details["UserDetailList"], *details["RoleDetailList"]])
     for policy in details["Policies"]:
-        states.append(_policy_state(policy, attached_to[policy["Arn"]]))
+        states.append(_policy_state(policy, attached_to[policy["Arn"]], boundary_uses.get(policy["Arn"], 0)))
     return states
+
+
+def _boundary_uses(identities: list[dict[str, Any]]) -> dict[str, int]:
+    """How many users and roles use each policy as their permissions boundary.
+
+    IAM reports this as a policy's PermissionsBoundaryUsageCount; moto does not keep it.
+    """
+    uses: dict[str, int] = {}
+    for identity in identities:
+        arn = (identity.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+        if arn:
+            uses[arn] = uses.get(arn, 0) + 1
+    return uses
 
 
 def _managed_policy_relationships(
@@ -402,7 +420,7 @@ def _role_state(
     )
 
 
-def _policy_state(policy: dict[str, Any], attached_to: list[dict[str, str]]) -> ResourceState:
+def _policy_state(policy: dict[str, Any], attached_to: list[dict[str, str]], boundary_uses: int) -> ResourceState:
     versions = [
         {
             "document": _url_encoded_document(version.get("Document", {})),
@@ -419,7 +437,7 @@ def _policy_state(policy: dict[str, Any], attached_to: list[dict[str, str]]) -> 
         "path": policy["Path"],
         "defaultVersionId": policy["DefaultVersionId"],
         "attachmentCount": policy.get("AttachmentCount", 0),
-        "permissionsBoundaryUsageCount": policy.get("PermissionsBoundaryUsageCount", 0),
+        "permissionsBoundaryUsageCount": policy.get("PermissionsBoundaryUsageCount") or boundary_uses,
         "isAttachable": policy.get("IsAttachable", True),
         "description": policy.get("Description"),
         "createDate": iso_timestamp(policy["CreateDate"]),
@@ -529,6 +547,298 @@ def _bucket_state(s3: Any, bucket: dict[str, Any]) -> ResourceState:
     )
 
 
+# --- RDS -----------------------------------------------------------------------------------------
+
+DB_INSTANCE = "AWS::RDS::DBInstance"
+# What AWS Config records of a DB instance (awslabs/aws-config-resource-schema): DescribeDBInstances also
+# answers with fields Config leaves out (tagList, deletionProtection, associatedRoles, ...).
+_DB_INSTANCE_FIELDS = frozenset(
+    {
+        "allocatedStorage",
+        "autoMinorVersionUpgrade",
+        "availabilityZone",
+        "backupRetentionPeriod",
+        "cACertificateIdentifier",
+        "characterSetName",
+        "copyTagsToSnapshot",
+        "dBClusterIdentifier",
+        "dBInstanceArn",
+        "dBInstanceClass",
+        "dBInstanceIdentifier",
+        "dBInstanceStatus",
+        "dBName",
+        "dBParameterGroups",
+        "dBSecurityGroups",
+        "dBSubnetGroup",
+        "dbInstancePort",
+        "dbiResourceId",
+        "domainMemberships",
+        "enabledCloudwatchLogsExports",
+        "endpoint",
+        "engine",
+        "engineVersion",
+        "enhancedMonitoringResourceArn",
+        "iAMDatabaseAuthenticationEnabled",
+        "instanceCreateTime",
+        "iops",
+        "kmsKeyId",
+        "latestRestorableTime",
+        "licenseModel",
+        "masterUsername",
+        "monitoringInterval",
+        "monitoringRoleArn",
+        "multiAZ",
+        "optionGroupMemberships",
+        "pendingModifiedValues",
+        "performanceInsightsEnabled",
+        "performanceInsightsKMSKeyId",
+        "performanceInsightsRetentionPeriod",
+        "preferredBackupWindow",
+        "preferredMaintenanceWindow",
+        "processorFeatures",
+        "promotionTier",
+        "publiclyAccessible",
+        "readReplicaDBClusterIdentifiers",
+        "readReplicaDBInstanceIdentifiers",
+        "readReplicaSourceDBInstanceIdentifier",
+        "secondaryAvailabilityZone",
+        "statusInfos",
+        "storageEncrypted",
+        "storageType",
+        "timezone",
+        "vpcSecurityGroups",
+    }
+)
+MULTIPLE_AZS = "Multiple Availability Zones"
+
+
+def collect_rds(moto: InProcessMoto, account_id: str, region: str) -> list[ResourceState]:
+    rds = moto.client("rds", region)
+    return [
+        _db_instance_state(instance, account_id, region)
+        for instance in _paginate(rds, "describe_db_instances", "DBInstances")
+    ]
+
+
+def _db_instance_state(instance: dict[str, Any], account_id: str, region: str) -> ResourceState:
+    name = instance["DBInstanceIdentifier"]
+    resource_id = dbi_resource_id(instance)
+    arn = instance.get("DBInstanceArn") or f"arn:aws:rds:{region}:{account_id}:db:{name}"
+    configuration = {key: value for key, value in camel_case(instance).items() if key in _DB_INSTANCE_FIELDS}
+    configuration["dbiResourceId"] = resource_id
+    # Left out by moto when unset; AWS Config records them (null when the instance has none).
+    configuration.setdefault("dBSubnetGroup", None)
+    configuration.setdefault("iops", None)
+    configuration.setdefault("kmsKeyId", None)
+    configuration.setdefault("monitoringRoleArn", None)
+    configuration.setdefault("pendingModifiedValues", {})
+    configuration.setdefault("statusInfos", [])
+    tags = instance.get("TagList", [])
+    relationships = [
+        _relationship(SECURITY_GROUP, group["VpcSecurityGroupId"], "Is associated with SecurityGroup")
+        for group in instance.get("VpcSecurityGroups", [])
+    ]
+    subnet_group = instance.get("DBSubnetGroup")
+    if subnet_group:
+        relationships.insert(
+            0,
+            _relationship(
+                "AWS::RDS::DBSubnetGroup", subnet_group["DBSubnetGroupName"], "Is associated with DBSubnetGroup"
+            ),
+        )
+    multi_az = bool(instance.get("MultiAZ"))
+    return ResourceState(
+        resource_type=DB_INSTANCE,
+        resource_id=resource_id,
+        resource_name=name,
+        arn=arn,
+        aws_region=region,
+        availability_zone=MULTIPLE_AZS if multi_az else instance.get("AvailabilityZone", region),
+        configuration=configuration,
+        creation_time=instance.get("InstanceCreateTime"),
+        tags=_tag_map(tags),
+        relationships=tuple(relationships),
+        supplementary={"Tags": [{"key": tag["Key"], "value": tag["Value"]} for tag in tags]},
+    )
+
+
+# --- Lambda --------------------------------------------------------------------------------------
+
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
+# What AWS Config records of a function (the reference item and awslabs/aws-config-resource-schema).
+_FUNCTION_FIELDS = frozenset(
+    {
+        "architectures",
+        "codeSha256",
+        "codeSize",
+        "deadLetterConfig",
+        "description",
+        "ephemeralStorage",
+        "fileSystemConfigs",
+        "functionArn",
+        "functionName",
+        "handler",
+        "layers",
+        "memorySize",
+        "packageType",
+        "revisionId",
+        "role",
+        "runtime",
+        "signingJobArn",
+        "signingProfileVersionArn",
+        "timeout",
+        "tracingConfig",
+        "version",
+        "vpcConfig",
+    }
+)
+# AWS Config writes a function's relationship names with a trailing space (see the reference item).
+_FUNCTION_ASSOCIATED = "Is associated with "
+_FUNCTION_CONTAINED = "Is contained in "
+_MOTO_UTC_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(?:Z|\+00:?00)$")
+
+
+def _lambda_timestamp(value: Any) -> Any:
+    """Lambda's own spelling of LastModified (2018-05-11T17:51:41.919+0000); moto writes nanoseconds and Z."""
+    match = _MOTO_UTC_TIME.match(value) if isinstance(value, str) else None
+    if match is None:
+        return value
+    return f"{match.group(1)}.{(match.group(2) or '').ljust(3, '0')[:3]}+0000"
+
+
+def collect_lambda(moto: InProcessMoto, account_id: str, region: str) -> list[ResourceState]:
+    client = moto.client("lambda", region)
+    return [
+        _function_state(client, listed["FunctionName"], region)
+        for listed in _paginate(client, "list_functions", "Functions")
+    ]
+
+
+def _function_policy(client: Any, name: str) -> str | None:
+    try:
+        policy: str = client.get_policy(FunctionName=name)["Policy"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return None
+        raise
+    return policy
+
+
+def _function_state(client: Any, name: str, region: str) -> ResourceState:
+    function = client.get_function(FunctionName=name)
+    raw = function["Configuration"]
+    configuration = {key: value for key, value in camel_case(raw).items() if key in _FUNCTION_FIELDS}
+    configuration["lastModified"] = _lambda_timestamp(raw.get("LastModified"))
+    vpc = raw.get("VpcConfig") or {}
+    configuration["vpcConfig"] = {
+        "subnetIds": list(vpc.get("SubnetIds", [])),
+        "securityGroupIds": list(vpc.get("SecurityGroupIds", [])),
+    }
+    configuration.setdefault("tracingConfig", {"mode": "PassThrough"})
+    # moto keeps no RevisionId; AWS issues a new one with every change, as a digest of the configuration does.
+    configuration.setdefault("revisionId", str(uuid.UUID(bytes=hashlib.md5(_canonical(configuration)).digest())))
+    tags: dict[str, str] = dict(function.get("Tags") or {})
+    relationships: list[dict[str, str]] = [
+        {
+            "resourceType": IAM_ROLE,
+            "resourceName": raw["Role"].rsplit("/", 1)[-1],
+            "relationshipName": _FUNCTION_ASSOCIATED,
+        }
+    ]
+    relationships += [
+        _relationship(SECURITY_GROUP, group, _FUNCTION_ASSOCIATED)
+        for group in configuration["vpcConfig"]["securityGroupIds"]
+    ]
+    relationships += [
+        _relationship("AWS::EC2::Subnet", subnet, _FUNCTION_CONTAINED)
+        for subnet in configuration["vpcConfig"]["subnetIds"]
+    ]
+    supplementary: dict[str, Any] = {"Tags": tags}
+    policy = _function_policy(client, name)
+    if policy is not None:
+        # The policy document as Lambda's GetPolicy returns it: a JSON string, which AWS Config records as is.
+        supplementary["Policy"] = policy
+    concurrency = function.get("Concurrency", {}).get("ReservedConcurrentExecutions")
+    if concurrency is not None:
+        supplementary["Concurrency"] = {"reservedConcurrentExecutions": concurrency}
+    return ResourceState(
+        resource_type=LAMBDA_FUNCTION,
+        resource_id=name,
+        resource_name=name,
+        arn=raw["FunctionArn"],
+        aws_region=region,
+        availability_zone=NOT_APPLICABLE_AZ,
+        configuration=configuration,
+        tags=tags,
+        relationships=tuple(relationships),
+        supplementary=supplementary,
+    )
+
+
+def _canonical(document: Mapping[str, Any]) -> bytes:
+    return json.dumps(document, sort_keys=True, default=str).encode()
+
+
+# --- CloudTrail ----------------------------------------------------------------------------------
+
+TRAIL = "AWS::CloudTrail::Trail"
+REGIONAL_AZ = "Regional"
+# What AWS Config records of a trail (awslabs/aws-config-resource-schema). Not the trail's logging status:
+# that is GetTrailStatus, which AWS Config does not record.
+_TRAIL_FIELDS = frozenset(
+    {
+        "cloudWatchLogsLogGroupArn",
+        "cloudWatchLogsRoleArn",
+        "hasCustomEventSelectors",
+        "hasInsightSelectors",
+        "homeRegion",
+        "includeGlobalServiceEvents",
+        "isMultiRegionTrail",
+        "isOrganizationTrail",
+        "kmsKeyId",
+        "logFileValidationEnabled",
+        "name",
+        "s3BucketName",
+        "s3KeyPrefix",
+        "snsTopicARN",
+        "snsTopicName",
+        "trailARN",
+    }
+)
+
+
+def collect_cloudtrail(moto: InProcessMoto, account_id: str, region: str) -> list[ResourceState]:
+    client = moto.client("cloudtrail", region)
+    # AWS Config records a trail once, in its home region, not as the shadow copies other regions list.
+    trails = [
+        trail
+        for trail in client.describe_trails(includeShadowTrails=False).get("trailList", [])
+        if trail.get("HomeRegion", region) == region
+    ]
+    tags: dict[str, list[dict[str, str]]] = {}
+    if trails:
+        for listed in client.list_tags(ResourceIdList=[trail["TrailARN"] for trail in trails]).get(
+            "ResourceTagList", []
+        ):
+            tags[listed["ResourceId"]] = listed.get("TagsList", [])
+    return [_trail_state(trail, tags.get(trail["TrailARN"], []), region) for trail in trails]
+
+
+def _trail_state(trail: dict[str, Any], tags: list[dict[str, str]], region: str) -> ResourceState:
+    configuration = {key: value for key, value in camel_case(trail).items() if key in _TRAIL_FIELDS}
+    configuration.setdefault("s3KeyPrefix", None)
+    return ResourceState(
+        resource_type=TRAIL,
+        resource_id=trail["Name"],
+        arn=trail["TrailARN"],
+        aws_region=region,
+        availability_zone=REGIONAL_AZ,
+        configuration=configuration,
+        tags=_tag_map(tags),
+        supplementary={"Tags": [{"key": tag["Key"], "value": tag["Value"]} for tag in tags]},
+    )
+
+
 # --- the catalogue -------------------------------------------------------------------------------
 
 Collect = Callable[[InProcessMoto, str, str], list[ResourceState]]
@@ -548,6 +858,9 @@ COLLECTORS: tuple[Collector, ...] = (
     Collector("ec2", frozenset({INSTANCE, SECURITY_GROUP, VOLUME}), regional=True, collect=collect_ec2),
     Collector("iam", frozenset({IAM_USER, IAM_ROLE, IAM_POLICY}), regional=False, collect=collect_iam),
     Collector("s3", frozenset({S3_BUCKET}), regional=False, collect=collect_s3),
+    Collector("rds", frozenset({DB_INSTANCE}), regional=True, collect=collect_rds),
+    Collector("lambda", frozenset({LAMBDA_FUNCTION}), regional=True, collect=collect_lambda),
+    Collector("cloudtrail", frozenset({TRAIL}), regional=True, collect=collect_cloudtrail),
 )
 
 COLLECTOR_FOR_TYPE: dict[str, Collector] = {

@@ -49,6 +49,9 @@ RESULT_TOKEN_SEPARATOR = ":"
 _RESOURCE_TYPE = re.compile(r"^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$")
 _RULE_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
 _READ_PREFIXES = ("Describe", "List", "Get")
+# Writes that change nothing AWS Config records: re-reading the account after them would be wasted work (a scan
+# generates each account's credential report, and re-collecting the account's EC2 costs more than the scan's reads).
+_UNRECORDED_WRITES = frozenset({"GenerateCredentialReport"})
 
 
 class ConfigApiError(Exception):
@@ -723,5 +726,5 @@ def _is_read(service: str | None, operation: str | None, method: str) -> bool:
     if service == "sts":
         return True
     if operation is not None:
-        return operation.startswith(_READ_PREFIXES)
+        return operation.startswith(_READ_PREFIXES) or operation in _UNRECORDED_WRITES
     return method in ("GET", "HEAD")

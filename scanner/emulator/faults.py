@@ -37,7 +37,8 @@ from scanner.emulator.wsgi import (
     request_body,
 )
 
-CONTROL_PATH = "/_cloudsweep/faults"
+CONTROLS_PREFIX = "/_cloudsweep/"
+CONTROL_PATH = CONTROLS_PREFIX + "faults"
 SERVER_ERROR_STATUSES = (500, 503)
 
 _ROLE_ARN_ACCOUNT = re.compile(r"^arn:[^:]+:iam::(\d{12}):role/")
@@ -547,7 +548,8 @@ class FaultLayer:
         path = environ.get("PATH_INFO", "")
         if path == CONTROL_PATH or path.startswith(CONTROL_PATH + "/"):
             return _control(self._plan, environ, start_response)
-        if self._plan.is_empty():
+        if self._plan.is_empty() or path.startswith(CONTROLS_PREFIX):
+            # The emulator's other control paths are not AWS calls: no fault may hit them.
             return self._app(environ, start_response)
         call = describe_call(environ, self._resolve_account)
         decision = self._plan.decide(call)

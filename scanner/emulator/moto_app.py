@@ -14,7 +14,6 @@ from typing import Any
 # Before moto.ec2 is imported: the default AMI catalogue costs ~1 s per EC2 backend.
 os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
-import boto3
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.config import Config as BotoConfig
@@ -24,6 +23,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
+from scanner.emulator.boto import create_client
 from scanner.emulator.wsgi import WSGIApp
 
 ACCOUNT_HEADER = "x-moto-account-id"
@@ -72,11 +72,6 @@ class InProcessMoto:
 
     def __init__(self, app: WSGIApp) -> None:
         self._client = Client(app, response_wrapper=Response)
-        self._session = boto3.Session(
-            aws_access_key_id="AKIAEMULATORINTERNAL",
-            aws_secret_access_key="emulator-internal",
-            region_name="us-east-1",
-        )
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.RLock()
         self.acting_account = DEFAULT_ACCOUNT_ID
@@ -85,10 +80,12 @@ class InProcessMoto:
         with self._lock:
             key = (service, region)
             if key not in self._clients:
-                client = self._session.client(
+                client = create_client(
                     service,
                     region_name=region,
                     endpoint_url="http://moto.in-process",
+                    aws_access_key_id="AKIAEMULATORINTERNAL",
+                    aws_secret_access_key="emulator-internal",
                     config=BotoConfig(retries={"total_max_attempts": 1}),
                 )
                 client.meta.events.register_first("before-send", self._send)

@@ -17,8 +17,6 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
-from types import TracebackType
-from typing import Any
 from urllib.parse import parse_qs
 
 from scanner.emulator.faults import Call, ErrorShape, render_error
@@ -29,8 +27,10 @@ from scanner.emulator.wsgi import (
     WSGIApp,
     WSGIEnviron,
     acting_account,
+    call_app,
     read_request,
     request_body,
+    with_content_length,
 )
 
 # Launched after 20 March 2019: disabled in an account until it opts in.
@@ -192,11 +192,11 @@ class RegionLayer:
 
     def _describe_regions(self, environ: WSGIEnviron, start_response: StartResponse, account: str) -> list[bytes]:
         query = _DescribeRegions.parse(_form_lists(environ))
-        response = _call(self._app, environ)
+        response = call_app(self._app, environ)
         body = response.body
-        if response.status.startswith("200"):
+        if response.ok:
             body = _rewrite_regions(body, query, self._controls.disabled_regions(account))
-        start_response(response.status, _with_length(response.headers, len(body)), response.exc_info)
+        start_response(response.status, with_content_length(response.headers, len(body)), response.exc_info)
         return [body]
 
 
@@ -277,39 +277,3 @@ def _form_lists(environ: WSGIEnviron) -> dict[str, list[str]]:
         for key, values in parse_qs(body, keep_blank_values=True).items():
             params[key] = values
     return params
-
-
-# --- Calling the wrapped app and keeping its whole response ------------------------------------------
-
-_ExcInfo = tuple[type[BaseException], BaseException, TracebackType] | None
-
-
-@dataclass(frozen=True)
-class _Response:
-    status: str
-    headers: list[tuple[str, str]]
-    body: bytes
-    exc_info: _ExcInfo
-
-
-def _call(app: WSGIApp, environ: WSGIEnviron) -> _Response:
-    started: dict[str, Any] = {}
-    written: list[bytes] = []
-
-    def capture(status: str, headers: list[tuple[str, str]], exc_info: _ExcInfo = None) -> Callable[[bytes], object]:
-        started.update(status=status, headers=list(headers), exc_info=exc_info)
-        return written.append
-
-    result = app(environ, capture)
-    try:
-        written.extend(result)
-    finally:
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
-    return _Response(started["status"], started["headers"], b"".join(written), started["exc_info"])
-
-
-def _with_length(headers: Sequence[tuple[str, str]], length: int) -> list[tuple[str, str]]:
-    kept = [(name, value) for name, value in headers if name.lower() != "content-length"]
-    return [*kept, ("Content-Length", str(length))]

@@ -2,8 +2,12 @@
 
 `seed_demo` drives a running emulator the way an operator would drive AWS: the management account creates an
 organization, its member accounts and OUs, then assumes `OrganizationAccountAccessRole` into each member and
-builds EC2, IAM and S3 resources there with ordinary boto3 calls. Whatever it creates is moto state, so our
-AWS Config layer later reports it as inventory.
+builds EC2, IAM, S3, RDS, Lambda and CloudTrail resources there with ordinary boto3 calls. Whatever it creates is
+moto state, so our AWS Config layer later reports it as inventory. What no AWS API can set, the root user's MFA and
+access keys, goes through the emulator's `/_cloudsweep/root-users` control.
+
+Every built-in check meets at least one planted violation, and where it can, compliant and not-applicable
+resources too: tests/test_demo_outcomes.py holds the whole matrix.
 
 The same `seed` gives the same organization: names, counts and configurations come from `random.Random(seed)`,
 and moto's own identifier generator is seeded through `/moto-api/seed`, so account, organization and resource
@@ -15,20 +19,21 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import io
 import json
-import os
 import random
-import threading
 import urllib.request
+import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-import boto3
-import botocore.session
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
+
+from scanner.emulator.boto import create_client
+from scanner.emulator.identifiers import dbi_resource_id
 
 MANAGEMENT_ACCOUNT_ID = "123456789012"
 DEMO_REGIONS: tuple[str, ...] = ("us-east-1", "eu-west-1")
@@ -45,6 +50,10 @@ IAM_USER = "AWS::IAM::User"
 IAM_ROLE = "AWS::IAM::Role"
 IAM_POLICY = "AWS::IAM::Policy"
 S3_BUCKET = "AWS::S3::Bucket"
+RDS_DB_INSTANCE = "AWS::RDS::DBInstance"
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
+CLOUDTRAIL_TRAIL = "AWS::CloudTrail::Trail"
+ROOT_USER_CONTROL_PATH = "/_cloudsweep/root-users"
 
 WORLD_IPV4 = "0.0.0.0/0"
 WORLD_IPV6 = "::/0"
@@ -113,6 +122,28 @@ class KnownViolations:
     # bucket policy grants s3:GetObject and s3:PutObject (uploads/*) to "*", no public access block
     public_buckets: tuple[ResourceRef, ...]
     unencrypted_buckets: tuple[ResourceRef, ...]  # no default encryption configuration
+    unapproved_ami_instances: tuple[ResourceRef, ...]  # launched from an AMI not in _AMI_BY_REGION
+    public_db_instances: tuple[ResourceRef, ...]  # publicly accessible, unencrypted, no CostCenter tag
+    public_functions: tuple[ResourceRef, ...]  # resource policy lets Principal "*" invoke them
+    regions_without_trail: tuple[tuple[str, str], ...]  # (account id, region): no trail has its home there
+    root_without_mfa: tuple[str, ...]  # account ids whose root user has a password and no MFA device
+    root_access_keys: tuple[str, ...]  # account ids whose root user has an access key
+    weak_password_policies: tuple[str, ...]  # account ids with a password policy short of CIS
+    no_password_policy: tuple[str, ...]  # account ids with no password policy at all
+
+
+@dataclass(frozen=True)
+class CompliantExamples:
+    """What the demo plants so that checks also see compliant and not-applicable resources, for tests to assert on."""
+
+    imdsv2_instances: tuple[ResourceRef, ...]  # require IMDSv2 (httpTokens required)
+    closed_default_groups: tuple[ResourceRef, ...]  # a VPC's default security group with every rule removed
+    mfa_users: tuple[ResourceRef, ...]  # IAM users with a virtual MFA device
+    boundary_policies: tuple[ResourceRef, ...]  # customer managed, used only as a role's permissions boundary
+    private_db_instances: tuple[ResourceRef, ...]  # not public, encrypted with a customer managed KMS key
+    private_functions: tuple[ResourceRef, ...]  # no resource policy, or one scoped to the account
+    root_without_credentials: tuple[str, ...]  # account ids whose root credentials were removed
+    strong_password_policies: tuple[str, ...]  # account ids with a CIS-strength password policy
 
 
 @dataclass(frozen=True)
@@ -130,6 +161,7 @@ class DemoOrganization:
     # and OrganizationAccountAccessRole in every member account. Config lists these too.
     provider_defaults: Mapping[CountKey, int]
     known_violations: KnownViolations
+    compliant_examples: CompliantExamples
 
     @property
     def members(self) -> tuple[DemoAccount, ...]:
@@ -199,10 +231,49 @@ def _seed(endpoint_url: str, seed: int) -> DemoOrganization:
         counts=MappingProxyType(dict(inventory.counts)),
         provider_defaults=MappingProxyType(dict(inventory.defaults)),
         known_violations=inventory.violations(),
+        compliant_examples=inventory.compliant(),
     )
 
 
 # --- The blueprint ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _TrailPlan:
+    name: str
+    region: str  # its home region: AWS Config records a trail there, and only there
+
+
+@dataclass(frozen=True)
+class _Posture:
+    """The account-wide settings: root user, password policy, trails, and how hardened the workloads are."""
+
+    root_user: Mapping[str, Any]  # the body of PUT /_cloudsweep/root-users/ACCOUNT
+    password_policy: Mapping[str, Any] | None  # UpdateAccountPasswordPolicy's parameters; None: no policy
+    trails: tuple[_TrailPlan, ...]
+    # IMDSv2 on the web tier, default security groups emptied, an MFA device for every person.
+    hardened: bool = False
+
+
+_CIS_PASSWORD_POLICY: Mapping[str, Any] = MappingProxyType(
+    {
+        "MinimumPasswordLength": 14,
+        "RequireSymbols": True,
+        "RequireNumbers": True,
+        "RequireUppercaseCharacters": True,
+        "RequireLowercaseCharacters": True,
+        "AllowUsersToChangePassword": True,
+        "PasswordReusePrevention": 24,
+        "MaxPasswordAge": 90,
+    }
+)
+_WEAK_PASSWORD_POLICY: Mapping[str, Any] = MappingProxyType({"MinimumPasswordLength": 8})
+_ROOT_WITH_MFA: Mapping[str, Any] = MappingProxyType({"mfa_active": True})
+# Centralized root access: the member's root user has no password, MFA device or access key left.
+_ROOT_WITHOUT_CREDENTIALS: Mapping[str, Any] = MappingProxyType(
+    {"password_enabled": False, "mfa_active": False, "access_keys": []}
+)
+_ROOT_WITH_ACCESS_KEY: Mapping[str, Any] = MappingProxyType({"mfa_active": False, "access_keys": [{"active": True}]})
 
 
 @dataclass(frozen=True)
@@ -219,12 +290,30 @@ class _AccountPlan:
     # account-region's aws/ebs KMS key on first use, with an RSA key pair (~30 ms) behind it.
     encrypts_ebs: bool
 
+    @property
+    def posture(self) -> _Posture:
+        return _POSTURES[self.label]
+
 
 _MANAGEMENT_PLAN = _AccountPlan("management", "master@example.com", None, "shared", "CC-1000", 0, 0, 2, False)
 _MEMBER_PLANS = (
     _AccountPlan("prod", "aws-prod@example.com", "Workloads", "production", "CC-2000", 3, 90, 2, True),
     _AccountPlan("staging", "aws-staging@example.com", "Workloads", "staging", "CC-3000", 2, 0, 1, False),
     _AccountPlan("sandbox", "aws-sandbox@example.com", "Sandbox", "sandbox", "CC-4000", 1, 0, 1, False),
+)
+# By account label.
+_POSTURES: Mapping[str, _Posture] = MappingProxyType(
+    {
+        "management": _Posture(_ROOT_WITH_MFA, None, (_TrailPlan("management-audit", "us-east-1"),)),
+        "prod": _Posture(
+            _ROOT_WITH_MFA,
+            _CIS_PASSWORD_POLICY,
+            tuple(_TrailPlan(f"prod-audit-{region}", region) for region in DEMO_REGIONS),
+            hardened=True,
+        ),
+        "staging": _Posture(_ROOT_WITH_ACCESS_KEY, _WEAK_PASSWORD_POLICY, (_TrailPlan("staging-audit", "us-east-1"),)),
+        "sandbox": _Posture(_ROOT_WITHOUT_CREDENTIALS, None, ()),
+    }
 )
 _OU_NAMES = ("Workloads", "Sandbox")
 _ROOT = "Root"
@@ -301,6 +390,49 @@ _VIOLATING_GROUPS = (
     ),
 )
 
+
+@dataclass(frozen=True)
+class _DatabasePlan:
+    account: str  # the account's label
+    region: str
+    name: str
+    engine: str
+    public: bool
+    encrypted: bool  # with a customer managed KMS key of its own
+    cost_center_tag: bool
+
+
+_DATABASES = (
+    _DatabasePlan("prod", "us-east-1", "orders", "postgres", public=False, encrypted=True, cost_center_tag=True),
+    # A reporting copy someone opened up to query it from a laptop.
+    _DatabasePlan("staging", "eu-west-1", "analytics", "mysql", public=True, encrypted=False, cost_center_tag=False),
+)
+_PUBLIC_ACCESS = "public"  # Principal "*" may invoke the function
+_ACCOUNT_ACCESS = "account"  # S3 in the function's own account may invoke it
+_NO_POLICY = "none"
+
+
+@dataclass(frozen=True)
+class _FunctionPlan:
+    account: str
+    region: str
+    name: str
+    access: str  # _PUBLIC_ACCESS, _ACCOUNT_ACCESS or _NO_POLICY
+
+
+_FUNCTIONS = (
+    _FunctionPlan("prod", "us-east-1", "thumbnailer", _PUBLIC_ACCESS),
+    _FunctionPlan("prod", "us-east-1", "orders-webhook", _ACCOUNT_ACCESS),
+    _FunctionPlan("staging", "eu-west-1", "report-builder", _NO_POLICY),
+)
+_LAMBDA_ROLE = "lambda-exec"
+# A community image someone tried out: not one of _AMI_BY_REGION's golden images.
+_UNAPPROVED_AMI = "ami-0a1b2c3d4e5f60718"
+_UNAPPROVED_AMI_PLACES = (("sandbox", "eu-west-1"),)  # (account label, region)
+_BOUNDARY_POLICY = "DeveloperBoundary"
+_BOUNDED_ROLE = "developer"
+_BOUNDARY_ACCOUNTS = ("sandbox",)
+
 _PUBLIC_BUCKET = "public-assets"
 _BARE_BUCKET = "scratch"
 _LEGACY_ADMIN = "legacy-admin"
@@ -356,23 +488,6 @@ _CLIENT_CONFIG = BotoConfig(
     s3={"addressing_style": "path"},
 )
 
-_client_creation_lock = threading.Lock()
-
-
-@functools.cache
-def _boto3_session() -> boto3.Session:
-    # One session for the whole process: it caches the service models that make the first client of a
-    # service cost ~100 ms. Cut off from the user's profile and config files so an AWS_PROFILE in the shell
-    # cannot redirect or break the seed.
-    core = botocore.session.Session(
-        session_vars={
-            "profile": (None, None, None, None),
-            "config_file": (None, None, os.devnull, None),
-            "credentials_file": (None, None, os.devnull, None),
-        }
-    )
-    return boto3.Session(botocore_session=core)
-
 
 class _Api:
     """A boto3 client bound to the account and region it acts in; every failure becomes a SeedError."""
@@ -396,7 +511,18 @@ class _Api:
 
 
 def _target_of(params: Mapping[str, Any]) -> str:
-    for key in ("GroupName", "GroupId", "Bucket", "UserName", "RoleName", "PolicyName", "Name", "AccountName"):
+    for key in (
+        "GroupName",
+        "GroupId",
+        "Bucket",
+        "UserName",
+        "RoleName",
+        "PolicyName",
+        "Name",
+        "AccountName",
+        "DBInstanceIdentifier",
+        "FunctionName",
+    ):
         if key in params:
             return f" ({key}={params[key]})"
     return ""
@@ -407,16 +533,15 @@ class _ClientFactory:
         self.endpoint_url = endpoint_url
 
     def api(self, service: str, region: str, credentials: _Credentials, account_id: str, account_label: str) -> _Api:
-        with _client_creation_lock:
-            client = _boto3_session().client(
-                service,
-                region_name=region,
-                endpoint_url=self.endpoint_url,
-                aws_access_key_id=credentials.access_key_id,
-                aws_secret_access_key=credentials.secret_access_key,
-                aws_session_token=credentials.session_token,
-                config=_CLIENT_CONFIG,
-            )
+        client = create_client(
+            service,
+            region_name=region,
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id=credentials.access_key_id,
+            aws_secret_access_key=credentials.secret_access_key,
+            aws_session_token=credentials.session_token,
+            config=_CLIENT_CONFIG,
+        )
         return _Api(client, account_id, account_label, region)
 
 
@@ -590,6 +715,22 @@ class _Inventory:
     unencrypted_volumes: list[ResourceRef] = field(default_factory=list)
     public_buckets: list[ResourceRef] = field(default_factory=list)
     unencrypted_buckets: list[ResourceRef] = field(default_factory=list)
+    unapproved_ami_instances: list[ResourceRef] = field(default_factory=list)
+    public_db_instances: list[ResourceRef] = field(default_factory=list)
+    public_functions: list[ResourceRef] = field(default_factory=list)
+    regions_without_trail: list[tuple[str, str]] = field(default_factory=list)
+    root_without_mfa: list[str] = field(default_factory=list)
+    root_access_keys: list[str] = field(default_factory=list)
+    weak_password_policies: list[str] = field(default_factory=list)
+    no_password_policy: list[str] = field(default_factory=list)
+    imdsv2_instances: list[ResourceRef] = field(default_factory=list)
+    closed_default_groups: list[ResourceRef] = field(default_factory=list)
+    mfa_users: list[ResourceRef] = field(default_factory=list)
+    boundary_policies: list[ResourceRef] = field(default_factory=list)
+    private_db_instances: list[ResourceRef] = field(default_factory=list)
+    private_functions: list[ResourceRef] = field(default_factory=list)
+    root_without_credentials: list[str] = field(default_factory=list)
+    strong_password_policies: list[str] = field(default_factory=list)
 
     def add(self, account_id: str, region: str, resource_type: str, n: int = 1) -> None:
         key = (account_id, region, resource_type)
@@ -610,6 +751,26 @@ class _Inventory:
             unencrypted_volumes=tuple(self.unencrypted_volumes),
             public_buckets=tuple(self.public_buckets),
             unencrypted_buckets=tuple(self.unencrypted_buckets),
+            unapproved_ami_instances=tuple(self.unapproved_ami_instances),
+            public_db_instances=tuple(self.public_db_instances),
+            public_functions=tuple(self.public_functions),
+            regions_without_trail=tuple(self.regions_without_trail),
+            root_without_mfa=tuple(self.root_without_mfa),
+            root_access_keys=tuple(self.root_access_keys),
+            weak_password_policies=tuple(self.weak_password_policies),
+            no_password_policy=tuple(self.no_password_policy),
+        )
+
+    def compliant(self) -> CompliantExamples:
+        return CompliantExamples(
+            imdsv2_instances=tuple(self.imdsv2_instances),
+            closed_default_groups=tuple(self.closed_default_groups),
+            mfa_users=tuple(self.mfa_users),
+            boundary_policies=tuple(self.boundary_policies),
+            private_db_instances=tuple(self.private_db_instances),
+            private_functions=tuple(self.private_functions),
+            root_without_credentials=tuple(self.root_without_credentials),
+            strong_password_policies=tuple(self.strong_password_policies),
         )
 
 
@@ -620,6 +781,10 @@ def _seed_account(context: _AccountContext, placements: _Placements, rng: random
         _seed_ec2(context, region, placements, rng, inventory)
     for region in DEMO_REGIONS:
         _seed_s3(context, region, placements, rng, inventory)
+    _seed_account_settings(context, inventory)
+    for region in DEMO_REGIONS:
+        _seed_databases(context, region, inventory)
+        _seed_functions(context, region, inventory)
     return audit_role_arn
 
 
@@ -657,9 +822,15 @@ _AUDIT_POLICY = _policy_document(
             "config:Get*",
             "config:List*",
             "config:PutEvaluations",
+            "cloudtrail:DescribeTrails",
+            "cloudtrail:GetTrailStatus",
             "ec2:Describe*",
+            "iam:GenerateCredentialReport",
             "iam:Get*",
             "iam:List*",
+            "lambda:GetPolicy",
+            "lambda:List*",
+            "rds:Describe*",
             "s3:GetBucket*",
             "s3:ListAllMyBuckets",
         ],
@@ -671,6 +842,11 @@ _CI_DEPLOY_POLICY = _policy_document(
     {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::cloudsweep-demo-*/*"},
 )
 _ADMIN_POLICY = _policy_document({"Effect": "Allow", "Action": "*", "Resource": "*"})
+# The most a developer role may ever do, whatever policies it is given later.
+_DEVELOPER_BOUNDARY = _policy_document(
+    {"Effect": "Allow", "Action": ["ec2:*", "s3:*", "lambda:*", "logs:*"], "Resource": "*"},
+    {"Effect": "Deny", "Action": ["iam:*", "organizations:*"], "Resource": "*"},
+)
 
 
 def _app_data_policy(plan: _AccountPlan) -> str:
@@ -688,9 +864,32 @@ def _seed_iam(context: _AccountContext, placements: _Placements, rng: random.Ran
     extras = placements.account_extras.get(context.plan.label, ())
     policy_arns = _create_policies(context, with_admin=_LEGACY_ADMIN in extras, inventory=inventory)
     audit_role_arn = _create_roles(context, policy_arns, inventory)
+    if context.plan.label in _BOUNDARY_ACCOUNTS:
+        _create_bounded_role(context, inventory)
     for user in _plan_users(context.plan, extras, policy_arns, rng):
         _create_user(context, user, policy_arns, inventory)
     return audit_role_arn
+
+
+def _create_bounded_role(context: _AccountContext, inventory: _Inventory) -> None:
+    """A customer managed policy used only as a role's permissions boundary, attached to nothing."""
+    iam = context.api("iam")
+    policy = iam(
+        "create_policy",
+        PolicyName=_BOUNDARY_POLICY,
+        PolicyDocument=_DEVELOPER_BOUNDARY,
+        Tags=_tags(context.plan, None, "team-security"),
+    )["Policy"]
+    inventory.add(context.account_id, GLOBAL_REGION, IAM_POLICY)
+    inventory.boundary_policies.append(_ref(context, GLOBAL_REGION, IAM_POLICY, policy["PolicyId"], _BOUNDARY_POLICY))
+    iam(
+        "create_role",
+        RoleName=_BOUNDED_ROLE,
+        AssumeRolePolicyDocument=_trust_account(MANAGEMENT_ACCOUNT_ID),
+        PermissionsBoundary=policy["Arn"],
+        Tags=_tags(context.plan, None, "team-platform"),
+    )
+    inventory.add(context.account_id, GLOBAL_REGION, IAM_ROLE)
 
 
 def _create_policies(context: _AccountContext, *, with_admin: bool, inventory: _Inventory) -> dict[str, str]:
@@ -722,7 +921,7 @@ def _create_roles(context: _AccountContext, policy_arns: Mapping[str, str], inve
         (AUDIT_ROLE_NAME, _trust_account(MANAGEMENT_ACCOUNT_ID), "CloudSweepAuditAccess"),
         ("app-instance", _trust_service("ec2.amazonaws.com"), "AppDataAccess"),
         ("ci-deploy", _trust_account(MANAGEMENT_ACCOUNT_ID), "CiDeploy"),
-        ("lambda-exec", _trust_service("lambda.amazonaws.com"), None),
+        (_LAMBDA_ROLE, _trust_service("lambda.amazonaws.com"), None),
     )
     arns: dict[str, str] = {}
     for role_name, trust, policy_name in roles:
@@ -788,8 +987,23 @@ def _create_user(
             _use_access_key(context, _Credentials(key["AccessKeyId"], key["SecretAccessKey"]))
     if user.policy is not None:
         iam("attach_user_policy", UserName=user.name, PolicyArn=policy_arns[user.policy])
+    if user.console and context.plan.posture.hardened:
+        _enable_virtual_mfa(iam, user.name)
+        inventory.mfa_users.append(_ref(context, GLOBAL_REGION, IAM_USER, created["UserId"], user.name))
     if not user.key_used:
         inventory.unused_iam_users.append(_ref(context, GLOBAL_REGION, IAM_USER, created["UserId"], user.name))
+
+
+def _enable_virtual_mfa(iam: _Api, user_name: str) -> None:
+    device = iam("create_virtual_mfa_device", VirtualMFADeviceName=user_name)["VirtualMFADevice"]
+    # Two consecutive codes from the authenticator app; moto takes any six digits.
+    iam(
+        "enable_mfa_device",
+        UserName=user_name,
+        SerialNumber=device["SerialNumber"],
+        AuthenticationCode1="123456",
+        AuthenticationCode2="654321",
+    )
 
 
 def _use_access_key(context: _AccountContext, credentials: _Credentials) -> None:
@@ -809,6 +1023,8 @@ class _Fleet:
     encrypted_root: bool
     owner: str
     cost_center_tag: bool = True
+    imdsv2: bool = False  # launched requiring session tokens for the instance metadata service
+    image_id: str | None = None  # None: the region's golden image from _AMI_BY_REGION
 
 
 def _plan_fleets(plan: _AccountPlan, region: str, ssh_group: str, rng: random.Random) -> list[_Fleet]:
@@ -825,6 +1041,7 @@ def _plan_fleets(plan: _AccountPlan, region: str, ssh_group: str, rng: random.Ra
             ("web", "app"),
             encrypts,
             "team-frontend",
+            imdsv2=plan.posture.hardened,
         ),
         _Fleet(
             "worker",
@@ -864,11 +1081,28 @@ def _seed_ec2(
     templates = (*_compliant_groups(context.plan, region), *violating)
     group_ids = _create_security_groups(context, region, templates, inventory)
     ssh_group = "legacy-ssh" if "legacy-ssh" in group_ids else "admin-ssh"
-    instances = _launch_fleets(
-        context, region, _plan_fleets(context.plan, region, ssh_group, rng), group_ids, inventory
-    )
+    fleets = _plan_fleets(context.plan, region, ssh_group, rng)
+    if (context.plan.label, region) in _UNAPPROVED_AMI_PLACES:
+        # Outside the fleets, so that their random choices, and so the rest of the estate, stay as they were.
+        fleets.append(_Fleet("experiment", 1, "t3.micro", ("app",), False, "team-backend", image_id=_UNAPPROVED_AMI))
+    instances = _launch_fleets(context, region, fleets, group_ids, inventory)
     _stop_some(context, region, instances, rng, inventory)
     _create_data_volumes(context, region, instances, rng, inventory)
+    if context.plan.posture.hardened:
+        _close_default_group(context, region, inventory)
+
+
+def _close_default_group(context: _AccountContext, region: str, inventory: _Inventory) -> None:
+    """Remove every rule from the VPC's default security group, as CIS asks, so nothing can use it by accident."""
+    ec2 = context.api("ec2", region)
+    (group,) = ec2("describe_security_groups", Filters=[{"Name": "group-name", "Values": ["default"]}])[
+        "SecurityGroups"
+    ]
+    if group["IpPermissions"]:
+        ec2("revoke_security_group_ingress", GroupId=group["GroupId"], IpPermissions=group["IpPermissions"])
+    if group["IpPermissionsEgress"]:
+        ec2("revoke_security_group_egress", GroupId=group["GroupId"], IpPermissions=group["IpPermissionsEgress"])
+    inventory.closed_default_groups.append(_ref(context, region, EC2_SECURITY_GROUP, group["GroupId"], "default"))
 
 
 def _compliant_groups(plan: _AccountPlan, region: str) -> tuple[_GroupTemplate, ...]:
@@ -939,9 +1173,12 @@ def _launch_fleets(
     for fleet in fleets:
         name = f"{context.plan.label}-{fleet.role}"
         tags = _tags(context.plan, name, fleet.owner, cost_center=fleet.cost_center_tag)
+        options: dict[str, Any] = {}
+        if fleet.imdsv2:
+            options["MetadataOptions"] = {"HttpTokens": "required", "HttpEndpoint": "enabled"}
         reservation = ec2(
             "run_instances",
-            ImageId=_AMI_BY_REGION[region],
+            ImageId=fleet.image_id or _AMI_BY_REGION[region],
             InstanceType=fleet.instance_type,
             MinCount=fleet.count,
             MaxCount=fleet.count,
@@ -955,6 +1192,7 @@ def _launch_fleets(
             # Root volumes stay untagged, as they do whenever a launch names no volume tags. It also keeps
             # big fleets fast: moto looks up each instance's tags by scanning every tag in the region.
             TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
+            **options,
         )
         instances = [
             _Instance(item["InstanceId"], name, item["Placement"]["AvailabilityZone"])
@@ -969,10 +1207,13 @@ def _launch_fleets(
                     _ref(context, region, EC2_VOLUME, mapping["Ebs"]["VolumeId"], None)
                     for mapping in item["BlockDeviceMappings"]
                 )
+        refs = [_ref(context, region, EC2_INSTANCE, instance.instance_id, name) for instance in instances]
         if not fleet.cost_center_tag:
-            inventory.instances_missing_cost_center.extend(
-                _ref(context, region, EC2_INSTANCE, instance.instance_id, name) for instance in instances
-            )
+            inventory.instances_missing_cost_center.extend(refs)
+        if fleet.imdsv2:
+            inventory.imdsv2_instances.extend(refs)
+        if fleet.image_id is not None:
+            inventory.unapproved_ami_instances.extend(refs)
     return launched
 
 
@@ -1126,3 +1367,166 @@ def _deny_insecure_transport_policy(bucket: str) -> str:
 
 def _ref(context: _AccountContext, region: str, resource_type: str, resource_id: str, name: str | None) -> ResourceRef:
     return ResourceRef(context.account_id, region, resource_type, resource_id, name)
+
+
+# --- Account settings: root user, password policy, CloudTrail ----------------------------------------------
+
+
+def _seed_account_settings(context: _AccountContext, inventory: _Inventory) -> None:
+    posture = context.plan.posture
+    root = _set_root_user(context, posture.root_user)
+    if not root["password_enabled"]:
+        inventory.root_without_credentials.append(context.account_id)
+    elif not root["mfa_active"]:
+        inventory.root_without_mfa.append(context.account_id)
+    if root["access_keys"]:
+        inventory.root_access_keys.append(context.account_id)
+
+    iam = context.api("iam")
+    if posture.password_policy is None:
+        inventory.no_password_policy.append(context.account_id)
+    else:
+        iam("update_account_password_policy", **posture.password_policy)
+        strong = posture.password_policy == _CIS_PASSWORD_POLICY
+        (inventory.strong_password_policies if strong else inventory.weak_password_policies).append(context.account_id)
+
+    for trail in posture.trails:
+        _create_trail(context, trail, inventory)
+    homes = {trail.region for trail in posture.trails}
+    inventory.regions_without_trail.extend(
+        (context.account_id, region) for region in DEMO_REGIONS if region not in homes
+    )
+
+
+def _set_root_user(context: _AccountContext, root_user: Mapping[str, Any]) -> dict[str, Any]:
+    """Set the account's root user; return it as the emulator now has it (every field, not only those set).
+
+    No AWS API changes the root user's MFA or access keys: the emulator's own control does.
+    """
+    endpoint_url = context.clients.endpoint_url
+    url = f"{endpoint_url}{ROOT_USER_CONTROL_PATH}/{context.account_id}"
+    request = urllib.request.Request(
+        url, method="PUT", data=json.dumps(dict(root_user)).encode(), headers={"Content-Type": "application/json"}
+    )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=10) as response:
+            root: dict[str, Any] = json.loads(response.read())
+    except (OSError, ValueError) as exc:  # urllib's URLError and HTTPError included; ValueError: not JSON
+        raise SeedError(
+            f"seeding {context.label}: setting its root user at {url} failed: {exc}", account=context.account_id
+        ) from exc
+    return root
+
+
+def _create_trail(context: _AccountContext, trail: _TrailPlan, inventory: _Inventory) -> None:
+    cloudtrail = context.api("cloudtrail", trail.region)
+    cloudtrail(
+        "create_trail",
+        Name=trail.name,
+        S3BucketName=_bucket_name(context.plan, "logs", _HOME_REGION),
+        S3KeyPrefix=f"cloudtrail/{trail.region}",
+        EnableLogFileValidation=True,
+        TagsList=_tags(context.plan, None, "team-security"),
+    )
+    cloudtrail("start_logging", Name=trail.name)
+    inventory.add(context.account_id, trail.region, CLOUDTRAIL_TRAIL)
+
+
+# --- RDS ----------------------------------------------------------------------------------------------------
+
+
+def _seed_databases(context: _AccountContext, region: str, inventory: _Inventory) -> None:
+    for database in _DATABASES:
+        if (database.account, database.region) == (context.plan.label, region):
+            _create_database(context, database, inventory)
+
+
+def _create_database(context: _AccountContext, database: _DatabasePlan, inventory: _Inventory) -> None:
+    rds = context.api("rds", database.region)
+    identifier = f"{context.plan.label}-{database.name}"
+    encryption: dict[str, Any] = {"StorageEncrypted": database.encrypted}
+    if database.encrypted:
+        kms = context.api("kms", database.region)
+        key = kms("create_key", Description=f"{identifier} storage", Tags=_kms_tags(context.plan))["KeyMetadata"]
+        kms("create_alias", AliasName=f"alias/{identifier}", TargetKeyId=key["KeyId"])
+        encryption["KmsKeyId"] = key["Arn"]
+    created = rds(
+        "create_db_instance",
+        DBInstanceIdentifier=identifier,
+        DBInstanceClass="db.t3.medium",
+        Engine=database.engine,
+        MasterUsername="dbadmin",
+        MasterUserPassword=_DEMO_PASSWORD,
+        AllocatedStorage=50,
+        PubliclyAccessible=database.public,
+        BackupRetentionPeriod=7,
+        Tags=_tags(context.plan, identifier, "team-data", cost_center=database.cost_center_tag),
+        **encryption,
+    )["DBInstance"]
+    inventory.add(context.account_id, database.region, RDS_DB_INSTANCE)
+    ref = _ref(context, database.region, RDS_DB_INSTANCE, dbi_resource_id(created), identifier)
+    (inventory.public_db_instances if database.public else inventory.private_db_instances).append(ref)
+
+
+def _kms_tags(plan: _AccountPlan) -> list[dict[str, str]]:
+    # KMS spells its tag members TagKey and TagValue.
+    return [{"TagKey": tag["Key"], "TagValue": tag["Value"]} for tag in _tags(plan, None, "team-security")]
+
+
+# --- Lambda -------------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _function_code() -> bytes:
+    """A deployment package that is the same bytes every time, so the functions' CodeSha256 repeats too."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        entry = zipfile.ZipInfo("handler.py", date_time=(2024, 1, 1, 0, 0, 0))
+        archive.writestr(entry, "def handle(event, context):\n    return {'statusCode': 200}\n")
+    return buffer.getvalue()
+
+
+def _seed_functions(context: _AccountContext, region: str, inventory: _Inventory) -> None:
+    for function in _FUNCTIONS:
+        if (function.account, function.region) == (context.plan.label, region):
+            _create_function(context, function, inventory)
+
+
+def _create_function(context: _AccountContext, function: _FunctionPlan, inventory: _Inventory) -> None:
+    functions = context.api("lambda", function.region)
+    name = f"{context.plan.label}-{function.name}"
+    functions(
+        "create_function",
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=f"arn:aws:iam::{context.account_id}:role/{_LAMBDA_ROLE}",
+        Handler="handler.handle",
+        Code={"ZipFile": _function_code()},
+        Tags={tag["Key"]: tag["Value"] for tag in _tags(context.plan, None, "team-backend")},
+    )
+    inventory.add(context.account_id, function.region, LAMBDA_FUNCTION)
+    ref = _ref(context, function.region, LAMBDA_FUNCTION, name, name)
+    if function.access == _PUBLIC_ACCESS:
+        # No source condition: any account, anyone's, may invoke it.
+        functions(
+            "add_permission",
+            FunctionName=name,
+            StatementId="public-invoke",
+            Action="lambda:InvokeFunction",
+            Principal="*",
+        )
+        inventory.public_functions.append(ref)
+        return
+    if function.access == _ACCOUNT_ACCESS:
+        bucket = _bucket_name(context.plan, "data", function.region)
+        functions(
+            "add_permission",
+            FunctionName=name,
+            StatementId="s3-invoke",
+            Action="lambda:InvokeFunction",
+            Principal="s3.amazonaws.com",
+            SourceAccount=context.account_id,
+            SourceArn=f"arn:aws:s3:::{bucket}",
+        )
+    inventory.private_functions.append(ref)

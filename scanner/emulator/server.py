@@ -1,7 +1,11 @@
 """The emulator process: moto's server in a thread on loopback, behind our Config and fault layers.
 
 Request path: socket -> FaultLayer (latency, throttling, errors; outside the state lock, so injected
-latency overlaps) -> ConfigLayer (AWS Config actions, served from moto's live state) -> moto.
+latency overlaps) -> RegionLayer (opt-in regions) -> RootUserLayer (the root user in IAM's credential report and
+account summary) -> ConfigLayer (AWS Config actions, served from moto's live state) -> moto.
+
+Controls beside moto's own `/moto-api/`: `/_cloudsweep/faults` (scanner.emulator.faults) and
+`/_cloudsweep/root-users` (scanner.emulator.root_user: root MFA and access keys, which no AWS API sets).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from scanner.emulator.moto_app import (
     reset_moto,
 )
 from scanner.emulator.regions import RegionControls, RegionLayer
+from scanner.emulator.root_user import RootUserControls, RootUserLayer, organization_join_time
 
 if TYPE_CHECKING:
     from scanner.emulator.seed import DemoOrganization
@@ -87,9 +92,17 @@ class Emulator:
             InProcessMoto(self._moto), global_resource_region=self.options.global_resource_region
         )
         self.regions = RegionControls()
+        self.root_users = RootUserControls()
+        self._state_since = datetime.now(UTC)
+        root_user_layer = RootUserLayer(
+            ConfigLayer(self._moto, self.config, self._lock),
+            self.root_users,
+            resolve_account=self._resolve_account,
+            account_created=self._account_created,
+        )
         # Faults outermost (a network fault hits any call); regions before Config, whose answers never reach moto.
         self._app = FaultLayer(
-            RegionLayer(ConfigLayer(self._moto, self.config, self._lock), self.regions, self._resolve_account),
+            RegionLayer(root_user_layer, self.regions, self._resolve_account),
             self.faults,
             resolve_account=self._resolve_account,
         )
@@ -100,6 +113,11 @@ class Emulator:
     def _resolve_account(self, access_key_id: str) -> str:
         with self._lock:
             return account_for_access_key(access_key_id)
+
+    def _account_created(self, account_id: str) -> datetime:
+        # An account outside any organization existed before anything the emulator holds.
+        with self._lock:
+            return organization_join_time(self.config.moto, account_id) or self._state_since
 
     @property
     def endpoint_url(self) -> str:
@@ -118,6 +136,7 @@ class Emulator:
         try:
             reset_moto()
             self.config.reset()
+            self._state_since = datetime.now(UTC)
             self._server = make_server(
                 self.options.host,
                 self.options.port,
@@ -145,12 +164,17 @@ class Emulator:
 
     def _seed(self) -> None:
         if self.options.seed == "demo":
-            from scanner.emulator.seed import seed_demo
-
-            self.demo = seed_demo(self.endpoint_url)
-            self._age_unused_users(self.demo)
+            self.seed_demo()
         elif self.options.seed != "none":
             raise EmulatorError(f"unknown seed {self.options.seed!r}: use 'demo' or 'none'")
+
+    def seed_demo(self) -> DemoOrganization:
+        """Build the demo organization in this running emulator, as `--seed demo` does; expects a fresh state."""
+        from scanner.emulator.seed import seed_demo
+
+        self.demo = seed_demo(self.endpoint_url)
+        self._age_unused_users(self.demo)
+        return self.demo
 
     def _age_unused_users(self, demo: DemoOrganization) -> None:
         # No API can backdate a user: without this, every demo user was created seconds before the scan
@@ -175,12 +199,15 @@ class Emulator:
                 _running = None
 
     def reset(self) -> None:
-        """Forget all AWS state, recorded history, rules, evaluations and faults."""
+        """Forget all AWS state, recorded history, rules, evaluations, faults and root users."""
         with self._lock:
             reset_moto()
             self.config.reset()
+            self._state_since = datetime.now(UTC)
+        self.demo = None
         self.faults.clear()
         self.regions.clear()
+        self.root_users.reset()
 
     def __enter__(self) -> Emulator:
         return self.start()

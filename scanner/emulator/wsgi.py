@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -135,3 +136,44 @@ def _operation(protocol: ApiProtocol, target: str | None, form: Mapping[str, str
         is_root = environ.get("PATH_INFO", "/") in ("", "/")
         return "ListBuckets" if is_root and environ.get("REQUEST_METHOD") == "GET" else None
     return form.get("Action")
+
+
+# --- Calling a wrapped app and keeping its whole response ---------------------------------------------
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType] | None
+
+
+@dataclass(frozen=True)
+class WSGIResponse:
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    exc_info: ExcInfo
+
+    @property
+    def ok(self) -> bool:
+        return self.status.startswith("200")
+
+
+def call_app(app: WSGIApp, environ: WSGIEnviron) -> WSGIResponse:
+    """Run `app` to the end and keep its response, for a layer that rewrites the body before answering."""
+    started: dict[str, Any] = {}
+    written: list[bytes] = []
+
+    def capture(status: str, headers: list[tuple[str, str]], exc_info: ExcInfo = None) -> Callable[[bytes], object]:
+        started.update(status=status, headers=list(headers), exc_info=exc_info)
+        return written.append
+
+    result = app(environ, capture)
+    try:
+        written.extend(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    return WSGIResponse(started["status"], started["headers"], b"".join(written), started["exc_info"])
+
+
+def with_content_length(headers: Sequence[tuple[str, str]], length: int) -> list[tuple[str, str]]:
+    kept = [(name, value) for name, value in headers if name.lower() != "content-length"]
+    return [*kept, ("Content-Length", str(length))]

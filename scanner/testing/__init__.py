@@ -15,6 +15,7 @@ snapshot holding every item it was given, as in a scan.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -22,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from scanner import rule_tools
-from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation
-from scanner.registry import Check, CheckScope, ExtraData, ParameterValues, Snapshot
+from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, ItemError
+from scanner.registry import Check, CheckScope, ExtraData, ParameterValues, Result, Snapshot
 
 REFERENCE_ITEMS = Path(__file__).resolve().parent / "reference"
 DEFAULT_ACCOUNT = "123456789012"
@@ -33,8 +34,33 @@ DELETE: Any = object()
 
 
 def reference_types() -> list[str]:
-    """The resource types that have a reference example."""
-    return sorted(path.stem.replace("_", "::", 2) for path in REFERENCE_ITEMS.glob("AWS_*.json"))
+    """The resource types that have a usable reference example (the files that parse as configuration items)."""
+    return sorted(_reference_index())
+
+
+@functools.cache
+def _reference_index() -> dict[str, Path]:
+    """Each example file by the resourceType inside it (file names spell types several ways: AWS_Cloudtrail_Trail);
+    files that are not a parseable item (a few RDK examples hold Python reprs or broken JSON) are left out."""
+    index: dict[str, Path] = {}
+    for path in sorted(REFERENCE_ITEMS.glob("*.json")):
+        try:
+            document = _load_example(path)
+            ConfigurationItem.parse(document)
+        except (ValueError, ItemError):
+            continue
+        index.setdefault(str(document["resourceType"]), path)
+    return index
+
+
+def _load_example(path: Path) -> dict[str, Any]:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    # One RDK example wraps its item in a list.
+    if isinstance(document, list) and len(document) == 1:
+        document = document[0]
+    if not isinstance(document, dict) or not isinstance(document.get("resourceType"), str):
+        raise ValueError(f"{path.name} is not a configuration item")
+    return document
 
 
 def reference_document(
@@ -45,10 +71,10 @@ def reference_document(
     `configuration` is merged into the example's configuration (nested objects merge; `DELETE` removes a key);
     `fields` replace top-level fields by their AWS names (`resourceId`, `configurationItemStatus`, `tags`, ...).
     """
-    path = REFERENCE_ITEMS / (resource_type.replace("::", "_") + ".json")
-    if not path.is_file():
+    path = _reference_index().get(resource_type)
+    if path is None:
         raise ValueError(f"no reference item for {resource_type!r} (known: {', '.join(reference_types())})")
-    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    document = _load_example(path)
     if configuration is not None:
         base = document.get("configuration")
         if isinstance(base, str):
@@ -157,7 +183,7 @@ def run_check(
 
 
 def _evaluation(
-    check: Check, state: Snapshot, resource_type: str, resource_id: str, result: Any, moment: datetime
+    check: Check, state: Snapshot, resource_type: str, resource_id: str, result: Result, moment: datetime
 ) -> Evaluation:
     return Evaluation(
         account_id=state.account_id,

@@ -59,7 +59,8 @@ def test_the_check_is_account_scoped_and_looks_up_trails() -> None:
     assert needs.count_types == frozenset()
     assert not CHECK.parameters.has_required()
     assert CHECK.remediation_cli == (
-        "aws cloudtrail create-trail --name TRAIL_NAME --s3-bucket-name BUCKET --is-multi-region-trail"
+        "aws cloudtrail create-trail --name TRAIL_NAME --s3-bucket-name BUCKET --is-multi-region-trail\n"
+        "aws cloudtrail start-logging --name TRAIL_NAME"
     )
 
 

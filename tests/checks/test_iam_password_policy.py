@@ -113,7 +113,10 @@ def test_stricter_parameters_than_the_defaults() -> None:
     ("params", "message"),
     [
         ({"MinimumPasswordLength": "5"}, "parameter MinimumPasswordLength: must be at least 6, got 5"),
-        ({"RequireSymbols": "yes"}, 'parameter RequireSymbols: expected "true" or "false", got \'yes\''),
+        (
+            {"RequireSymbols": "True"},
+            'parameter RequireSymbols: expected "true" or "false" (lower case, as AWS Config reads them), got \'True\'',
+        ),
         ({"MaxPasswordAge": "-1"}, "parameter MaxPasswordAge: must be at least 0, got -1"),
     ],
 )
@@ -140,6 +143,7 @@ def test_runs_once_per_account_in_the_global_region() -> None:
     assert plan_target(selected, in_global_region=True).account_checks == tuple(selected)
     assert plan_target(selected, in_global_region=False).account_checks == ()
     assert CHECK.permissions[-1] == "iam:GetAccountPasswordPolicy"
+    assert CHECK.remediation_cli.endswith("--max-password-age 90 --allow-users-to-change-password")
 
 
 def test_a_scan_reads_the_policy_through_iam(aws_env: Emulator, boto_session: Any, tmp_path: Path) -> None:

@@ -224,10 +224,16 @@ def test_many_admin_statements_fit_aws_configs_limit() -> None:
 def test_exclude_permission_boundary_policy_is_a_boolean_defaulting_to_false() -> None:
     name = "excludePermissionBoundaryPolicy"
     assert CHECK.parameters.parse(CHECK.id, None)[name] is False
-    assert CHECK.parameters.parse(CHECK.id, '{"excludePermissionBoundaryPolicy": "TRUE"}')[name] is True
+    assert CHECK.parameters.parse(CHECK.id, '{"excludePermissionBoundaryPolicy": "true"}')[name] is True
     assert CHECK.parameters.parse(CHECK.id, {name: False})[name] is False
-    with pytest.raises(ParameterError, match=f'check {CHECK.id}, parameter {name}: expected "true" or "false"'):
-        CHECK.parameters.parse(CHECK.id, {name: "yes"})
+    # AWS Config would read "TRUE" as false: refused rather than guessed either way.
+    for wrong in ("yes", "TRUE", "True"):
+        with pytest.raises(ParameterError) as raised:
+            CHECK.parameters.parse(CHECK.id, {name: wrong})
+        assert str(raised.value) == (
+            f'check {CHECK.id}, parameter {name}: expected "true" or "false" (lower case, as AWS Config reads them), '
+            f"got {wrong!r}"
+        )
 
 
 def test_the_demo_parameters_parse() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from checks import BUILTIN
+from scanner.inventory import EXTRA_DATA_READERS
 from scanner.model import Compliance
 from scanner.registry import (
     Check,
@@ -135,7 +136,14 @@ class TestRegistry:
             ({"title": ""}, "title is empty"),
             ({"remediation": ""}, "remediation is empty"),
             ({"title": "two\nlines"}, "the title must be one line of at most 100 characters"),
-            ({"remediation_cli": "delete it"}, "remediation_cli must be an AWS CLI example starting with 'aws '"),
+            (
+                {"remediation_cli": "delete it"},
+                "remediation_cli must be AWS CLI commands, one per line, each starting with 'aws '",
+            ),
+            (
+                {"remediation_cli": "aws s3 ls\nrm -rf /"},
+                "remediation_cli must be AWS CLI commands, one per line, each starting with 'aws '",
+            ),
             ({"cis": ("1.4", "CIS 1.5")}, "CIS control id 'CIS 1.5' is not like 1.4 or 2.1.1"),
             ({"severity": "high"}, "severity and scope must be Severity and CheckScope members"),
             ({"lookup_types": ("EC2::Instance",)}, "resource type 'EC2::Instance' is not like AWS::EC2::Instance"),
@@ -173,6 +181,18 @@ class TestRegistry:
             ),
             ({"parameters": ParameterSchema((Parameter("a b", ParameterType.STRING, "a"),))}, "not an identifier"),
             ({"parameters": ParameterSchema((Parameter("a", ParameterType.STRING, " "),))}, "a has no description"),
+            (
+                {"lookup_types": "AWS::EC2::Volume"},
+                "lookup_types must be a tuple (one element needs a trailing comma: ('AWS::EC2::Volume',))",
+            ),
+            ({"extra_data": ExtraData.IAM_CREDENTIAL_REPORT}, "extra_data must be a tuple"),
+            ({"cis": "2.2.1"}, "cis must be a tuple (one element needs a trailing comma: ('2.2.1',))"),
+            ({"rationale": None}, "rationale must be a string"),
+            ({"parameters": ()}, "parameters must be a ParameterSchema"),
+            (
+                {"parameters": ParameterSchema((Parameter("n", ParameterType.INTEGER, "n", default=0, minimum=1),))},
+                "parameter n's default 0 is below its minimum",
+            ),
         ],
     )
     def test_incomplete_metadata_is_refused_when_the_check_is_defined(
@@ -188,7 +208,7 @@ class TestRegistry:
             account_check("Bad Id", rationale="", remediation_cli="")
         assert str(raised.value) == (
             "check 'Bad Id': the id must be lower-case words joined by '-'; rationale is empty; "
-            "remediation_cli must be an AWS CLI example starting with 'aws '"
+            "remediation_cli must be AWS CLI commands, one per line, each starting with 'aws '"
         )
 
     def test_a_resource_check_names_its_types(self) -> None:
@@ -206,6 +226,10 @@ class TestRegistry:
         assert described["id"] == check.id
         assert all(isinstance(value, str) for value in check.demo_parameters.values())
         assert (check.evaluate_account is not None) == (check.scope is CheckScope.ACCOUNT)
+
+    def test_every_kind_of_extra_data_has_a_reader_and_permissions(self) -> None:
+        assert set(EXTRA_DATA_READERS) == set(ExtraData)
+        assert all(data.permissions for data in ExtraData)
 
     def test_permissions_include_the_extra_data_reads(self) -> None:
         check = BUILTIN.get("iam-inactive-user")

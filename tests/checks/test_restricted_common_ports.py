@@ -60,12 +60,13 @@ def test_the_check_evaluates_security_groups_with_the_managed_rules_five_ports()
     assert CHECK.lookup_types == ()
     assert not CHECK.parameters.has_required()
     defaults = CHECK.parameters.parse(CHECK.id, None)
+    # Declared as ints (describe() stays JSON), the defaults reach the check as PortRanges, like given ports.
     assert dict(defaults) == {
-        "blockedPort1": 20,
-        "blockedPort2": 21,
-        "blockedPort3": 3389,
-        "blockedPort4": 3306,
-        "blockedPort5": 4333,
+        "blockedPort1": PortRange(20, 20),
+        "blockedPort2": PortRange(21, 21),
+        "blockedPort3": PortRange(3389, 3389),
+        "blockedPort4": PortRange(3306, 3306),
+        "blockedPort5": PortRange(4333, 4333),
     }
     assert restricted_common_ports.blocked_ports(defaults) == tuple(
         PortRange(port, port) for port in (20, 21, 3389, 3306, 4333)

@@ -79,6 +79,7 @@ def test_the_check_evaluates_buckets_and_takes_no_parameter() -> None:
     assert CHECK.resource_types == ("AWS::S3::Bucket",)
     assert not CHECK.parameters.has_required()
     assert CHECK.remediation_cli == (
+        "aws s3api get-bucket-policy --bucket BUCKET --query Policy --output text\n"
         "aws s3api put-bucket-policy --bucket BUCKET --policy "
         '\'{"Version": "2012-10-17", "Statement": [{"Sid": "DenyInsecureTransport", "Effect": "Deny", '
         '"Principal": "*", "Action": "s3:*", "Resource": ["arn:aws:s3:::BUCKET", "arn:aws:s3:::BUCKET/*"], '
