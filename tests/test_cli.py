@@ -68,7 +68,7 @@ def test_checks_list_as_json_describes_every_builtin() -> None:
     assert "iam:GetCredentialReport" in described["iam-inactive-user"]["permissions"]
     assert described["resource-count-max"]["scope"] == "account"
     assert described["restricted-ssh"]["resource_types"] == ["AWS::EC2::SecurityGroup"]
-    assert described["s3-bucket-versioning-enabled"]["parameters"][0]["type"] == "string"
+    assert described["s3-bucket-versioning-enabled"]["parameters"][0]["type"] == "boolean"
 
 
 def test_checks_list_as_a_table_names_each_check() -> None:
@@ -101,8 +101,9 @@ def test_without_checks_only_those_with_their_required_parameters_run(
     iam.create_user(UserName="carol")
     output = tmp_path / "out.jsonl"
     result = CliRunner().invoke(cli, ["scan", "--output", str(output)])
-    # The default VPC's security group is open outbound (vpc-default-security-group-closed), carol has no MFA, and
-    # neither the root row of the report nor a trail exists in the emulator: NON_COMPLIANT findings, exit 1.
+    # The default VPC's security group is open outbound (vpc-default-security-group-closed), carol has no MFA, the
+    # emulator's root user has no MFA (and no access key), and neither a password policy nor a trail exists:
+    # NON_COMPLIANT findings, exit 1.
     assert result.exit_code == 1, result.output
     started = next(json.loads(line) for line in result.output.splitlines() if '"scan started"' in line)
     required = {"desired-instance-type", "resource-count-max", "ec2-exposed-instance", "required-tags"}
@@ -112,7 +113,8 @@ def test_without_checks_only_those_with_their_required_parameters_run(
         ("access-keys-rotated", "AWS::IAM::User", "COMPLIANT"),
         ("cloudtrail-enabled", "AWS::::Account", "NON_COMPLIANT"),
         ("iam-inactive-user", "AWS::IAM::User", "COMPLIANT"),
-        ("iam-root-access-key-check", "AWS::::Account", "NON_COMPLIANT"),
+        ("iam-password-policy", "AWS::::Account", "NON_COMPLIANT"),
+        ("iam-root-access-key-check", "AWS::::Account", "COMPLIANT"),
         ("iam-user-mfa-enabled", "AWS::IAM::User", "NON_COMPLIANT"),
         ("iam-user-no-policies-check", "AWS::IAM::User", "COMPLIANT"),
         ("iam-user-unused-credentials-check", "AWS::IAM::User", "COMPLIANT"),
@@ -172,17 +174,11 @@ def test_the_demo_runs_clean_and_writes_its_evaluations(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in output.read_text().splitlines()]
     builtins = {check.id for check in BUILTIN}
-    # Not yet in the emulator's Config layer (issue 7 adds them): RDS instances and Lambda functions.
-    no_items_yet = {
-        "lambda-function-public-access-prohibited",
-        "rds-instance-public-access-check",
-        "rds-storage-encrypted",
-    }
-    assert {record["check"] for record in records} == builtins - no_items_yet
+    # Every built-in check evaluates something and finds at least one planted violation (the whole outcome matrix
+    # is tests/test_demo_outcomes.py).
+    assert {record["check"] for record in records} == builtins
     assert len({record["account_id"] for record in records}) == 4
     non_compliant = {record["check"] for record in records if record["compliance"] == "NON_COMPLIANT"}
-    # Not yet planted in the demo seed: an instance from an unapproved AMI.
-    no_violation_yet = {"approved-amis-by-id"}
-    assert non_compliant == builtins - no_items_yet - no_violation_yet
+    assert non_compliant == builtins
     assert f"{len(records)} evaluations of 4 accounts written to" in result.stderr
     assert "Demo organization: evaluations per check" in result.stderr

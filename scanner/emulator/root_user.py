@@ -312,7 +312,8 @@ def _control(controls: RootUserControls, environ: WSGIEnviron, start_response: S
         except ValueError as exc:
             return _json_reply(start_response, 400, {"error": str(exc)})
         return _json_reply(start_response, 200, user.to_dict())
-    return _json_reply(start_response, 405, {"error": f"{method} is not supported on {CONTROL_PATH}/{account}"})
+    where = f"{CONTROL_PATH}/{account}" if account else CONTROL_PATH
+    return _json_reply(start_response, 405, {"error": f"{method} is not supported on {where}"})
 
 
 def _changes(body: bytes) -> dict[str, Any]:

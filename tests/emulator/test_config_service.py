@@ -842,3 +842,27 @@ def test_a_result_token_names_its_rule_optionally_with_a_suffix(config: Any) -> 
         "i-1",
         "i-2",
     ]
+
+
+def test_only_writes_that_change_recorded_state_make_the_recorder_read_again(
+    boto_session: Any, emulator: Emulator, ec2: Any, config: Any
+) -> None:
+    (instance_id,) = launch(ec2, 1)
+    reads: list[str] = []
+
+    def count(**_: Any) -> None:
+        reads.append("DescribeInstances")
+
+    recorder_ec2 = emulator.config.moto.client("ec2", "us-east-1")
+    recorder_ec2.meta.events.register("before-call.ec2.DescribeInstances", count)
+    try:
+        config.list_discovered_resources(resourceType="AWS::EC2::Instance")
+        # A scan generates each account's credential report: nothing AWS Config records changes.
+        client(boto_session, "iam", emulator.endpoint_url).generate_credential_report()
+        config.list_discovered_resources(resourceType="AWS::EC2::Instance")
+        assert reads == ["DescribeInstances"]
+        ec2.create_tags(Resources=[instance_id], Tags=[{"Key": "Owner", "Value": "team-data"}])
+        config.list_discovered_resources(resourceType="AWS::EC2::Instance")
+        assert reads == ["DescribeInstances", "DescribeInstances"]
+    finally:
+        recorder_ec2.meta.events.unregister("before-call.ec2.DescribeInstances", count)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
+from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 
 from scanner.emulator.server import Emulator
@@ -20,7 +24,7 @@ API_SPELLING = {
 }
 # Keys today's API returns that the (older) reference items predate: allowed beyond the reference's.
 ALLOWED_EXTRA_TOP_LEVEL = {"recordingFrequency"}
-ALLOWED_EXTRA = {
+ALLOWED_EXTRA: dict[str, dict[str, set[str]]] = {
     "AWS::EC2::Instance": {
         "resourceName": set(),
         "configuration": {"hibernationOptions", "kernelId", "stateReason", "sriovNetSupport"},
@@ -41,6 +45,24 @@ ALLOWED_EXTRA = {
         "configuration": set(),
         "supplementary": {"PublicAccessBlockConfiguration", "ServerSideEncryptionConfiguration"},
     },
+    "AWS::RDS::DBInstance": {
+        "resourceName": set(),
+        "configuration": {
+            "dBInstanceArn",
+            "enabledCloudwatchLogsExports",
+            "endpoint",
+            "iAMDatabaseAuthenticationEnabled",
+            "instanceCreateTime",
+            "latestRestorableTime",
+        },
+    },
+    "AWS::Lambda::Function": {
+        "resourceName": set(),
+        "configuration": {"architectures", "ephemeralStorage", "layers", "packageType"},
+        # The reference function has no resource-based policy; ours has one, which AWS Config records here.
+        "supplementary": {"Policy"},
+    },
+    "AWS::CloudTrail::Trail": {"resourceName": set(), "configuration": {"hasInsightSelectors", "isOrganizationTrail"}},
 }
 REFERENCE_FILES = {
     "AWS::EC2::Instance": "AWS_EC2_Instance.json",
@@ -50,6 +72,9 @@ REFERENCE_FILES = {
     "AWS::IAM::Role": "AWS_IAM_Role.json",
     "AWS::IAM::Policy": "AWS_IAM_Policy.json",
     "AWS::S3::Bucket": "AWS_S3_Bucket.json",
+    "AWS::RDS::DBInstance": "AWS_RDS_DBInstance.json",
+    "AWS::Lambda::Function": "AWS_LAMBDA_FUNCTION.json",
+    "AWS::CloudTrail::Trail": "AWS_Cloudtrail_Trail.json",
 }
 POLICY = {
     "Version": "2012-10-17",
@@ -59,13 +84,37 @@ POLICY = {
 
 def reference_item(resource_type: str) -> dict[str, Any]:
     raw = json.loads((REFERENCE / REFERENCE_FILES[resource_type]).read_text())
+    if isinstance(raw, list):  # the Lambda example is a list of one item
+        (raw,) = raw
     return {API_SPELLING.get(key, key): value for key, value in raw.items()}
 
 
-@pytest.fixture
-def recorded(emulator: Emulator, boto_session: Any) -> dict[str, dict[str, Any]]:
-    """One resource of every recorded type, made as a user would, read back via GetResourceConfigHistory."""
-    endpoint = emulator.endpoint_url
+def lambda_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return event\n")
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def recorded(running_emulator: Emulator) -> Iterator[dict[str, dict[str, Any]]]:
+    """One resource of every recorded type, made as a user would, read back via GetResourceConfigHistory.
+
+    Made once for the module: every test here only reads the items.
+    """
+    running_emulator.reset()
+    session = boto3.Session(
+        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
+        aws_secret_access_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        region_name="us-east-1",
+    )
+    try:
+        yield record_one_of_each(running_emulator.endpoint_url, session)
+    finally:
+        running_emulator.reset()
+
+
+def record_one_of_each(endpoint: str, boto_session: Any) -> dict[str, dict[str, Any]]:
     ec2 = client(boto_session, "ec2", endpoint)
     group = ec2.create_security_group(GroupName="launch-wizard-7", Description="launch-wizard-7")["GroupId"]
     ec2.authorize_security_group_ingress(
@@ -118,15 +167,84 @@ def recorded(emulator: Emulator, boto_session: Any) -> dict[str, dict[str, Any]]
             }
         ),
     )
+    subnets = [subnet["SubnetId"] for subnet in ec2.describe_subnets()["Subnets"][:2]]
+    rds = client(boto_session, "rds", endpoint)
+    rds.create_db_subnet_group(
+        DBSubnetGroupName="default-vpc", DBSubnetGroupDescription="default VPC", SubnetIds=subnets
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier="myrdstest",
+        DBInstanceClass="db.m3.xlarge",
+        Engine="mysql",
+        MasterUsername="foo",
+        MasterUserPassword="correct-horse-battery",
+        AllocatedStorage=100,
+        StorageType="io1",
+        Iops=1000,
+        MultiAZ=True,
+        PubliclyAccessible=True,
+        StorageEncrypted=True,
+        KmsKeyId=key,
+        DBSubnetGroupName="default-vpc",
+        VpcSecurityGroupIds=[group],
+        MonitoringInterval=60,
+        MonitoringRoleArn="arn:aws:iam::123456789012:role/rds-monitoring-role",
+        Tags=[{"Key": "workload-type", "Value": "production"}],
+    )
+    lambda_trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    role_arn = iam.create_role(RoleName="lambda_basic_execution", AssumeRolePolicyDocument=json.dumps(lambda_trust))[
+        "Role"
+    ]["Arn"]
+    functions = client(boto_session, "lambda", endpoint)
+    functions.create_function(
+        FunctionName="test-function",
+        Runtime="python3.12",
+        Role=role_arn,
+        Handler="index.handler",
+        Code={"ZipFile": lambda_zip()},
+        VpcConfig={"SubnetIds": subnets, "SecurityGroupIds": [group]},
+        Tags={"test": "value"},
+    )
+    functions.add_permission(
+        FunctionName="test-function",
+        StatementId="s3-invoke",
+        Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com",
+        SourceAccount="123456789012",
+    )
+    s3.create_bucket(Bucket="mborch-apjc-cloudtrail-bucket")
+    cloudtrail = client(boto_session, "cloudtrail", endpoint)
+    cloudtrail.create_trail(
+        Name="APJCCloudTrail",
+        S3BucketName="mborch-apjc-cloudtrail-bucket",
+        S3KeyPrefix="CloudTrail",
+        IsMultiRegionTrail=True,
+        EnableLogFileValidation=True,
+    )
     config = client(boto_session, "config", endpoint)
     ids = {
         "AWS::EC2::Instance": instance,
         "AWS::EC2::SecurityGroup": group,
         "AWS::EC2::Volume": volume,
         "AWS::S3::Bucket": "mborch-test-bucket-config-item",
+        "AWS::Lambda::Function": "test-function",
+        "AWS::CloudTrail::Trail": "APJCCloudTrail",
     }
-    for resource_type in ("AWS::IAM::User", "AWS::IAM::Role", "AWS::IAM::Policy"):
-        (identifier,) = config.list_discovered_resources(resourceType=resource_type)["resourceIdentifiers"]
+    named = {
+        "AWS::IAM::User": "johndoe",
+        "AWS::IAM::Role": "config-role",
+        "AWS::IAM::Policy": "ELB-policy",
+        "AWS::RDS::DBInstance": "myrdstest",
+    }
+    for resource_type, name in named.items():
+        (identifier,) = config.list_discovered_resources(resourceType=resource_type, resourceName=name)[
+            "resourceIdentifiers"
+        ]
         ids[resource_type] = identifier["resourceId"]
     return {
         resource_type: config.get_resource_config_history(resourceType=resource_type, resourceId=resource_id, limit=1)[

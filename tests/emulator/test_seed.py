@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import socket
 from collections import Counter
@@ -13,6 +15,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 from scanner.emulator.seed import (
     AUDIT_ROLE_NAME,
+    CLOUDTRAIL_TRAIL,
     EC2_INSTANCE,
     EC2_SECURITY_GROUP,
     EC2_VOLUME,
@@ -20,7 +23,9 @@ from scanner.emulator.seed import (
     IAM_POLICY,
     IAM_ROLE,
     IAM_USER,
+    LAMBDA_FUNCTION,
     ORGANIZATION_ACCESS_ROLE_NAME,
+    RDS_DB_INSTANCE,
     S3_BUCKET,
     DemoAccount,
     DemoOrganization,
@@ -31,6 +36,15 @@ from scanner.emulator.seed import (
 )
 from scanner.emulator.server import Emulator
 
+CIS_PASSWORD_POLICY = {
+    "MinimumPasswordLength": 14,
+    "RequireSymbols": True,
+    "RequireNumbers": True,
+    "RequireUppercaseCharacters": True,
+    "RequireLowercaseCharacters": True,
+    "PasswordReusePrevention": 24,
+    "MaxPasswordAge": 90,
+}
 MANAGEMENT_CREDENTIALS = {"aws_access_key_id": "AKIAIOSFODNN7EXAMPLE", "aws_secret_access_key": "secret"}
 
 
@@ -141,6 +155,7 @@ def test_the_inventory_matches_the_counts_in_every_account_and_region(
             )
             found += region_instances
             volumes += region_volumes
+            check_regional_service_counts(clients, demo, account.account_id, region)
         check_iam_counts(clients("iam"), demo, account.account_id)
         check_s3_counts(clients("s3"), demo, account.account_id)
 
@@ -152,6 +167,17 @@ def test_the_inventory_matches_the_counts_in_every_account_and_region(
     assert len(stopped) == len(demo.known_violations.stopped_instances) > 0
     assert {volume["Encrypted"] for volume in volumes} == {True, False}
     assert {bool(volume["Attachments"]) for volume in volumes} == {True, False}
+    assert (demo.total(RDS_DB_INSTANCE), demo.total(LAMBDA_FUNCTION), demo.total(CLOUDTRAIL_TRAIL)) == (2, 3, 4)
+
+
+def check_regional_service_counts(clients: Clients, demo: DemoOrganization, account_id: str, region: str) -> None:
+    databases = all_items(clients("rds", region), "describe_db_instances", "DBInstances")
+    assert len(databases) == demo.count(account_id, region, RDS_DB_INSTANCE)
+    functions = all_items(clients("lambda", region), "list_functions", "Functions")
+    assert len(functions) == demo.count(account_id, region, LAMBDA_FUNCTION)
+    trails = clients("cloudtrail", region).describe_trails(includeShadowTrails=False)["trailList"]
+    assert len(trails) == demo.count(account_id, region, CLOUDTRAIL_TRAIL)
+    assert all(trail["HomeRegion"] == region for trail in trails)
 
 
 def check_ec2_counts(
@@ -176,7 +202,12 @@ def check_iam_counts(iam: Any, demo: DemoOrganization, account_id: str) -> None:
     assert len(roles) == demo.count(account_id, GLOBAL_REGION, IAM_ROLE) + organization_roles
     policies = all_items(iam, "list_policies", "Policies", Scope="Local")
     assert len(policies) == demo.count(account_id, GLOBAL_REGION, IAM_POLICY)
-    assert all(policy["AttachmentCount"] > 0 for policy in policies)
+    # A permissions boundary is not an attachment.
+    boundaries = {
+        ref.resource_name for ref in demo.compliant_examples.boundary_policies if ref.account_id == account_id
+    }
+    assert all(policy["AttachmentCount"] > 0 for policy in policies if policy["PolicyName"] not in boundaries)
+    assert all(policy["AttachmentCount"] == 0 for policy in policies if policy["PolicyName"] in boundaries)
     assert any(_has(iam.get_login_profile, UserName=user["UserName"]) for user in users)
 
 
@@ -193,6 +224,16 @@ def check_s3_counts(s3: Any, demo: DemoOrganization, account_id: str) -> None:
     assert regions == Counter({region: demo.count(account_id, region, S3_BUCKET) for region in demo.regions})
     assert set(features) == {"versioning", "policy", "public access block", "encryption"}
     assert all(features.values()), features
+
+
+def read_or_none(read: Any, missing: str, **params: Any) -> Any:
+    """What `read` returns, or None when it answers the error code `missing`."""
+    try:
+        return read(**params)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != missing:
+            raise
+    return None
 
 
 def _has(read: Any, **params: Any) -> bool:
@@ -303,6 +344,148 @@ def ids_by_place(refs: tuple[ResourceRef, ...]) -> dict[tuple[str, str], list[st
     for ref in refs:
         grouped.setdefault((ref.account_id, ref.region), set()).add(ref.resource_id)
     return {place: sorted(ids) for place, ids in grouped.items()}
+
+
+def test_the_account_settings_are_planted_per_account(emulator: Emulator, demo: DemoOrganization) -> None:
+    ids = {account.name: account.account_id for account in demo.accounts}
+    management, prod, staging, sandbox = ids["master"], ids["prod"], ids["staging"], ids["sandbox"]
+    violations, examples = demo.known_violations, demo.compliant_examples
+    assert violations.root_without_mfa == (staging,)
+    assert violations.root_access_keys == (staging,)
+    assert examples.root_without_credentials == (sandbox,)
+    assert violations.weak_password_policies == (staging,)
+    assert examples.strong_password_policies == (prod,)
+    assert violations.no_password_policy == (management, sandbox)
+    assert violations.regions_without_trail == (
+        (management, "eu-west-1"),
+        (staging, "eu-west-1"),
+        (sandbox, "us-east-1"),
+        (sandbox, "eu-west-1"),
+    )
+
+    reports = {}
+    for account in demo.accounts:
+        clients = Clients(emulator.endpoint_url, account)
+        iam = clients("iam")
+        iam.generate_credential_report()
+        report = csv.DictReader(io.StringIO(iam.get_credential_report()["Content"].decode()))
+        root = next(row for row in report if row["user"] == "<root_account>")
+        reports[account.name] = (root["password_enabled"], root["mfa_active"], root["access_key_1_active"])
+        found = read_or_none(iam.get_account_password_policy, "NoSuchEntity")
+        assert (found is None) == (account.account_id in violations.no_password_policy)
+        policy: dict[str, Any] = found["PasswordPolicy"] if found else {}
+        if account.account_id == prod:
+            assert {key: policy[key] for key in CIS_PASSWORD_POLICY} == CIS_PASSWORD_POLICY
+        if account.account_id == staging:
+            assert (policy["MinimumPasswordLength"], policy["RequireSymbols"]) == (8, False)
+        for region in demo.regions:
+            cloudtrail = clients("cloudtrail", region)
+            for trail in cloudtrail.describe_trails(includeShadowTrails=False)["trailList"]:
+                assert cloudtrail.get_trail_status(Name=trail["Name"])["IsLogging"] is True
+                label = "management" if account.is_management else account.name
+                assert trail["S3BucketName"] == f"cloudsweep-demo-{label}-logs-us-east-1"
+    assert reports == {
+        "master": ("not_supported", "true", "false"),
+        "prod": ("not_supported", "true", "false"),
+        "staging": ("not_supported", "false", "true"),
+        "sandbox": ("false", "false", "false"),
+    }
+
+
+def test_the_workloads_are_planted(emulator: Emulator, demo: DemoOrganization) -> None:
+    violations, examples = demo.known_violations, demo.compliant_examples
+    clients = {account.account_id: Clients(emulator.endpoint_url, account) for account in demo.accounts}
+    names = {account.account_id: account.name for account in demo.accounts}
+
+    def where(refs: tuple[ResourceRef, ...]) -> list[tuple[str, str, str | None]]:
+        return [(names[ref.account_id], ref.region, ref.resource_name) for ref in refs]
+
+    assert where(violations.public_db_instances) == [("staging", "eu-west-1", "staging-analytics")]
+    assert where(examples.private_db_instances) == [("prod", "us-east-1", "prod-orders")]
+    for ref, public in [(ref, True) for ref in violations.public_db_instances] + [
+        (ref, False) for ref in examples.private_db_instances
+    ]:
+        rds = clients[ref.account_id]("rds", ref.region)
+        (database,) = rds.describe_db_instances(DBInstanceIdentifier=ref.resource_name)["DBInstances"]
+        assert (database["PubliclyAccessible"], database["StorageEncrypted"]) == (public, not public)
+        tags = {tag["Key"] for tag in database["TagList"]}
+        assert ("CostCenter" in tags) == (not public)
+        config = clients[ref.account_id]("config", ref.region)
+        (identifier,) = config.list_discovered_resources(resourceType=RDS_DB_INSTANCE, resourceName=ref.resource_name)[
+            "resourceIdentifiers"
+        ]
+        assert identifier["resourceId"] == ref.resource_id
+    (private,) = examples.private_db_instances
+    (database,) = clients[private.account_id]("rds", "us-east-1").describe_db_instances(
+        DBInstanceIdentifier=private.resource_name
+    )["DBInstances"]
+    kms = clients[private.account_id]("kms", "us-east-1")
+    assert kms.describe_key(KeyId="alias/prod-orders")["KeyMetadata"]["Arn"] == database["KmsKeyId"]
+
+    assert where(violations.public_functions) == [("prod", "us-east-1", "prod-thumbnailer")]
+    assert where(examples.private_functions) == [
+        ("prod", "us-east-1", "prod-orders-webhook"),
+        ("staging", "eu-west-1", "staging-report-builder"),
+    ]
+    principals = {}
+    for ref in violations.public_functions + examples.private_functions:
+        functions = clients[ref.account_id]("lambda", ref.region)
+        found_policy = read_or_none(functions.get_policy, "ResourceNotFoundException", FunctionName=ref.resource_id)
+        statements = json.loads(found_policy["Policy"])["Statement"] if found_policy else []
+        principals[ref.resource_name] = [
+            (statement["Principal"], statement.get("Condition")) for statement in statements
+        ]
+    prod = demo.account("prod").account_id
+    assert principals == {
+        "prod-thumbnailer": [("*", None)],
+        "prod-orders-webhook": [
+            (
+                {"Service": "s3.amazonaws.com"},
+                {
+                    "StringEquals": {"AWS:SourceAccount": prod},
+                    "ArnLike": {"AWS:SourceArn": "arn:aws:s3:::cloudsweep-demo-prod-data-us-east-1"},
+                },
+            )
+        ],
+        "staging-report-builder": [],
+    }
+
+    (unapproved,) = violations.unapproved_ami_instances
+    assert (names[unapproved.account_id], unapproved.region, unapproved.resource_name) == (
+        "sandbox",
+        "eu-west-1",
+        "sandbox-experiment",
+    )
+    found = instances_by_id(violations.unapproved_ami_instances + examples.imdsv2_instances, clients)
+    assert found[unapproved.resource_id]["ImageId"] == "ami-0a1b2c3d4e5f60718"
+    assert len(examples.imdsv2_instances) == 18
+    assert {found[ref.resource_id]["MetadataOptions"]["HttpTokens"] for ref in examples.imdsv2_instances} == {
+        "required"
+    }
+
+    assert where(examples.closed_default_groups) == [("prod", "us-east-1", "default"), ("prod", "eu-west-1", "default")]
+    for ref in examples.closed_default_groups:
+        ec2 = clients[ref.account_id]("ec2", ref.region)
+        (group,) = ec2.describe_security_groups(GroupIds=[ref.resource_id])["SecurityGroups"]
+        assert (group["GroupName"], group["IpPermissions"], group["IpPermissionsEgress"]) == ("default", [], [])
+
+    # prod's people: every console user of the hardened account.
+    assert [names[ref.account_id] for ref in examples.mfa_users] == ["prod", "prod"]
+    for ref in examples.mfa_users:
+        iam = clients[ref.account_id]("iam")
+        assert iam.get_login_profile(UserName=ref.resource_name)["LoginProfile"]["UserName"] == ref.resource_name
+        devices = iam.list_mfa_devices(UserName=ref.resource_name)["MFADevices"]
+        assert [device["SerialNumber"] for device in devices] == [
+            f"arn:aws:iam::{ref.account_id}:mfa/{ref.resource_name}"
+        ]
+
+    (boundary,) = examples.boundary_policies
+    assert (names[boundary.account_id], boundary.resource_name) == ("sandbox", "DeveloperBoundary")
+    role = clients[boundary.account_id]("iam").get_role(RoleName="developer")["Role"]
+    assert role["PermissionsBoundary"] == {
+        "PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+        "PermissionsBoundaryArn": f"arn:aws:iam::{boundary.account_id}:policy/DeveloperBoundary",
+    }
 
 
 def test_the_same_seed_builds_the_same_organization(emulator: Emulator) -> None:
