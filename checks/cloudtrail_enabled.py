@@ -1,10 +1,12 @@
-"""cloudtrail-enabled: the account has a CloudTrail trail in the region, optionally one delivering to given
-destinations (managed rule CLOUD_TRAIL_ENABLED).
+"""cloudtrail-enabled: a logging CloudTrail trail covers the account in the region, optionally one delivering to
+given destinations (managed rule CLOUD_TRAIL_ENABLED).
 
-Account scope: one evaluation per account and region, from the AWS::CloudTrail::Trail items AWS Config recorded
-there (read as lookup items). With s3BucketName, snsTopicArn or cloudWatchLogsLogGroupArn given, one trail must
-match every given parameter. A trail whose item says it is not logging (isLogging false) does not count, nor does
-one whose item has no configuration: without a counting trail the account is not compliant.
+Account scope: one evaluation per account and region, from DescribeTrails (includeShadowTrails) and GetTrailStatus
+in that region, as the managed rule reads them, not from AWS::CloudTrail::Trail items: AWS Config records a trail
+in its home region only, so a multi-region trail would look absent everywhere else, and its items do not say
+whether the trail is logging. A trail counts when it is logging (GetTrailStatus IsLogging); with s3BucketName,
+snsTopicArn or cloudWatchLogsLogGroupArn given, one counting trail must match every given parameter (a log group
+ARN matches with or without its ":*" suffix). NOT_APPLICABLE cannot occur: every region has trails or none.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from checks.common import fit_findings
-from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
+from checks.common import declared_extra, fit_findings
+from scanner.model import ANNOTATION_LIMIT, Compliance
 from scanner.registry import (
     Check,
     CheckScope,
+    ExtraData,
     Parameter,
     ParameterSchema,
     ParameterType,
@@ -28,13 +31,12 @@ from scanner.registry import (
 )
 
 CHECK_ID = "cloudtrail-enabled"
-TRAIL = "AWS::CloudTrail::Trail"
 _NO_TRAIL = "no trail qualifies: "
 
 
 @dataclass(frozen=True)
 class Destination:
-    """One optional parameter: the configuration keys that hold its value (AWS Config's and the API's spelling)."""
+    """One optional parameter and the DescribeTrails field that holds its value."""
 
     parameter: str
     keys: tuple[str, ...]
@@ -42,30 +44,23 @@ class Destination:
 
 
 DESTINATIONS = (
-    Destination("s3BucketName", ("s3BucketName", "S3BucketName"), "name of the S3 bucket the trail delivers logs to"),
+    Destination("s3BucketName", ("S3BucketName",), "name of the S3 bucket the trail delivers logs to"),
     Destination(
         "snsTopicArn",
-        ("snsTopicARN", "snsTopicArn", "SnsTopicARN"),
+        ("SnsTopicARN",),
         "ARN of the SNS topic the trail notifies",
     ),
     Destination(
         "cloudWatchLogsLogGroupArn",
-        ("cloudWatchLogsLogGroupArn", "CloudWatchLogsLogGroupArn"),
+        ("CloudWatchLogsLogGroupArn",),
         "ARN of the CloudWatch Logs log group the trail sends events to",
     ),
 )
 
 
-class MissingItemsError(KeyError):
-    """The scanner did not read the trails this check declared: a scanner bug, never a compliant account."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
-def _value(configuration: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+def _value(trail: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
     for key in keys:
-        value = configuration.get(key)
+        value = trail.get(key)
         if isinstance(value, str) and value:
             return value
     return None
@@ -78,51 +73,50 @@ def _comparable(parameter: str, value: str) -> str:
     return value
 
 
-def _mismatches(configuration: Mapping[str, Any], wanted: Mapping[str, str]) -> list[str]:
+def _mismatches(trail: Mapping[str, Any], wanted: Mapping[str, str]) -> list[str]:
     """The given parameters this trail does not match, each as "parameter is actual"."""
     mismatches = []
     for destination in DESTINATIONS:
         expected = wanted.get(destination.parameter)
         if expected is None:
             continue
-        actual = _value(configuration, destination.keys)
+        actual = _value(trail, destination.keys)
         if actual is None or _comparable(destination.parameter, actual) != _comparable(destination.parameter, expected):
             mismatches.append(f"{destination.parameter} is {actual or 'not set'}")
     return mismatches
 
 
-def _name(item: ConfigurationItem) -> str:
-    configuration = item.configuration or {}
-    name = configuration.get("name")
-    return name if isinstance(name, str) and name else item.resource_name or item.resource_id
+def _name(trail: Mapping[str, Any]) -> str:
+    name = trail.get("Name") or trail.get("TrailARN")
+    return str(name) if name else "an unnamed trail"
+
+
+def _where(trail: Mapping[str, Any], region: str) -> str:
+    home = trail.get("HomeRegion")
+    return f" (multi-region, home {home})" if trail.get("IsMultiRegionTrail") and home and home != region else ""
 
 
 def evaluate(snapshot: Snapshot, params: ParameterValues) -> Result:
-    if TRAIL not in snapshot.items:
-        raise MissingItemsError(
-            f"{CHECK_ID}: the snapshot of {snapshot.account_id} {snapshot.region} has no {TRAIL} items"
-        )
+    trails: list[Mapping[str, Any]] = declared_extra(
+        snapshot, ExtraData.CLOUDTRAIL_TRAILS, CHECK_ID, "CloudTrail trails"
+    )
     wanted = {
         destination.parameter: params[destination.parameter]
         for destination in DESTINATIONS
         if params[destination.parameter] is not None
     }
-    trails = [item for item in snapshot.items[TRAIL] if not item.deleted]
     if not trails:
-        return Result(Compliance.NON_COMPLIANT, f"no CloudTrail trail is recorded in {snapshot.region}")
+        return Result(Compliance.NON_COMPLIANT, f"no CloudTrail trail logs {snapshot.region}")
     findings: list[str] = []
     for trail in sorted(trails, key=_name):
-        configuration = trail.configuration
-        if configuration is None:
-            findings.append(f"{_name(trail)} has no configuration")
-            continue
-        if configuration.get("isLogging") is False:
+        if trail.get("IsLogging") is not True:
             findings.append(f"{_name(trail)} is not logging")
             continue
-        mismatches = _mismatches(configuration, wanted)
+        mismatches = _mismatches(trail, wanted)
         if not mismatches:
             matched = f" matching {', '.join(f'{key} {value}' for key, value in wanted.items())}" if wanted else ""
-            return Result(Compliance.COMPLIANT, f"trail {_name(trail)} is enabled{matched}")
+            where = _where(trail, snapshot.region)
+            return Result(Compliance.COMPLIANT, f"trail {_name(trail)}{where} is logging{matched}")
         findings.append(f"{_name(trail)}: {', '.join(mismatches)}")
     return Result(Compliance.NON_COMPLIANT, _NO_TRAIL + fit_findings(findings, ANNOTATION_LIMIT - len(_NO_TRAIL)))
 
@@ -131,9 +125,9 @@ CHECK = Check(
     id=CHECK_ID,
     title="CloudTrail is enabled",
     description=(
-        "In each account and region, AWS Config records at least one CloudTrail trail that is not stopped and, when "
-        "s3BucketName, snsTopicArn or cloudWatchLogsLogGroupArn are given, delivers to all of them, as in the "
-        "managed rule CLOUD_TRAIL_ENABLED (cloudtrail-enabled)."
+        "In each account and region, a CloudTrail trail logs (one of the region's own or a multi-region trail) and, "
+        "when s3BucketName, snsTopicArn or cloudWatchLogsLogGroupArn are given, delivers to all of them, as in the "
+        "managed rule CLOUD_TRAIL_ENABLED (cloudtrail-enabled). Read with DescribeTrails and GetTrailStatus."
     ),
     rationale=(
         "Without a trail that is logging, the region's API calls are kept only in CloudTrail's 90-day event "
@@ -151,7 +145,7 @@ CHECK = Check(
         "aws cloudtrail start-logging --name TRAIL_NAME"
     ),
     scope=CheckScope.ACCOUNT,
-    lookup_types=(TRAIL,),
+    extra_data=(ExtraData.CLOUDTRAIL_TRAILS,),
     parameters=ParameterSchema(
         tuple(
             Parameter(destination.parameter, ParameterType.STRING, destination.description)

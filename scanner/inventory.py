@@ -278,7 +278,21 @@ async def password_policy(clients: AwsClients, context: CallContext) -> dict[str
     return policy
 
 
+async def cloudtrail_trails(clients: AwsClients, context: CallContext) -> list[dict[str, Any]]:
+    """The trails that log this region: its own and other regions' multi-region trails (shadow trails), each with
+    whether it is logging. AWS Config records a trail in its home region only, so its items cannot say this."""
+    account = context.account_id or AMBIENT
+    cloudtrail = await clients.client("cloudtrail", context.region or "us-east-1", account=account)
+    response = await clients.call(cloudtrail, "describe_trails", context=context, includeShadowTrails=True)
+    trails: list[dict[str, Any]] = []
+    for trail in response.get("trailList", []):
+        status = await clients.call(cloudtrail, "get_trail_status", context=context, Name=trail["TrailARN"])
+        trails.append(dict(trail) | {"IsLogging": status.get("IsLogging") is True})
+    return trails
+
+
 EXTRA_DATA_READERS: Mapping[ExtraData, Callable[[AwsClients, CallContext], Awaitable[Any]]] = {
     ExtraData.IAM_CREDENTIAL_REPORT: credential_report,
     ExtraData.IAM_PASSWORD_POLICY: password_policy,
+    ExtraData.CLOUDTRAIL_TRAILS: cloudtrail_trails,
 }

@@ -36,6 +36,9 @@ class ExtraData(Enum):
 
     IAM_CREDENTIAL_REPORT = "iam_credential_report"
     IAM_PASSWORD_POLICY = "iam_password_policy"  # the policy's fields, or None when the account has none
+    # The region's trails as DescribeTrails lists them (multi-region trails of other home regions included), each
+    # with GetTrailStatus's IsLogging.
+    CLOUDTRAIL_TRAILS = "cloudtrail_trails"
 
     @property
     def permissions(self) -> tuple[str, ...]:
@@ -50,6 +53,7 @@ class ExtraData(Enum):
 _EXTRA_DATA_PERMISSIONS = {
     ExtraData.IAM_CREDENTIAL_REPORT: ("iam:GenerateCredentialReport", "iam:GetCredentialReport"),
     ExtraData.IAM_PASSWORD_POLICY: ("iam:GetAccountPasswordPolicy",),
+    ExtraData.CLOUDTRAIL_TRAILS: ("cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus"),
 }
 CONFIG_READ_PERMISSIONS = (
     "config:ListDiscoveredResources",

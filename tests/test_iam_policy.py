@@ -49,7 +49,7 @@ def recorder() -> tuple[Calls, tuple[tuple[str, Callable[..., Any]], ...]]:
 
 @pytest.fixture
 def organization(aws_env: Emulator, boto_session: Any) -> list[str]:
-    """Two member accounts with an instance, a volume, a user and a bucket each, tagged for --tag."""
+    """Two member accounts with an instance, a volume, a user, a bucket and a trail each, tagged for --tag."""
     organizations = client(boto_session, "organizations", aws_env.endpoint_url)
     organizations.create_organization(FeatureSet="ALL")
     members = []
@@ -62,7 +62,10 @@ def organization(aws_env: Emulator, boto_session: Any) -> list[str]:
         ec2.run_instances(ImageId="ami-0123456789abcdef0", MinCount=1, MaxCount=1, InstanceType="t3.micro")
         ec2.create_volume(AvailabilityZone="us-east-1a", Size=8)
         client(session, "iam", aws_env.endpoint_url).create_user(UserName=f"{name}-user")
-        client(session, "s3", aws_env.endpoint_url).create_bucket(Bucket=f"{name}-bucket-{status['AccountId']}")
+        bucket = f"{name}-bucket-{status['AccountId']}"
+        client(session, "s3", aws_env.endpoint_url).create_bucket(Bucket=bucket)
+        # A trail, so that cloudtrail-enabled asks for its status.
+        client(session, "cloudtrail", aws_env.endpoint_url).create_trail(Name=f"{name}-trail", S3BucketName=bucket)
     return members
 
 

@@ -125,7 +125,7 @@ class KnownViolations:
     unapproved_ami_instances: tuple[ResourceRef, ...]  # launched from an AMI not in _AMI_BY_REGION
     public_db_instances: tuple[ResourceRef, ...]  # publicly accessible, unencrypted, no CostCenter tag
     public_functions: tuple[ResourceRef, ...]  # resource policy lets Principal "*" invoke them
-    regions_without_trail: tuple[tuple[str, str], ...]  # (account id, region): no trail has its home there
+    regions_without_trail: tuple[tuple[str, str], ...]  # (account id, region): no trail logs there
     root_without_mfa: tuple[str, ...]  # account ids whose root user has a password and no MFA device
     root_access_keys: tuple[str, ...]  # account ids whose root user has an access key
     weak_password_policies: tuple[str, ...]  # account ids with a password policy short of CIS
@@ -242,6 +242,7 @@ def _seed(endpoint_url: str, seed: int) -> DemoOrganization:
 class _TrailPlan:
     name: str
     region: str  # its home region: AWS Config records a trail there, and only there
+    multi_region: bool = False  # logs every region (DescribeTrails lists it everywhere as a shadow trail)
 
 
 @dataclass(frozen=True)
@@ -308,7 +309,8 @@ _POSTURES: Mapping[str, _Posture] = MappingProxyType(
         "prod": _Posture(
             _ROOT_WITH_MFA,
             _CIS_PASSWORD_POLICY,
-            tuple(_TrailPlan(f"prod-audit-{region}", region) for region in DEMO_REGIONS),
+            # One multi-region trail: recorded by Config in us-east-1 only, yet every region is covered.
+            (_TrailPlan("prod-audit", "us-east-1", multi_region=True),),
             hardened=True,
         ),
         "staging": _Posture(_ROOT_WITH_ACCESS_KEY, _WEAK_PASSWORD_POLICY, (_TrailPlan("staging-audit", "us-east-1"),)),
@@ -1392,9 +1394,11 @@ def _seed_account_settings(context: _AccountContext, inventory: _Inventory) -> N
 
     for trail in posture.trails:
         _create_trail(context, trail, inventory)
-    homes = {trail.region for trail in posture.trails}
+    covered = {trail.region for trail in posture.trails}
+    if any(trail.multi_region for trail in posture.trails):
+        covered = set(DEMO_REGIONS)
     inventory.regions_without_trail.extend(
-        (context.account_id, region) for region in DEMO_REGIONS if region not in homes
+        (context.account_id, region) for region in DEMO_REGIONS if region not in covered
     )
 
 
@@ -1426,6 +1430,7 @@ def _create_trail(context: _AccountContext, trail: _TrailPlan, inventory: _Inven
         Name=trail.name,
         S3BucketName=_bucket_name(context.plan, "logs", _HOME_REGION),
         S3KeyPrefix=f"cloudtrail/{trail.region}",
+        IsMultiRegionTrail=trail.multi_region,
         EnableLogFileValidation=True,
         TagsList=_tags(context.plan, None, "team-security"),
     )

@@ -1,8 +1,7 @@
-"""cloudtrail-enabled: one account-level evaluation per region from the recorded AWS::CloudTrail::Trail items."""
+"""cloudtrail-enabled: one account-level evaluation per region from DescribeTrails and GetTrailStatus."""
 
 from __future__ import annotations
 
-import copy
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -10,52 +9,67 @@ from typing import Any
 import pytest
 
 from checks import cloudtrail_enabled
-from checks.cloudtrail_enabled import MissingItemsError
-from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
-from scanner.registry import CheckScope, ParameterError, ParameterValues, Result, Snapshot
+from checks.common import MissingExtraDataError
+from scanner.model import ANNOTATION_LIMIT, Compliance
+from scanner.registry import CheckScope, ExtraData, ParameterError, ParameterValues, Result, Snapshot
 from tests.support import REFERENCE_ITEMS
 
-REFERENCE = REFERENCE_ITEMS
 CHECK = cloudtrail_enabled.CHECK
-TRAIL = "AWS::CloudTrail::Trail"
-REFERENCE_TRAIL: dict[str, Any] = json.loads((REFERENCE / "AWS_Cloudtrail_Trail.json").read_text())
-BUCKET = "mborch-apjc-cloudtrail-bucket"  # the reference trail's bucket
+REGION = "ap-southeast-1"
+# The reference AWS::CloudTrail::Trail item's trail, as DescribeTrails lists it.
+REFERENCE_TRAIL: dict[str, Any] = json.loads((REFERENCE_ITEMS / "AWS_Cloudtrail_Trail.json").read_text())
+BUCKET = REFERENCE_TRAIL["configuration"]["s3BucketName"]
 TOPIC = "arn:aws:sns:ap-southeast-1:123456789012:trail-topic"
 LOG_GROUP = "arn:aws:logs:ap-southeast-1:123456789012:log-group:trail-logs"
 MISSING = object()
 
 
-def trail(name: str = "APJCCloudTrail", status: str = "OK", **configuration: Any) -> ConfigurationItem:
-    """The reference trail renamed, with configuration fields replaced (MISSING removes one)."""
-    raw = copy.deepcopy(REFERENCE_TRAIL)
-    raw["resourceId"] = raw["configuration"]["name"] = name
-    raw["configurationItemStatus"] = status
-    for key, value in configuration.items():
+def trail(name: str = "APJCCloudTrail", **fields: Any) -> dict[str, Any]:
+    """A DescribeTrails entry (the reference trail's name, bucket and region) with GetTrailStatus's IsLogging;
+    fields replaced, MISSING removes one."""
+    described: dict[str, Any] = {
+        "Name": name,
+        "S3BucketName": BUCKET,
+        "IncludeGlobalServiceEvents": True,
+        "IsMultiRegionTrail": False,
+        "HomeRegion": REGION,
+        "TrailARN": f"arn:aws:cloudtrail:{REGION}:212591712841:trail/{name}",
+        "LogFileValidationEnabled": True,
+        "HasCustomEventSelectors": False,
+        "HasInsightSelectors": False,
+        "IsOrganizationTrail": False,
+        "IsLogging": True,
+    }
+    for key, value in fields.items():
         if value is MISSING:
-            del raw["configuration"][key]
+            del described[key]
         else:
-            raw["configuration"][key] = value
-    return ConfigurationItem.parse(raw)
+            described[key] = value
+    return described
 
 
 def params(raw: dict[str, Any] | str | None = None) -> ParameterValues:
     return CHECK.parameters.parse(CHECK.id, raw)
 
 
-def run(trails: list[ConfigurationItem], raw: dict[str, Any] | str | None = None) -> Result:
+def run(trails: list[dict[str, Any]], raw: dict[str, Any] | str | None = None) -> Result:
     assert CHECK.evaluate_account is not None
-    snapshot = Snapshot("212591712841", "ap-southeast-1", datetime(2026, 1, 1, tzinfo=UTC), items={TRAIL: trails})
+    extra = {ExtraData.CLOUDTRAIL_TRAILS: trails}
+    snapshot = Snapshot("212591712841", REGION, datetime(2026, 1, 1, tzinfo=UTC), extra=extra)
     return CHECK.evaluate_account(snapshot, params(raw))
 
 
-def test_the_check_is_account_scoped_and_looks_up_trails() -> None:
+def test_the_check_is_account_scoped_and_reads_the_trails_api() -> None:
     assert CHECK.id == "cloudtrail-enabled"
     assert CHECK.scope is CheckScope.ACCOUNT
     assert CHECK.resource_types == ()
-    assert CHECK.lookup_types == (TRAIL,)
+    assert CHECK.lookup_types == ()
     assert CHECK.evaluate_resource is None
     needs = CHECK.needs(params())
-    assert needs.item_types == frozenset({TRAIL})
+    assert needs.item_types == frozenset()
+    assert needs.extra == frozenset({ExtraData.CLOUDTRAIL_TRAILS})
+    assert CHECK.permissions[-2:] == ("cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus")
+    assert not ExtraData.CLOUDTRAIL_TRAILS.is_global, "trails are read in every region"
     assert needs.count_types == frozenset()
     assert not CHECK.parameters.has_required()
     assert CHECK.remediation_cli == (
@@ -65,38 +79,32 @@ def test_the_check_is_account_scoped_and_looks_up_trails() -> None:
 
 
 def test_the_reference_trail_makes_the_account_compliant() -> None:
-    assert run([trail()]) == Result(Compliance.COMPLIANT, "trail APJCCloudTrail is enabled")
+    assert run([trail()]) == Result(Compliance.COMPLIANT, "trail APJCCloudTrail is logging")
+
+
+def test_a_multi_region_trail_of_another_home_region_covers_this_one() -> None:
+    shadow = trail("org-audit", IsMultiRegionTrail=True, HomeRegion="us-east-1")
+    assert run([shadow]) == Result(Compliance.COMPLIANT, "trail org-audit (multi-region, home us-east-1) is logging")
 
 
 def test_no_trail_is_not_compliant() -> None:
-    assert run([]) == Result(Compliance.NON_COMPLIANT, "no CloudTrail trail is recorded in ap-southeast-1")
+    assert run([]) == Result(Compliance.NON_COMPLIANT, "no CloudTrail trail logs ap-southeast-1")
 
 
-def test_a_deleted_trail_does_not_count() -> None:
-    deleted = trail(status="ResourceDeleted")
-    assert run([deleted]) == Result(Compliance.NON_COMPLIANT, "no CloudTrail trail is recorded in ap-southeast-1")
-
-
-def test_a_trail_recorded_as_not_logging_does_not_count() -> None:
-    result = run([trail(isLogging=False)])
+@pytest.mark.parametrize("logging", [False, None, MISSING])
+def test_a_trail_that_is_not_logging_does_not_count(logging: Any) -> None:
+    result = run([trail(IsLogging=logging)])
     assert result == Result(Compliance.NON_COMPLIANT, "no trail qualifies: APJCCloudTrail is not logging")
 
 
 def test_a_logging_trail_beside_a_stopped_one_is_enough() -> None:
-    result = run([trail("stopped", isLogging=False), trail("running", isLogging=True)])
-    assert result == Result(Compliance.COMPLIANT, "trail running is enabled")
-
-
-def test_a_trail_without_configuration_cannot_be_judged() -> None:
-    raw = copy.deepcopy(REFERENCE_TRAIL)
-    raw["configuration"] = None
-    result = run([ConfigurationItem.parse(raw)])
-    assert result == Result(Compliance.NON_COMPLIANT, "no trail qualifies: APJCCloudTrail has no configuration")
+    result = run([trail("stopped", IsLogging=False), trail("running", IsLogging=True)])
+    assert result == Result(Compliance.COMPLIANT, "trail running is logging")
 
 
 def test_a_matching_bucket_is_compliant() -> None:
     result = run([trail()], {"s3BucketName": BUCKET})
-    assert result == Result(Compliance.COMPLIANT, f"trail APJCCloudTrail is enabled matching s3BucketName {BUCKET}")
+    assert result == Result(Compliance.COMPLIANT, f"trail APJCCloudTrail is logging matching s3BucketName {BUCKET}")
 
 
 def test_another_bucket_is_not_compliant() -> None:
@@ -112,37 +120,37 @@ def test_an_unset_destination_is_not_compliant() -> None:
 def test_one_trail_must_match_every_given_parameter() -> None:
     # One trail has the bucket, another the topic: neither delivers to both.
     by_bucket = trail("by-bucket")
-    by_topic = trail("by-topic", s3BucketName="other-bucket", snsTopicARN=TOPIC)
+    by_topic = trail("by-topic", S3BucketName="other-bucket", SnsTopicARN=TOPIC)
     result = run([by_bucket, by_topic], {"s3BucketName": BUCKET, "snsTopicArn": TOPIC})
     assert result == Result(
         Compliance.NON_COMPLIANT,
         "no trail qualifies: by-bucket: snsTopicArn is not set; by-topic: s3BucketName is other-bucket",
     )
-    both = trail("both", snsTopicARN=TOPIC, cloudWatchLogsLogGroupArn=f"{LOG_GROUP}:*")
+    both = trail("both", SnsTopicARN=TOPIC, CloudWatchLogsLogGroupArn=f"{LOG_GROUP}:*")
     result = run(
         [by_bucket, by_topic, both],
         {"s3BucketName": BUCKET, "snsTopicArn": TOPIC, "cloudWatchLogsLogGroupArn": LOG_GROUP},
     )
     assert result == Result(
         Compliance.COMPLIANT,
-        f"trail both is enabled matching s3BucketName {BUCKET}, snsTopicArn {TOPIC}, "
+        f"trail both is logging matching s3BucketName {BUCKET}, snsTopicArn {TOPIC}, "
         f"cloudWatchLogsLogGroupArn {LOG_GROUP}",
     )
 
 
-@pytest.mark.parametrize("key", ["snsTopicARN", "snsTopicArn", "SnsTopicARN"])
-def test_the_topic_is_read_in_every_spelling(key: str) -> None:
-    assert run([trail(**{key: TOPIC})], {"snsTopicArn": TOPIC}).compliance is Compliance.COMPLIANT
+def test_the_topic_is_read_from_describe_trails_spelling() -> None:
+    assert run([trail(SnsTopicARN=TOPIC)], {"snsTopicArn": TOPIC}).compliance is Compliance.COMPLIANT
+    assert run([trail(snsTopicArn=TOPIC)], {"snsTopicArn": TOPIC}).compliance is Compliance.NON_COMPLIANT
 
 
 @pytest.mark.parametrize(("recorded", "wanted"), [(f"{LOG_GROUP}:*", LOG_GROUP), (LOG_GROUP, f"{LOG_GROUP}:*")])
 def test_a_log_group_arn_matches_with_or_without_its_wildcard_suffix(recorded: str, wanted: str) -> None:
-    result = run([trail(cloudWatchLogsLogGroupArn=recorded)], {"cloudWatchLogsLogGroupArn": wanted})
+    result = run([trail(CloudWatchLogsLogGroupArn=recorded)], {"cloudWatchLogsLogGroupArn": wanted})
     assert result.compliance is Compliance.COMPLIANT
 
 
 def test_another_log_group_is_not_compliant() -> None:
-    result = run([trail(cloudWatchLogsLogGroupArn=f"{LOG_GROUP}-old:*")], {"cloudWatchLogsLogGroupArn": LOG_GROUP})
+    result = run([trail(CloudWatchLogsLogGroupArn=f"{LOG_GROUP}-old:*")], {"cloudWatchLogsLogGroupArn": LOG_GROUP})
     assert result == Result(
         Compliance.NON_COMPLIANT,
         f"no trail qualifies: APJCCloudTrail: cloudWatchLogsLogGroupArn is {LOG_GROUP}-old:*",
@@ -170,9 +178,8 @@ def test_parameters_arrive_as_an_aws_config_json_string() -> None:
 def test_trails_the_scanner_did_not_read_are_an_error_not_compliance() -> None:
     assert CHECK.evaluate_account is not None
     snapshot = Snapshot("212591712841", "ap-southeast-1", datetime(2026, 1, 1, tzinfo=UTC))
-    with pytest.raises(MissingItemsError, match=r"cloudtrail-enabled: .* has no AWS::CloudTrail::Trail items"):
+    with pytest.raises(MissingExtraDataError, match=r"cloudtrail-enabled: .* has no CloudTrail trails"):
         CHECK.evaluate_account(snapshot, params())
-    assert issubclass(MissingItemsError, KeyError)
 
 
 @pytest.mark.parametrize("name", ["s3BucketName", "snsTopicArn", "cloudWatchLogsLogGroupArn"])
@@ -188,5 +195,5 @@ def test_an_unknown_parameter_is_rejected() -> None:
 
 def test_not_applicable_cannot_occur() -> None:
     """An account always has or lacks a qualifying trail, as with the managed rule: never NOT_APPLICABLE."""
-    results = {run(trails).compliance for trails in ([], [trail()], [trail(isLogging=False)])}
+    results = {run(trails).compliance for trails in ([], [trail()], [trail(IsLogging=False)])}
     assert results == {Compliance.COMPLIANT, Compliance.NON_COMPLIANT}

@@ -167,7 +167,7 @@ def test_the_inventory_matches_the_counts_in_every_account_and_region(
     assert len(stopped) == len(demo.known_violations.stopped_instances) > 0
     assert {volume["Encrypted"] for volume in volumes} == {True, False}
     assert {bool(volume["Attachments"]) for volume in volumes} == {True, False}
-    assert (demo.total(RDS_DB_INSTANCE), demo.total(LAMBDA_FUNCTION), demo.total(CLOUDTRAIL_TRAIL)) == (2, 3, 4)
+    assert (demo.total(RDS_DB_INSTANCE), demo.total(LAMBDA_FUNCTION), demo.total(CLOUDTRAIL_TRAIL)) == (2, 3, 3)
 
 
 def check_regional_service_counts(clients: Clients, demo: DemoOrganization, account_id: str, region: str) -> None:
