@@ -168,8 +168,16 @@ def demo(output: Path) -> None:
 )
 @click.option(
     "--output",
-    type=click.Path(path_type=Path),
-    help="All evaluations as JSON lines (default: stdout, unless --output-dir).",
+    multiple=True,
+    metavar="[FORMAT:]PATH",
+    help="A report; repeatable. FORMAT is jsonl, json, csv, ocsf, asff or html, or comes from the suffix (.jsonl, "
+    ".json, .csv, .ocsf.json, .asff.json, .html; others: jsonl). Default: JSON lines on stdout, unless --output-dir.",
+)
+@click.option(
+    "--mutelist",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="YAML suppressions: matching evaluations stay in every output, marked with the reason, and do not count "
+    "for --fail-on.",
 )
 @click.option(
     "--output-dir", type=click.Path(path_type=Path), help="DIR/<account_id>.jsonl per account and DIR/summary.json."
@@ -179,7 +187,14 @@ def demo(output: Path) -> None:
     "--global-region",
     help="Where AWS Config records global resources (IAM); default us-east-1 (the partition's home region).",
 )
-@click.option("--fail-on", type=click.Choice(["noncompliant", "never"]), default="noncompliant", show_default=True)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["noncompliant", "critical", "high", "error", "never"]),
+    default="noncompliant",
+    show_default=True,
+    help="Exit 1 for an unsuppressed NON_COMPLIANT (of a critical / high-or-critical check); error, never: only "
+    "an incomplete scan fails (exit 3).",
+)
 @click.option(
     "--result-token",
     "result_tokens",
@@ -189,6 +204,18 @@ def demo(output: Path) -> None:
     "evaluations only); repeatable.",
 )
 @click.option("--put-test-mode", is_flag=True, help="PutEvaluations with TestMode: checked by AWS, not recorded.")
+@click.option(
+    "--security-hub",
+    is_flag=True,
+    help="Import NON_COMPLIANT findings into each scanned account's Security Hub and resolve earlier ones now "
+    "compliant.",
+)
+@click.option(
+    "--security-hub-account",
+    metavar="ACCOUNT_ID",
+    help="With --security-hub: import every finding into this (aggregation) account instead, with the caller's "
+    "credentials.",
+)
 @click.option(
     "--workers",
     type=click.IntRange(1, 256),
@@ -200,10 +227,10 @@ def demo(output: Path) -> None:
 def scan(**options: Any) -> None:
     """Scan accounts (the caller's by default) in their regions with the selected checks.
 
-    Exit codes: 0 complete; 1 a NON_COMPLIANT was found (with --fail-on noncompliant); 2 usage or parameter
+    Exit codes: 0 complete; 1 an unsuppressed NON_COMPLIANT was found (as --fail-on says); 2 usage or parameter
     error; 3 incomplete (a role, region or read failed: every result that succeeded is still written).
     """
-    from scanner.outputs.summary import failures_table, summary_table
+    from scanner.outputs.summary import account_table, failures_table, summary_table
     from scanner.progress import ScanProgress
     from scanner.scan import run_scan
     from scanner.scan_options import build_request
@@ -223,10 +250,12 @@ def scan(**options: Any) -> None:
     except Exception as exc:
         log.error("scan aborted", error=f"{type(exc).__name__}: {exc}", exc_info=exc)
         sys.exit(EXIT_INCOMPLETE)
-    console.print(summary_table(report.counts, [choice.check.id for choice in request.checks]))
+    console.print(summary_table(report.counts, [choice.check for choice in request.checks]))
+    console.print(account_table(report.counts))
     if report.all_failures:
         console.print(failures_table(report.all_failures))
-    sys.exit(report.exit_code(request.fail_on))
+    severities = {choice.check.id: choice.check.severity for choice in request.checks}
+    sys.exit(report.exit_code(request.fail_on, severities))
 
 
 def _rule_parameters(check: Check, options: tuple[str, ...]) -> dict[str, str]:
@@ -357,6 +386,27 @@ def rule_json(
     )
 
 
+@cli.command()
+@click.argument("old", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("new", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--fail-on-new", is_flag=True, help="Exit 1 when NEW has a finding OLD did not.")
+def diff(old: Path, new: Path, output_format: str, fail_on_new: bool) -> None:
+    """What changed between two scans' outputs (JSON lines or JSON documents): new, resolved, gone, unchanged
+    and suppressed non-compliant findings, for periodic runs that report only the changes."""
+    from scanner.diff import diff_document, diff_files, render_diff_text
+
+    try:
+        result = diff_files(old, new)
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if output_format == "json":
+        click.echo(json.dumps(diff_document(result), indent=2))
+    else:
+        click.echo(render_diff_text(result))
+    sys.exit(1 if fail_on_new and result.new else 0)
+
+
 @cli.command("iam-policy")
 @click.option("--checks", "check_ids", help="Comma-separated check ids (default: every check).")
 @click.option("--role-name", default="CloudSweepAudit", show_default=True, help="The scan role's name.")
@@ -367,6 +417,12 @@ def rule_json(
 @click.option("--org", "organization", is_flag=True, help="The caller lists the organization's accounts (--org).")
 @click.option("--ou", "organizational_unit", is_flag=True, help="The caller walks an OU's subtree (--ou).")
 @click.option("--tag", "account_tags", is_flag=True, help="The caller reads account tags (--tag).")
+@click.option("--security-hub", is_flag=True, help="The scan imports findings into each account (--security-hub).")
+@click.option(
+    "--security-hub-aggregation",
+    is_flag=True,
+    help="The scan imports every finding into the caller's account (--security-hub-account).",
+)
 @click.option(
     "--session-duration",
     "session_seconds",

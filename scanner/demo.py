@@ -9,6 +9,7 @@ from rich.console import Console
 
 from scanner.aws.clients import Credentials
 from scanner.orchestrator import SelectedCheck
+from scanner.outputs.reports import OutputFormat, OutputSpec
 from scanner.outputs.summary import failures_table, summary_table
 from scanner.progress import ScanProgress
 from scanner.scan import AccountSource, ScanRequest, run_scan
@@ -30,6 +31,7 @@ def run_demo(console: Console | None = None, output: Path = DEMO_OUTPUT) -> int:
     from scanner.emulator.server import Emulator, EmulatorOptions
 
     console = console or Console(stderr=True)
+    html_report = output.with_suffix(".html")
     with console.status("Starting the AWS emulator and seeding the demo organization..."):
         emulator = Emulator(EmulatorOptions(seed="demo")).start()
     try:
@@ -45,6 +47,7 @@ def run_demo(console: Console | None = None, output: Path = DEMO_OUTPUT) -> int:
             source=AccountSource(organization=True),
             role_name=organization.audit_role_name,
             output=output,
+            reports=(OutputSpec(OutputFormat.HTML, html_report),),
             endpoint_url=emulator.endpoint_url,
             credentials=DEMO_CREDENTIALS,
         )
@@ -52,19 +55,20 @@ def run_demo(console: Console | None = None, output: Path = DEMO_OUTPUT) -> int:
             report = run_scan(request, progress)
     finally:
         emulator.stop()
-    check_ids = [choice.check.id for choice in request.checks]
-    console.print(summary_table(report.counts, check_ids, title="Demo organization: evaluations per check"))
+    checks = [choice.check for choice in request.checks]
+    console.print(summary_table(report.counts, checks, title="Demo organization: evaluations per check"))
     if report.all_failures:
         console.print(failures_table(report.all_failures))
     accounts = len({outcome.target.account_id for outcome in report.outcomes})
     console.print(
         f"{report.counts.total} evaluations of {accounts} accounts written to [bold]{output.resolve()}[/bold] "
-        f"({report.api_calls} API calls, {report.retries} retries)"
+        f"({report.api_calls} API calls, {report.retries} retries); HTML report: [bold]{html_report.resolve()}[/bold]"
     )
     log.info(
         "demo finished",
         evaluations=report.counts.total,
         output=str(output.resolve()),
+        html_report=str(html_report.resolve()),
         failures=len(report.all_failures),
     )
     return 0 if not report.all_failures else 3

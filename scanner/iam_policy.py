@@ -29,6 +29,7 @@ from scanner.registry import CONFIG_READ_PERMISSIONS, Check
 POLICY_VERSION = "2012-10-17"
 DESCRIBE_REGIONS = "ec2:DescribeRegions"
 PUT_EVALUATIONS = "config:PutEvaluations"
+SECURITY_HUB = ("securityhub:BatchImportFindings", "securityhub:GetFindings")
 # A Lambda rule reads its earlier results back to mark resources that are gone NOT_APPLICABLE.
 LAMBDA_RULE_READS = ("config:GetComplianceDetailsByConfigRule",)
 ASSUME_ROLE = "sts:AssumeRole"
@@ -51,6 +52,8 @@ class ScanShape:
     organizational_unit: bool = False  # --ou
     account_tags: bool = False  # --tag
     external_id: bool = False  # the trust policy requires sts:ExternalId
+    security_hub: bool = False  # --security-hub: into each scanned account's Security Hub
+    security_hub_aggregation: bool = False  # --security-hub-account: into the caller's Security Hub
 
 
 def scan_role_actions(checks: Iterable[Check], shape: ScanShape) -> list[str]:
@@ -64,6 +67,8 @@ def scan_role_actions(checks: Iterable[Check], shape: ScanShape) -> list[str]:
         actions.add(PUT_EVALUATIONS)
     if shape.lambda_rule:
         actions.update(LAMBDA_RULE_READS)
+    if shape.security_hub and not shape.security_hub_aggregation:
+        actions.update(SECURITY_HUB)
     return sorted(actions)
 
 
@@ -81,7 +86,8 @@ def _results_object_arn(location: str, partition: str) -> str:
 
 
 def caller_actions(shape: ScanShape) -> list[str]:
-    """The caller's actions besides AssumeRole (which is scoped to the role): the Organizations listings it needs."""
+    """The caller's actions besides AssumeRole (which is scoped to the role): the Organizations listings it needs,
+    and Security Hub's when it imports every finding into its own account."""
     actions: set[str] = set()
     if shape.organization and not shape.organizational_unit:
         actions.update(ORGANIZATION_LISTING)
@@ -89,6 +95,8 @@ def caller_actions(shape: ScanShape) -> list[str]:
         actions.update(OU_LISTING)
     if shape.account_tags:
         actions.update(TAG_LISTING)
+    if shape.security_hub_aggregation:
+        actions.update(SECURITY_HUB)
     return sorted(actions)
 
 
@@ -118,7 +126,7 @@ def caller_policy(shape: ScanShape, partition: str = "aws") -> dict[str, Any]:
     ]
     listing = caller_actions(shape)
     if listing:
-        statements.append({"Sid": "CloudSweepListAccounts", "Effect": "Allow", "Action": listing, "Resource": "*"})
+        statements.append({"Sid": "CloudSweepCallerReads", "Effect": "Allow", "Action": listing, "Resource": "*"})
     if shape.results_location:
         statements.append(
             {

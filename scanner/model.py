@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -214,6 +214,15 @@ def truncate_annotation(text: str | None) -> str | None:
 
 
 @dataclass(frozen=True)
+class Suppression:
+    """The mutelist entry that suppresses a finding: it stays in every output, marked, and does not fail the scan."""
+
+    reason: str
+    entry: str  # which entry, for people: "mutelist.yaml entries[3]"
+    expires: date | None = None
+
+
+@dataclass(frozen=True)
 class Evaluation:
     account_id: str
     region: str
@@ -223,14 +232,17 @@ class Evaluation:
     compliance: Compliance
     annotation: str | None
     ordering_timestamp: datetime
+    suppression: Suppression | None = None
+    # The evaluated item's tags, for mutelist entries that match on tags; not part of any output.
+    resource_tags: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "annotation", truncate_annotation(self.annotation))
 
     def to_record(self) -> dict[str, Any]:
-        """The JSON-lines record: exactly these keys, in this order."""
+        """The JSON-lines record: these keys, in this order, and the suppression's three only when suppressed."""
         timestamp = self.ordering_timestamp.astimezone(UTC)
-        return {
+        record: dict[str, Any] = {
             "account_id": self.account_id,
             "region": self.region,
             "check": self.check,
@@ -240,6 +252,29 @@ class Evaluation:
             "annotation": self.annotation,
             "ordering_timestamp": timestamp.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         }
+        if self.suppression is not None:
+            record["suppressed"] = True
+            record["suppression_reason"] = self.suppression.reason
+            record["suppression_entry"] = self.suppression.entry
+        return record
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Evaluation:
+        """The evaluation a `to_record` record came from (tags aside): how worker processes hand theirs back."""
+        suppression = None
+        if record.get("suppressed"):
+            suppression = Suppression(str(record["suppression_reason"]), str(record["suppression_entry"]))
+        return cls(
+            account_id=record["account_id"],
+            region=record["region"],
+            check=record["check"],
+            resource_type=record["resource_type"],
+            resource_id=record["resource_id"],
+            compliance=Compliance(record["compliance"]),
+            annotation=record["annotation"],
+            ordering_timestamp=datetime.fromisoformat(record["ordering_timestamp"].replace("Z", "+00:00")),
+            suppression=suppression,
+        )
 
     def to_put_evaluation(self) -> dict[str, Any]:
         """The `Evaluation` structure PutEvaluations takes."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -283,7 +283,7 @@ class TargetScan:
                 assert evaluate is not None
                 result = self._guarded(choice, item.resource_id, evaluate, item, choice.params, snapshot)
                 if result is not None:
-                    await self._emit(choice, item.resource_type, item.resource_id, result)
+                    await self._emit(choice, item.resource_type, item.resource_id, result, item.tags)
 
     async def _evaluate_account(self, choice: SelectedCheck, snapshot: Snapshot) -> None:
         if not self._ready(choice):
@@ -303,7 +303,14 @@ class TargetScan:
             return None
         return result
 
-    async def _emit(self, choice: SelectedCheck, resource_type: str, resource_id: str, result: Result) -> None:
+    async def _emit(
+        self,
+        choice: SelectedCheck,
+        resource_type: str,
+        resource_id: str,
+        result: Result,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
         evaluation = Evaluation(
             account_id=self.target.account_id,
             region=self.target.region,
@@ -313,6 +320,7 @@ class TargetScan:
             compliance=result.compliance,
             annotation=result.annotation,
             ordering_timestamp=self.now,
+            resource_tags=tags if tags is not None else {},
         )
         self.outcome.counts[(choice.check.id, result.compliance)] += 1
         await self.sink.put(evaluation)

@@ -9,15 +9,17 @@ soon as they are done, so memory does not grow with the number of accounts.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import aioboto3
 import anyio
@@ -32,9 +34,15 @@ from scanner.errors import AwsError, UsageError
 from scanner.model import Target
 from scanner.orchestrator import EvaluationSink, Failure, SelectedCheck, TargetOutcome, scan_target
 from scanner.outputs.config_evaluations import ConfigEvaluationsSink, ResultTokens
+from scanner.outputs.findings import ScanInfo
 from scanner.outputs.jsonl import CountingSink, JsonLinesSink, TeeSink
+from scanner.outputs.reports import OutputSpec, ReportsSink
 from scanner.pacing import LoopPacer
 from scanner.progress import ProgressListener, ScanProgress
+from scanner.registry import Severity
+
+if TYPE_CHECKING:
+    from scanner.mutelist import Mutelist
 from scanner.targets import (
     Account,
     account_tags,
@@ -58,8 +66,21 @@ ALL_REGIONS = "all"
 
 
 class FailOn(Enum):
-    NONCOMPLIANT = "noncompliant"
-    NEVER = "never"
+    """What makes a scan exit 1 (a scan that could not read everything exits 3 whatever this says)."""
+
+    NONCOMPLIANT = "noncompliant"  # any NON_COMPLIANT a mutelist does not suppress
+    CRITICAL = "critical"  # ... of a critical check
+    HIGH = "high"  # ... of a high or critical check
+    ERROR = "error"  # none: only failures fail (exit 3)
+    NEVER = "never"  # the same as error, kept for earlier scripts
+
+    def fails(self, failing_checks: Iterable[str], severities: Mapping[str, Severity]) -> bool:
+        if self is FailOn.NONCOMPLIANT:
+            return any(True for _ in failing_checks)
+        if self in (FailOn.CRITICAL, FailOn.HIGH):
+            wanted = {Severity.CRITICAL} if self is FailOn.CRITICAL else {Severity.CRITICAL, Severity.HIGH}
+            return any(severities.get(check) in wanted for check in failing_checks)
+        return False
 
 
 @functools.cache
@@ -150,6 +171,13 @@ class ScanRequest:
     # botocore event handlers (event name, handler) on every AWS session: see every real call (tests, audits).
     # In this process only: a scan with workers > 1 refuses them.
     event_hooks: tuple[tuple[str, Callable[..., Any]], ...] = ()
+    # `--output [FORMAT:]PATH` reports (scanner.outputs.reports), written by run_scan.
+    reports: tuple[OutputSpec, ...] = ()
+    # Suppressions (`--mutelist`): marked in every output, ignored by --fail-on.
+    mutelist: Mutelist | None = None
+    # `--security-hub`: import findings (scanner.outputs.security_hub); into this account alone when set.
+    security_hub: bool = False
+    security_hub_account: str | None = None
 
 
 @dataclass
@@ -172,10 +200,14 @@ class ScanReport:
     def all_failures(self) -> list[Failure]:
         return self.failures + [failure for outcome in self.outcomes for failure in outcome.failures]
 
-    def exit_code(self, fail_on: FailOn) -> int:
+    def exit_code(self, fail_on: FailOn, severities: Mapping[str, Severity] | None = None) -> int:
+        """3 when something could not be read; 1 when `fail_on` finds an unsuppressed NON_COMPLIANT; else 0.
+
+        `severities` (check id -> severity) is needed for --fail-on critical and high.
+        """
         if self.all_failures:
             return EXIT_INCOMPLETE
-        if fail_on is FailOn.NONCOMPLIANT and self.counts.any_non_compliant():
+        if fail_on.fails(self.counts.failing_checks(), severities or {}):
             return EXIT_NON_COMPLIANT
         return EXIT_OK
 
@@ -459,7 +491,11 @@ async def scan(request: ScanRequest, sink: EvaluationSink, listener: ProgressLis
             sinks: list[EvaluationSink] = [sink, report.counts]
             if request.result_tokens:
                 sinks.append(ConfigEvaluationsSink(clients, request.result_tokens))
-            await Scan(request, clients, TeeSink(sinks), report, listener).run()
+            if request.security_hub:
+                sinks.append(_security_hub_sink(request, clients, started))
+            mutelist = request.mutelist
+            suppress = (lambda evaluation: mutelist.match(evaluation, evaluation.resource_tags)) if mutelist else None
+            await Scan(request, clients, TeeSink(sinks, suppress), report, listener).run()
         except AwsError as error:
             report.failures.append(
                 Failure("unknown", "-", error.operation, error.code, error.message, ("every check",))
@@ -500,34 +536,59 @@ def _output_stream(path: Path | None) -> Iterator[TextIO]:
 
 
 def run_scan(request: ScanRequest, progress: ScanProgress | None = None, log_level: str = "info") -> ScanReport:
-    """The CLI's scan: JSON lines to `request.output` (stdout unless `--output-dir` alone), per-account files."""
+    """The CLI's scan: JSON lines to `request.output` (stdout when nothing else is asked for), the `--output`
+    reports, per-account files."""
     from scanner.outputs.files import AccountFilesSink, write_summary
 
-    use_stdout = request.output is not None or request.output_dir is None
-    if request.workers > 1 and not request.source.caller_only:
-        from scanner.workers import scan_in_workers
+    use_stdout = request.output is not None or (request.output_dir is None and not request.reports)
+    with contextlib.ExitStack() as stack:
+        reports = _reports_sink(request) if request.reports else None
+        if reports is not None:
+            stack.callback(reports.abandon)  # a no-op once the reports are committed
+        if request.workers > 1 and not request.source.caller_only:
+            from scanner.workers import scan_in_workers
 
-        with contextlib.ExitStack() as stack:
             stream = stack.enter_context(_output_stream(request.output)) if use_stdout else None
             if request.output_dir is not None:
                 # The workers write the account files; the directory must exist (and be writable) first.
                 stack.enter_context(AccountFilesSink(request.output_dir))
-            report = anyio.run(scan_in_workers, request, request.workers, stream, progress, log_level)
-        if request.output_dir is not None:
-            write_summary(request.output_dir / "summary.json", report)
-        return report
-    with contextlib.ExitStack() as stack:
-        sinks: list[EvaluationSink] = []
-        if use_stdout:
-            sinks.append(JsonLinesSink(stack.enter_context(_output_stream(request.output))))
-        files = stack.enter_context(AccountFilesSink(request.output_dir)) if request.output_dir else None
-        if files is not None:
-            sinks.append(files)
-        if progress is not None:
-            sinks.append(progress)
-        report = anyio.run(scan, request, TeeSink(sinks), progress)
-        if files is not None:
-            files.ensure_scanned(report.outcomes)
-        if request.output_dir is not None:
-            write_summary(request.output_dir / "summary.json", report)
+            report = anyio.run(scan_in_workers, request, request.workers, stream, progress, log_level, reports)
+        else:
+            sinks: list[EvaluationSink] = []
+            if use_stdout:
+                sinks.append(JsonLinesSink(stack.enter_context(_output_stream(request.output))))
+            files = stack.enter_context(AccountFilesSink(request.output_dir)) if request.output_dir else None
+            if files is not None:
+                sinks.append(files)
+            if reports is not None:
+                sinks.append(reports)
+            if progress is not None:
+                sinks.append(progress)
+            report = anyio.run(scan, request, TeeSink(sinks), progress)
+            if files is not None:
+                files.ensure_scanned(report.outcomes)
+        if reports is not None:
+            reports.close(report.caller_account, [dataclasses.asdict(failure) for failure in report.all_failures])
+    if request.output_dir is not None:
+        write_summary(request.output_dir / "summary.json", report)
     return report
+
+
+def _reports_sink(request: ScanRequest) -> ReportsSink:
+    from importlib.metadata import version
+
+    checks = {choice.check.id: choice.check for choice in request.checks}
+    info = ScanInfo(
+        scan_id=str(uuid.uuid4()), started=request.now or datetime.now(UTC), tool_version=version("cloudsweep")
+    )
+    return ReportsSink(request.reports, checks, info)
+
+
+def _security_hub_sink(request: ScanRequest, clients: AwsClients, started: datetime) -> EvaluationSink:
+    from importlib.metadata import version
+
+    from scanner.outputs.security_hub import SecurityHubSink
+
+    checks = {choice.check.id: choice.check for choice in request.checks}
+    info = ScanInfo(scan_id=str(uuid.uuid4()), started=started, tool_version=version("cloudsweep"))
+    return SecurityHubSink(clients, checks, info, request.security_hub_account, now=started)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,10 @@ from typing import Any
 from scanner.aws.limits import RateLimits
 from scanner.errors import UsageError
 from scanner.model import ACCOUNT_RESOURCE_TYPE
+from scanner.mutelist import load_mutelist
 from scanner.orchestrator import SelectedCheck
 from scanner.outputs.config_evaluations import ResultTokens
+from scanner.outputs.reports import OutputFormat, OutputSpec
 from scanner.registry import CheckScope, Registry
 from scanner.scan import AccountSource, FailOn, ScanRequest, parse_regions
 from scanner.selection import load_params_file, merge_params, parse_param_options, select_checks
@@ -84,6 +87,9 @@ def build_request(
             raise UsageError("--global-region takes one region name")
         global_region = parsed[0]
     checks = tuple(select_checks(registry, names, params))
+    jsonl_output, reports = _outputs(options.get("output"))
+    mutelist_path = options.get("mutelist")
+    mutelist = load_mutelist(Path(mutelist_path)) if mutelist_path else None
     result_tokens = ResultTokens.parse(
         options.get("result_tokens") or (),
         [choice.check.id for choice in checks],
@@ -99,7 +105,11 @@ def build_request(
         role_name=options.get("role_name"),
         external_id=options.get("external_id"),
         session_seconds=int(options.get("session_duration") or 3600),
-        output=options.get("output"),
+        output=jsonl_output,
+        reports=reports,
+        mutelist=mutelist,
+        security_hub=bool(options.get("security_hub")) or bool(options.get("security_hub_account")),
+        security_hub_account=_account_id(options.get("security_hub_account"), "--security-hub-account"),
         output_dir=options.get("output_dir"),
         endpoint_url=options.get("endpoint_url"),
         fail_on=FailOn(options.get("fail_on") or "noncompliant"),
@@ -113,3 +123,24 @@ def build_request(
         workers=int(options.get("workers") or 1),
         checks_dirs=tuple(options.get("checks_dirs") or ()),
     )
+
+
+def _outputs(given: Any) -> tuple[Path | None, tuple[OutputSpec, ...]]:
+    """The first JSON lines output is streamed as the scan goes (and straight from workers); the rest are reports."""
+    if given is None:
+        return None, ()
+    values = [given] if isinstance(given, str | Path) else list(given)
+    specs = [OutputSpec.parse(str(value)) for value in values]
+    paths = [spec.path.resolve() for spec in specs]
+    if len(set(paths)) != len(paths):
+        raise UsageError("--output: the same file is named twice")
+    first_jsonl = next((spec for spec in specs if spec.format is OutputFormat.JSONL), None)
+    return (first_jsonl.path if first_jsonl else None), tuple(spec for spec in specs if spec is not first_jsonl)
+
+
+def _account_id(value: str | None, option: str) -> str | None:
+    if value is None:
+        return None
+    if not re.fullmatch(r"\d{12}", value.strip()):
+        raise UsageError(f"{option}: {value!r} is not a 12-digit account id")
+    return value.strip()

@@ -21,6 +21,7 @@ import base64
 import contextlib
 import copyreg
 import io
+import json
 import math
 import os
 import pickle
@@ -41,6 +42,7 @@ import structlog
 from anyio.streams.buffered import BufferedByteReceiveStream
 
 from scanner.errors import AwsError, UsageError
+from scanner.model import Evaluation
 from scanner.orchestrator import EvaluationSink, Failure, TargetOutcome
 from scanner.outputs.jsonl import TeeSink
 from scanner.plugins import CHECKS_DIR_ENVIRONMENT, checks_dirs_from, load_registry
@@ -105,8 +107,10 @@ async def scan_in_workers(
     evaluations: TextIO | None,
     listener: ProgressListener | None,
     log_level: str = "info",
+    reports: EvaluationSink | None = None,
 ) -> ScanReport:
-    """The scan of `request` over `workers` processes; JSON lines to `evaluations` when given."""
+    """The scan of `request` over `workers` processes; JSON lines to `evaluations` when given, and each
+    evaluation, read back from the workers' lines, to `reports`."""
     if request.event_hooks:
         # A hook would run in the worker processes, out of its owner's sight.
         raise UsageError("event_hooks observe one process's calls: scan with workers=1 to use them")
@@ -132,7 +136,8 @@ async def scan_in_workers(
     log.info("scan started", accounts=len(accounts), workers=len(hands))
     with tempfile.TemporaryDirectory(prefix="cloudsweep-workers-") as scratch:
         parts = [
-            Path(scratch) / f"worker-{index}.jsonl" if evaluations is not None else None for index in range(len(hands))
+            Path(scratch) / f"worker-{index}.jsonl" if evaluations is not None or reports is not None else None
+            for index in range(len(hands))
         ]
         jobs: list[tuple[WorkerJob, bytes]] = []
         for index, hand in enumerate(hands):
@@ -157,11 +162,18 @@ async def scan_in_workers(
         async with anyio.create_task_group() as group:
             for job, payload in jobs:
                 group.start_soon(_run_worker, job, payload, report, listener)
-        if evaluations is not None:
-            for part in parts:
-                if part is not None and part.exists():
-                    with part.open(encoding="utf-8") as lines:
-                        shutil.copyfileobj(lines, evaluations)
+        for part in parts:
+            if part is None or not part.exists():
+                continue
+            with part.open(encoding="utf-8") as lines:
+                if reports is None and evaluations is not None:
+                    shutil.copyfileobj(lines, evaluations)
+                    continue
+                for line in lines:
+                    if evaluations is not None:
+                        evaluations.write(line)
+                    if reports is not None:
+                        await reports.put(Evaluation.from_record(json.loads(line)))
     report.outcomes.sort(key=lambda outcome: (outcome.target.account_id, outcome.target.region))
     log.info(
         "scan finished",
@@ -217,7 +229,10 @@ async def _run_worker(job: WorkerJob, payload: bytes, report: ScanReport, listen
     # What the worker reported done still counts; its part file ends at its last whole line.
     for outcome in finished:
         report.outcomes.append(outcome)
+        # Suppressions were counted in the worker's own report, which never arrived: these count unsuppressed.
         report.counts.counts.update(outcome.counts)
+        for (_, compliance), count in outcome.counts.items():
+            report.counts.by_account[(outcome.target.account_id, compliance)] += count
         report.targets_total += 1
     if job.evaluations is not None:
         _cut_to_last_line(job.evaluations)
@@ -254,7 +269,7 @@ def _progress(listener: ProgressListener | None, event: tuple[str, Any]) -> None
 def _merge(report: ScanReport, part: ScanReport) -> None:
     report.outcomes += part.outcomes
     report.failures += part.failures
-    report.counts.counts.update(part.counts.counts)
+    report.counts.merge(part.counts)
     report.api_calls += part.api_calls
     report.retries += part.retries
     report.throttles += part.throttles

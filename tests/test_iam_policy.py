@@ -188,7 +188,7 @@ def test_the_command_prints_each_part_and_refuses_an_unknown_check() -> None:
     assert json.loads(caller.output)["Statement"] == [
         {"Sid": "CloudSweepAssumeScanRole", "Effect": "Allow", "Action": ["sts:AssumeRole"],
          "Resource": "arn:aws:iam::*:role/Audit"},
-        {"Sid": "CloudSweepListAccounts", "Effect": "Allow",
+        {"Sid": "CloudSweepCallerReads", "Effect": "Allow",
          "Action": ["organizations:ListAccountsForParent", "organizations:ListChildren",
                     "organizations:ListTagsForResource"], "Resource": "*"},
     ]  # fmt: skip
@@ -238,3 +238,28 @@ def test_a_role_path_a_longer_session_and_a_results_location_shape_the_policies(
     refused = CliRunner().invoke(cli, ["iam-policy", "--results-location", "results-bucket/runs"])
     assert refused.exit_code == 2
     assert "--results-location: expected s3://BUCKET/PREFIX, got 'results-bucket/runs'" in refused.output
+
+
+def test_security_hub_imports_are_allowed_where_they_are_signed(
+    aws_env: Emulator, organization: list[str], tmp_path: Path, boto_session: Any
+) -> None:
+    accounts = AccountSource(accounts=tuple(Account(account_id) for account_id in organization))
+    per_account = scan(aws_env, ScanRequest(checks=(), source=accounts, role_name=ROLE, security_hub=True), tmp_path)
+    assert {"securityhub:BatchImportFindings", "securityhub:GetFindings"} <= per_account["role"]
+    history = frozenset({"config:GetResourceConfigHistory"})  # a fallback; another test forces it
+    assert_exactly_allowed(per_account, ScanShape(role_name=ROLE, security_hub=True), not_needed=history)
+    caller_account = client(boto_session, "sts", aws_env.endpoint_url).get_caller_identity()["Account"]
+    aggregated = scan(
+        aws_env,
+        ScanRequest(
+            checks=(),
+            source=accounts,
+            role_name=ROLE,
+            security_hub=True,
+            security_hub_account=caller_account,
+        ),
+        tmp_path,
+    )
+    assert "securityhub:BatchImportFindings" not in aggregated["role"]
+    aggregation = ScanShape(role_name=ROLE, security_hub=True, security_hub_aggregation=True)
+    assert_exactly_allowed(aggregated, aggregation, not_needed=history)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -135,7 +136,44 @@ def _operation(protocol: ApiProtocol, target: str | None, form: Mapping[str, str
         # S3 names its operations by method and path; only the account-level listing is unambiguous.
         is_root = environ.get("PATH_INFO", "/") in ("", "/")
         return "ListBuckets" if is_root and environ.get("REQUEST_METHOD") == "GET" else None
-    return form.get("Action")
+    if "Action" in form:
+        return form["Action"]
+    service = _credential_scope(environ)[2]
+    return rest_json_operation(service, environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/"))
+
+
+def rest_json_operation(service: str | None, method: str, path: str) -> str | None:
+    """A REST-JSON API's operation (Security Hub, Lambda), from its method and path, as botocore's model routes it."""
+    if not service:
+        return None
+    for route_method, pattern, name in _rest_routes(service):
+        if route_method == method and pattern.fullmatch(path):
+            return name
+    return None
+
+
+@functools.cache
+def _rest_routes(service: str) -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    import botocore.session
+    from botocore.exceptions import UnknownServiceError
+
+    try:
+        model = botocore.session.get_session().get_service_model(service)
+    except UnknownServiceError:
+        return ()
+    routes = []
+    for name in model.operation_names:
+        http = model.operation_model(name).http
+        uri = str(http.get("requestUri", "/")).split("?", 1)[0]
+        literal = len(re.sub(r"\{[^}]+\}", "", uri))
+        pattern = re.escape(uri)
+        pattern = re.sub(r"\\\{[^}]+\+\\\}", ".+", pattern)
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
+        # botocore may send a collection's path with a trailing slash (/2015-03-31/functions/).
+        routes.append((literal, str(http.get("method", "POST")), re.compile(pattern.rstrip("/") + "/?"), name))
+    # The most literal route first: /findings/import before /findings/{Id}.
+    routes.sort(key=lambda route: -route[0])
+    return tuple((method, pattern, name) for _, method, pattern, name in routes)
 
 
 # --- Calling a wrapped app and keeping its whole response ---------------------------------------------

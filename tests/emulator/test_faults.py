@@ -27,6 +27,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from scanner.emulator.faults import FaultKind, FaultLayer, FaultPlan, FaultRule, Injection
 from scanner.emulator.moto_app import account_for_access_key, create_moto_app
 from scanner.emulator.server import Emulator
+from scanner.emulator.wsgi import rest_json_operation
 
 MANAGEMENT = "123456789012"
 MEMBER = "210987654321"
@@ -583,3 +584,22 @@ def test_rules_round_trip_through_json_and_reject_nonsense() -> None:
     ):
         with pytest.raises(ValueError, match=r"."):
             bad()
+
+
+@pytest.mark.parametrize(
+    ("service", "method", "path", "operation"),
+    [
+        ("securityhub", "POST", "/findings/import", "BatchImportFindings"),
+        ("securityhub", "POST", "/findings", "GetFindings"),
+        ("lambda", "GET", "/2015-03-31/functions/my-function/policy", "GetPolicy"),
+        ("lambda", "GET", "/2015-03-31/functions/", "ListFunctions"),
+        ("securityhub", "DELETE", "/nowhere", None),
+        ("no-such-service", "GET", "/", None),
+        (None, "GET", "/", None),
+    ],
+)
+def test_rest_json_operations_are_named_from_method_and_path(
+    service: str | None, method: str, path: str, operation: str | None
+) -> None:
+    """So that a fault rule scoped to a REST API's operation (BatchImportFindings) matches its calls."""
+    assert rest_json_operation(service, method, path) == operation

@@ -1,0 +1,181 @@
+"""`--security-hub`: findings imported into the emulator's Security Hub (moto), re-imported without duplicates,
+resolved when a later scan finds the resource compliant, aggregated into one account, failures reported."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from checks import BUILTIN
+from scanner.cli import cli
+from scanner.emulator.faults import FaultRule
+from scanner.emulator.server import Emulator
+from scanner.orchestrator import SelectedCheck
+from scanner.outputs.asff import validate_asff
+from scanner.scan import AccountSource, ScanRequest, run_scan
+from scanner.targets import Account
+from tests.support import assumed_session, client
+
+AMI = "ami-0123456789abcdef0"
+ROLE = "OrganizationAccountAccessRole"
+
+
+def selected() -> tuple[SelectedCheck, ...]:
+    desired = BUILTIN.get("desired-instance-type")
+    ssh = BUILTIN.get("restricted-ssh")
+    return (
+        SelectedCheck(desired, desired.parameters.parse(desired.id, {"desiredInstanceType": "t3.micro"})),
+        SelectedCheck(ssh, ssh.parameters.parse(ssh.id, {})),
+    )
+
+
+def hub_findings(session: Any, endpoint_url: str) -> list[dict[str, Any]]:
+    hub = client(session, "securityhub", endpoint_url)
+    found: list[dict[str, Any]] = []
+    paginator = hub.get_paginator("get_findings")
+    for page in paginator.paginate():
+        found += page["Findings"]
+    return found
+
+
+def open_ssh(ec2: Any) -> str:
+    group = ec2.create_security_group(GroupName="open-ssh", Description="ssh")["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    return group
+
+
+def test_findings_are_imported_in_batches_updated_in_place_and_resolved(
+    aws_env: Emulator, boto_session: Any, tmp_path: Path
+) -> None:
+    ec2 = client(boto_session, "ec2", aws_env.endpoint_url)
+    large = [
+        i["InstanceId"]
+        for i in ec2.run_instances(ImageId=AMI, MinCount=105, MaxCount=105, InstanceType="m5.large")["Instances"]
+    ]
+    small = ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, InstanceType="t3.micro")["Instances"][0][
+        "InstanceId"
+    ]
+    group = open_ssh(ec2)
+    calls: Counter[str] = Counter()
+
+    def record(event_name: str, **_: Any) -> None:
+        calls[event_name.rsplit(".", 1)[1]] += 1
+
+    def scan() -> None:
+        report = run_scan(
+            ScanRequest(
+                checks=selected(),
+                output=tmp_path / "o.jsonl",
+                endpoint_url=aws_env.endpoint_url,
+                security_hub=True,
+                event_hooks=(("before-send.securityhub", record),),
+            )
+        )
+        assert report.all_failures == []
+
+    scan()
+    assert calls["BatchImportFindings"] == 2  # 106 failing findings, at most 100 a call
+    found = hub_findings(boto_session, aws_env.endpoint_url)
+    assert sorted(f["ProductFields"]["cloudsweep/resource_id"] for f in found) == sorted([*large, group])
+    assert all(validate_asff(finding) == [] for finding in found)
+    assert {(f["Compliance"]["Status"], f["RecordState"], f["Workflow"]["Status"]) for f in found} == {
+        ("FAILED", "ACTIVE", "NEW")
+    }
+    assert small not in {f["ProductFields"]["cloudsweep/resource_id"] for f in found}, "a passing resource: no finding"
+
+    ec2.revoke_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    ec2.terminate_instances(InstanceIds=large[:1])
+    scan()
+    again = {f["ProductFields"]["cloudsweep/resource_id"]: f for f in hub_findings(boto_session, aws_env.endpoint_url)}
+    assert len(again) == len(found), "a re-import updates the same findings"
+    assert (again[group]["Compliance"]["Status"], again[group]["RecordState"]) == ("PASSED", "ARCHIVED")
+    # Not evaluated this time (terminated): left as it was, never passed for what was not seen.
+    assert (again[large[0]]["Compliance"]["Status"], again[large[0]]["RecordState"]) == ("FAILED", "ACTIVE")
+    assert {again[i]["RecordState"] for i in large[1:]} == {"ACTIVE"}
+
+
+def test_one_aggregation_account_receives_every_accounts_findings(
+    aws_env: Emulator, boto_session: Any, tmp_path: Path
+) -> None:
+    organizations = client(boto_session, "organizations", aws_env.endpoint_url)
+    organizations.create_organization(FeatureSet="ALL")
+    member = organizations.create_account(Email="m@example.com", AccountName="m")["CreateAccountStatus"]["AccountId"]
+    member_session = assumed_session(boto_session, aws_env.endpoint_url, member, ROLE)
+    group = open_ssh(client(member_session, "ec2", aws_env.endpoint_url))
+    caller = client(boto_session, "sts", aws_env.endpoint_url).get_caller_identity()["Account"]
+    result = CliRunner().invoke(
+        cli,
+        [
+            "scan",
+            "--checks",
+            "restricted-ssh",
+            "--accounts",
+            member,
+            "--role-name",
+            ROLE,
+            "--regions",
+            "us-east-1",
+            "--security-hub-account",
+            caller,
+            "--output",
+            str(tmp_path / "o.jsonl"),
+            "--endpoint-url",
+            aws_env.endpoint_url,
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    in_caller = hub_findings(boto_session, aws_env.endpoint_url)
+    assert [(f["AwsAccountId"], f["ProductFields"]["cloudsweep/resource_id"]) for f in in_caller] == [(member, group)]
+    assert in_caller[0]["ProductArn"] == f"arn:aws:securityhub:us-east-1:{caller}:product/{caller}/default"
+    assert hub_findings(member_session, aws_env.endpoint_url) == []
+
+
+def test_a_refused_import_is_a_failure_of_the_target_and_exit_3(
+    aws_env: Emulator, boto_session: Any, tmp_path: Path
+) -> None:
+    open_ssh(client(boto_session, "ec2", aws_env.endpoint_url))
+    aws_env.faults.install(FaultRule.access_denied(operation="BatchImportFindings"))
+    result = CliRunner().invoke(
+        cli,
+        [
+            "scan",
+            "--checks",
+            "restricted-ssh",
+            "--regions",
+            "us-east-1",
+            "--security-hub",
+            "--output",
+            str(tmp_path / "o.jsonl"),
+            "--endpoint-url",
+            aws_env.endpoint_url,
+        ],
+        env={"COLUMNS": "250"},
+    )
+    assert result.exit_code == 3, result.output
+    assert "AccessDenied" in result.output
+    assert "Security Hub findings of" in result.output
+    records = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text().splitlines()]
+    assert {record["compliance"] for record in records} >= {"NON_COMPLIANT"}, "the evaluations are still written"
+
+
+@pytest.mark.parametrize("value", ["12345", "abc"])
+def test_a_malformed_aggregation_account_is_refused(value: str) -> None:
+    result = CliRunner().invoke(cli, ["scan", "--security-hub-account", value])
+    assert result.exit_code == 2
+    assert f"--security-hub-account: {value!r} is not a 12-digit account id" in result.output
+
+
+def test_accounts_are_scanned_once_each(aws_env: Emulator) -> None:
+    assert Account("111122223333") == Account("111122223333")
+    assert AccountSource().caller_only
