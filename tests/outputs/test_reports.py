@@ -18,7 +18,7 @@ from scanner.errors import UsageError
 from scanner.outputs.asff import validate_asff
 from scanner.outputs.reports import OutputFormat, OutputSpec
 from tests.outputs.test_ocsf import validated
-from tests.support import client
+from tests.support import assumed_session, client
 
 AMI = "ami-0123456789abcdef0"
 CHECKS = "desired-instance-type,restricted-ssh,s3-bucket-versioning-enabled,iam-password-policy"
@@ -276,3 +276,59 @@ def test_diff_of_two_periodic_runs_lists_what_changed(
     missing = CliRunner().invoke(cli, ["diff", str(tmp_path / "nope.jsonl"), str(tmp_path / "tuesday.jsonl")])
     assert missing.exit_code == 2
     assert "nope.jsonl" in missing.output
+
+
+def test_reports_from_two_workers_hold_what_one_process_writes(
+    aws_env: Emulator, boto_session: Any, tmp_path: Path
+) -> None:
+    organizations = client(boto_session, "organizations", aws_env.endpoint_url)
+    organizations.create_organization(FeatureSet="ALL")
+    members = []
+    for name in ("one", "two", "three"):
+        status = organizations.create_account(Email=f"{name}@example.com", AccountName=name)["CreateAccountStatus"]
+        members.append(status["AccountId"])
+        session = assumed_session(boto_session, aws_env.endpoint_url, status["AccountId"])
+        ec2 = client(session, "ec2", aws_env.endpoint_url)
+        ec2.run_instances(
+            ImageId=AMI,
+            MinCount=2,
+            MaxCount=2,
+            InstanceType="m5.large",
+            TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "env", "Value": "sandbox"}]}],
+        )
+        ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, InstanceType="m5.large")
+
+    def reports(directory: Path, *workers: str) -> dict[str, Any]:
+        directory.mkdir()
+        result = scan(
+            aws_env,
+            directory,
+            "--accounts",
+            ",".join(members),
+            "--role-name",
+            "OrganizationAccountAccessRole",
+            "--output",
+            str(directory / "all.json"),
+            "--output",
+            str(directory / "all.csv"),
+            *workers,
+        )
+        assert result.exit_code == 1, result.output
+        document = json.loads((directory / "all.json").read_text())
+        # Two scans, two ordering timestamps: everything else must be the same.
+        with (directory / "all.csv").open(newline="", encoding="utf-8") as lines:
+            rows = sorted(
+                (tuple(sorted(row.items())) for row in csv.DictReader(lines) if row.pop("ordering_timestamp")),
+            )
+        key = ("account_id", "check", "resource_id")
+        for record in document["evaluations"]:
+            del record["ordering_timestamp"]
+        evaluations = sorted(document["evaluations"], key=lambda record: tuple(record[k] for k in key))
+        return {"evaluations": evaluations, "summary": document["summary"], "csv": rows}
+
+    alone = reports(tmp_path / "alone")
+    shared = reports(tmp_path / "shared", "--workers", "2")
+    for part in ("summary", "csv", "evaluations"):
+        for index, (got, want) in enumerate(zip(shared[part], alone[part], strict=True)):
+            assert got == want, (part, index)
+    assert alone["summary"]["suppressed"] == 6  # two sandbox instances in each of three accounts

@@ -1,0 +1,69 @@
+"""The HTML report of an end-to-end emulator scan, in a real headless Chromium: the filter, the severity menu and
+sorting change what is shown; nothing is fetched from the network; a screenshot is saved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.emulator.server import Emulator
+from tests.outputs.browser import headless_chromium
+from tests.outputs.test_reports import estate, scan
+
+__all__ = ["estate"]  # the fixture, used by name below
+
+ROWS = "[...document.querySelectorAll('#findings tbody tr')].filter(r => !r.hidden)"
+VISIBLE_ROWS = f"return {ROWS}.map(r => r.cells[5].textContent)"
+SEVERITIES = f"return {ROWS}.map(r => r.dataset.severity)"
+TILES = (
+    "return Object.fromEntries([...document.querySelectorAll('.tile')]"
+    ".map(t => [t.dataset.tile, t.querySelector('b').textContent]))"
+)
+
+
+@pytest.mark.timeout(900)  # time to install chromium with apt when it is missing
+def test_the_report_filters_sorts_and_loads_nothing(aws_env: Emulator, estate: dict[str, Any], tmp_path: Path) -> None:
+    report = tmp_path / "report.html"
+    result = scan(aws_env, tmp_path, "--output", str(report))
+    assert result.exit_code == 1, result.output
+    with headless_chromium() as browser:
+        browser.open(report.as_uri())
+        every = browser.run(VISIBLE_ROWS)
+        # restricted-ssh on open-ssh, the two m5.large (one suppressed), the unversioned bucket, the password policy.
+        assert sorted(every) == sorted(
+            [estate["group"], estate["large"], estate["sandbox"], "reports-bucket", "123456789012"]
+        )
+        assert browser.text("#shown") == "5"
+
+        browser.type("#filter", "desired-instance-type")
+        assert sorted(browser.run(VISIBLE_ROWS)) == sorted([estate["large"], estate["sandbox"]])
+        assert browser.text("#shown") == "2"
+        browser.click("#hide-suppressed")
+        assert browser.run(VISIBLE_ROWS) == [estate["large"]]
+        browser.click("#hide-suppressed")
+        browser.clear("#filter")
+        browser.run(
+            "const s = document.getElementById('severity'); s.value = 'high'; s.dispatchEvent(new Event('input'));"
+        )
+        assert browser.run(VISIBLE_ROWS) == [estate["group"]]
+        browser.run("const s = document.getElementById('severity'); s.value = ''; s.dispatchEvent(new Event('input'));")
+
+        browser.click("#findings thead th:nth-child(1)")  # severity, most severe first
+        assert browser.run(SEVERITIES) == ["high", "medium", "medium", "low", "low"]
+        browser.click("#findings thead th:nth-child(1)")
+        assert browser.run(SEVERITIES) == ["low", "low", "medium", "medium", "high"]
+
+        tiles = browser.run(TILES)
+        assert tiles["non-compliant"] == "5"
+        assert tiles["suppressed"] == "1"
+        bars = browser.run(
+            "return [...document.querySelectorAll('#chart-severity .bar')].map(b => [b.dataset.label, b.dataset.value])"
+        )
+        assert bars == [["high", "1"], ["medium", "2"], ["low", "1"]]
+        # A self-contained page: the only resource the browser loaded is the page itself.
+        assert browser.run("return performance.getEntriesByType('resource').length") == 0
+        shot = browser.screenshot(tmp_path / "report.png")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert shot.stat().st_size > 10_000
