@@ -58,6 +58,8 @@ CHECKS: dict[str, dict[str, str]] = {
 }
 # cloudsweep-wN: `--workers N`, the accounts dealt to N processes (one core each) under the same caps.
 SCANNERS = ("sample", "threaded", "cloudsweep", "cloudsweep-w2")
+# cloudsweep writing every report format too (json, csv, ocsf, asff, html): what streaming them costs.
+WITH_REPORTS = "cloudsweep-reports"
 CONCURRENCY_CAP = 64
 HUGE_INSTANCES = (0, "AWS::EC2::Instance", 20_000)
 
@@ -91,8 +93,8 @@ WORKLOADS = {
     "a": Workload("a", 20, huge=(HUGE_INSTANCES,)),
     "b": Workload("b", 200, resources=50),
     "c": Workload("c", 20, huge=(HUGE_INSTANCES,), rate=10.0),
-    "mem-10k": Workload("mem-10k", 5, resources=1_000, scanners=("cloudsweep",)),
-    "mem-100k": Workload("mem-100k", 5, resources=10_000, scanners=("cloudsweep",)),
+    "mem-10k": Workload("mem-10k", 5, resources=1_000, scanners=("cloudsweep", WITH_REPORTS)),
+    "mem-100k": Workload("mem-100k", 5, resources=10_000, scanners=("cloudsweep", WITH_REPORTS)),
     "smoke": Workload("smoke", 2, resources=120, latency_ms=5.0, huge=((0, "AWS::EC2::Volume", 450),), sample_slice=20),
 }
 DEFAULT_WORKLOADS = ("a", "b", "c", "mem-10k", "mem-100k")
@@ -183,11 +185,12 @@ def _job(endpoint: str, accounts: Sequence[str], regions: tuple[str, ...], now: 
     return Job(endpoint, tuple(accounts), regions, checks, now, CONCURRENCY_CAP, limit)
 
 
-def _cloudsweep(job: Any, output: Path, workers: int) -> int:
+def _cloudsweep(job: Any, output: Path, workers: int, reports: bool = False) -> int:
     """cloudsweep's scan as the CLI runs it: JSON lines to a file, evaluations put to AWS Config as they are made."""
     from bench.baselines import MANAGEMENT_KEYS, RESULT_TOKEN, ROLE_NAME
     from scanner.aws.clients import Credentials
     from scanner.outputs.config_evaluations import ResultTokens
+    from scanner.outputs.reports import OutputFormat, OutputSpec
     from scanner.scan import AccountSource, ScanRequest, run_scan
     from scanner.targets import Account
 
@@ -204,6 +207,11 @@ def _cloudsweep(job: Any, output: Path, workers: int) -> int:
         result_tokens=ResultTokens(default=RESULT_TOKEN),
         output=output,
         workers=workers,
+        reports=tuple(
+            OutputSpec(output_format, output.with_suffix(f".report.{output_format.value}"))
+            for output_format in OutputFormat
+            if reports and output_format is not OutputFormat.JSONL
+        ),
     )
     report = run_scan(request, log_level="error")
     if report.all_failures:
@@ -227,7 +235,9 @@ def run_one(name: str, endpoint: str, workload: Workload, now: datetime, output:
             accounts, regions = [account], (region,)
     job = _job(endpoint, accounts, regions, now, limit)
     started = time.perf_counter()
-    if name.startswith("cloudsweep"):
+    if name == WITH_REPORTS:
+        count = _cloudsweep(job, output.with_suffix(".jsonl"), 1, reports=True)
+    elif name.startswith("cloudsweep"):
         workers = int(name.partition("-w")[2] or 1)
         count = _cloudsweep(job, output.with_suffix(".jsonl"), workers)
     else:
@@ -392,7 +402,7 @@ def _check_sample(workload: Workload, lines: list[str], reference: list[str] | N
 
 def _format(rows: list[Row], bounds: dict[str, LowerBound]) -> str:
     header = (
-        f"{'workload':<10}{'scanner':<12}{'wall s':>10}{'API calls':>11}{'throttles':>11}{'peak MiB':>10}"
+        f"{'workload':<10}{'scanner':<20}{'wall s':>10}{'API calls':>11}{'throttles':>11}{'peak MiB':>10}"
         f"{'CPU s/1k ev':>13}{'evals':>9}{'x lower bound':>15}"
     )
     lines = [header, "-" * len(header)]
@@ -400,7 +410,7 @@ def _format(rows: list[Row], bounds: dict[str, LowerBound]) -> str:
         bound = bounds[row.workload].seconds
         wall = f"{'~' if row.extrapolated else ''}{row.seconds:.2f}"
         lines.append(
-            f"{row.workload:<10}{row.scanner:<12}{wall:>10}{row.api_calls:>11}{row.throttles:>11}{row.peak_mib:>10.1f}"
+            f"{row.workload:<10}{row.scanner:<20}{wall:>10}{row.api_calls:>11}{row.throttles:>11}{row.peak_mib:>10.1f}"
             f"{row.cpu_per_1k:>13.3f}{row.evaluations:>9}{row.seconds / bound:>15.2f}"
         )
     lines.append("")
@@ -416,7 +426,9 @@ def _format(rows: list[Row], bounds: dict[str, LowerBound]) -> str:
                     if other in by_scanner:
                         parts.append(f"{scanner} {by_scanner[other].seconds / ours.seconds:.1f}x over {other}")
         lines.append(f"{name}: " + "; ".join(parts))
-    small, large = (next((r for r in rows if r.workload == n), None) for n in ("mem-10k", "mem-100k"))
+    small, large = (
+        next((r for r in rows if r.workload == n and r.scanner == "cloudsweep"), None) for n in ("mem-10k", "mem-100k")
+    )
     if small is not None and large is not None:
         lines.append(
             f"memory: cloudsweep peak RSS {small.peak_mib:.1f} MiB at 10k resources, {large.peak_mib:.1f} MiB at 100k: "

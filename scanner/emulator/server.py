@@ -31,6 +31,7 @@ from scanner.emulator.moto_app import (
 )
 from scanner.emulator.regions import RegionControls, RegionLayer
 from scanner.emulator.root_user import RootUserControls, RootUserLayer, organization_join_time
+from scanner.emulator.security_hub import SecurityHubControls, SecurityHubLayer
 
 if TYPE_CHECKING:
     from scanner.emulator.seed import DemoOrganization
@@ -93,9 +94,10 @@ class Emulator:
         )
         self.regions = RegionControls()
         self.root_users = RootUserControls()
+        self.security_hub = SecurityHubControls()
         self._state_since = datetime.now(UTC)
         root_user_layer = RootUserLayer(
-            ConfigLayer(self._moto, self.config, self._lock),
+            SecurityHubLayer(ConfigLayer(self._moto, self.config, self._lock), self.security_hub),
             self.root_users,
             resolve_account=self._resolve_account,
             account_created=self._account_created,
@@ -199,7 +201,7 @@ class Emulator:
                 _running = None
 
     def reset(self) -> None:
-        """Forget all AWS state, recorded history, rules, evaluations, faults and root users."""
+        """Forget all AWS state, recorded history, rules, evaluations, faults, root users and refusals."""
         with self._lock:
             reset_moto()
             self.config.reset()
@@ -208,6 +210,7 @@ class Emulator:
         self.faults.clear()
         self.regions.clear()
         self.root_users.reset()
+        self.security_hub.clear()
 
     def __enter__(self) -> Emulator:
         return self.start()

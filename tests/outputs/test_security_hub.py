@@ -17,8 +17,7 @@ from scanner.emulator.faults import FaultRule
 from scanner.emulator.server import Emulator
 from scanner.orchestrator import SelectedCheck
 from scanner.outputs.asff import validate_asff
-from scanner.scan import AccountSource, ScanRequest, run_scan
-from scanner.targets import Account
+from scanner.scan import FailOn, ScanRequest, run_scan
 from tests.support import assumed_session, client
 
 AMI = "ami-0123456789abcdef0"
@@ -176,6 +175,29 @@ def test_a_malformed_aggregation_account_is_refused(value: str) -> None:
     assert f"--security-hub-account: {value!r} is not a 12-digit account id" in result.output
 
 
-def test_accounts_are_scanned_once_each(aws_env: Emulator) -> None:
-    assert Account("111122223333") == Account("111122223333")
-    assert AccountSource().caller_only
+def test_refused_findings_are_retried_then_reported(aws_env: Emulator, boto_session: Any, tmp_path: Path) -> None:
+    ec2 = client(boto_session, "ec2", aws_env.endpoint_url)
+    group = open_ssh(ec2)
+    account = client(boto_session, "sts", aws_env.endpoint_url).get_caller_identity()["Account"]
+    prefix = f"cloudsweep/{account}/us-east-1/restricted-ssh/"
+
+    def scan() -> Any:
+        return run_scan(
+            ScanRequest(
+                checks=selected(), output=tmp_path / "o.jsonl", endpoint_url=aws_env.endpoint_url, security_hub=True
+            )
+        )
+
+    aws_env.security_hub.refuse(prefix, times=2)  # two refusals, then accepted on the third round
+    assert scan().all_failures == []
+    assert [f["ProductFields"]["cloudsweep/resource_id"] for f in hub_findings(boto_session, aws_env.endpoint_url)] == [
+        group
+    ]
+
+    aws_env.security_hub.refuse(prefix, times=None)
+    report = scan()
+    (failure,) = report.all_failures
+    assert (failure.code, failure.what, failure.affects) == ("FailedFindings", "import 1 findings", ("security hub",))
+    assert failure.message.startswith("Security Hub refused 1 findings after 3 tries: cloudsweep/")
+    assert "ThrottlingException: refused by the emulator" in failure.message
+    assert report.exit_code(FailOn.NONCOMPLIANT) == 3
