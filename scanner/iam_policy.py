@@ -29,7 +29,7 @@ from scanner.registry import CONFIG_READ_PERMISSIONS, Check
 POLICY_VERSION = "2012-10-17"
 DESCRIBE_REGIONS = "ec2:DescribeRegions"
 PUT_EVALUATIONS = "config:PutEvaluations"
-SECURITY_HUB = ("securityhub:BatchImportFindings", "securityhub:GetFindings")
+SECURITY_HUB = ("securityhub:BatchImportFindings", "securityhub:BatchUpdateFindings", "securityhub:GetFindings")
 # A Lambda rule reads its earlier results back to mark resources that are gone NOT_APPLICABLE.
 LAMBDA_RULE_READS = ("config:GetComplianceDetailsByConfigRule",)
 ASSUME_ROLE = "sts:AssumeRole"

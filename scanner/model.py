@@ -240,7 +240,8 @@ class Evaluation:
         object.__setattr__(self, "annotation", truncate_annotation(self.annotation))
 
     def to_record(self) -> dict[str, Any]:
-        """The JSON-lines record: these keys, in this order, and the suppression's three only when suppressed."""
+        """The JSON-lines record: these keys, in this order, and the suppression's (reason, entry, expiry when it has
+        one) only when suppressed."""
         timestamp = self.ordering_timestamp.astimezone(UTC)
         record: dict[str, Any] = {
             "account_id": self.account_id,
@@ -256,6 +257,8 @@ class Evaluation:
             record["suppressed"] = True
             record["suppression_reason"] = self.suppression.reason
             record["suppression_entry"] = self.suppression.entry
+            if self.suppression.expires is not None:
+                record["suppression_expires"] = self.suppression.expires.isoformat()
         return record
 
     @classmethod
@@ -263,7 +266,12 @@ class Evaluation:
         """The evaluation a `to_record` record came from (tags aside): how worker processes hand theirs back."""
         suppression = None
         if record.get("suppressed"):
-            suppression = Suppression(str(record["suppression_reason"]), str(record["suppression_entry"]))
+            expires = record.get("suppression_expires")
+            suppression = Suppression(
+                str(record["suppression_reason"]),
+                str(record["suppression_entry"]),
+                date.fromisoformat(expires) if expires else None,
+            )
         return cls(
             account_id=record["account_id"],
             region=record["region"],

@@ -10,7 +10,7 @@ entries:
     regions: ["eu-*"]                      # globs on the region; default ["*"]
   - reason: "Legacy build hosts, replaced in Q3 (TICKET-123)"
     checks: ["ec2-*"]
-    resources: ["i-0abc[0-9a-f]+", "arn:aws:ec2:.*:instance/i-legacy.*"]  # regexes; default [".*"]
+    resources: ["i-0abc[0-9a-f]+", "sg-0legacy.*"]  # regexes on the resource id; default [".*"]
     tags:                                  # tag key -> regex on its value; every one must match
       env: "dev|test"
       team: "build"

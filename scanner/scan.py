@@ -178,6 +178,8 @@ class ScanRequest:
     # `--security-hub`: import findings (scanner.outputs.security_hub); into this account alone when set.
     security_hub: bool = False
     security_hub_account: str | None = None
+    # The run's id in every report and Security Hub finding (run_scan sets one; workers inherit it).
+    scan_id: str | None = None
 
 
 @dataclass
@@ -492,7 +494,7 @@ async def scan(request: ScanRequest, sink: EvaluationSink, listener: ProgressLis
             if request.result_tokens:
                 sinks.append(ConfigEvaluationsSink(clients, request.result_tokens))
             if request.security_hub:
-                sinks.append(_security_hub_sink(request, clients, started))
+                sinks.append(_security_hub_sink(request, clients, started, lambda: report.caller_account))
             mutelist = request.mutelist
             suppress = (lambda evaluation: mutelist.match(evaluation, evaluation.resource_tags)) if mutelist else None
             await Scan(request, clients, TeeSink(sinks, suppress), report, listener).run()
@@ -527,12 +529,20 @@ def _output_stream(path: Path | None) -> Iterator[TextIO]:
 
         yield sys.stdout
         return
+    # Written beside its name and renamed into place at the end: a reader never sees half a file, and a scan that
+    # stops on an error leaves the previous file as it was.
+    partial = path.with_name(path.name + ".partial")
     try:
-        stream = path.open("w", encoding="utf-8")
+        stream = partial.open("w", encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write --output {path}: {exc.strerror}") from exc
-    with stream:
-        yield stream
+    try:
+        with stream:
+            yield stream
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, path)
 
 
 def run_scan(request: ScanRequest, progress: ScanProgress | None = None, log_level: str = "info") -> ScanReport:
@@ -540,6 +550,9 @@ def run_scan(request: ScanRequest, progress: ScanProgress | None = None, log_lev
     reports, per-account files."""
     from scanner.outputs.files import AccountFilesSink, write_summary
 
+    request = dataclasses.replace(
+        request, scan_id=request.scan_id or str(uuid.uuid4()), now=request.now or datetime.now(UTC)
+    )
     use_stdout = request.output is not None or (request.output_dir is None and not request.reports)
     with contextlib.ExitStack() as stack:
         reports = _reports_sink(request) if request.reports else None
@@ -578,17 +591,18 @@ def _reports_sink(request: ScanRequest) -> ReportsSink:
     from importlib.metadata import version
 
     checks = {choice.check.id: choice.check for choice in request.checks}
-    info = ScanInfo(
-        scan_id=str(uuid.uuid4()), started=request.now or datetime.now(UTC), tool_version=version("cloudsweep")
-    )
+    started = request.now or datetime.now(UTC)
+    info = ScanInfo(scan_id=request.scan_id or str(uuid.uuid4()), started=started, tool_version=version("cloudsweep"))
     return ReportsSink(request.reports, checks, info)
 
 
-def _security_hub_sink(request: ScanRequest, clients: AwsClients, started: datetime) -> EvaluationSink:
+def _security_hub_sink(
+    request: ScanRequest, clients: AwsClients, started: datetime, caller: Callable[[], str | None]
+) -> EvaluationSink:
     from importlib.metadata import version
 
     from scanner.outputs.security_hub import SecurityHubSink
 
     checks = {choice.check.id: choice.check for choice in request.checks}
-    info = ScanInfo(scan_id=str(uuid.uuid4()), started=started, tool_version=version("cloudsweep"))
-    return SecurityHubSink(clients, checks, info, request.security_hub_account, now=started)
+    info = ScanInfo(scan_id=request.scan_id or str(uuid.uuid4()), started=started, tool_version=version("cloudsweep"))
+    return SecurityHubSink(clients, checks, info, request.security_hub_account, now=started, caller=caller)

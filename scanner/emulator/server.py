@@ -97,7 +97,9 @@ class Emulator:
         self.security_hub = SecurityHubControls()
         self._state_since = datetime.now(UTC)
         root_user_layer = RootUserLayer(
-            SecurityHubLayer(ConfigLayer(self._moto, self.config, self._lock), self.security_hub),
+            SecurityHubLayer(
+                ConfigLayer(self._moto, self.config, self._lock), self.security_hub, self._resolve_account, self._lock
+            ),
             self.root_users,
             resolve_account=self._resolve_account,
             account_created=self._account_created,

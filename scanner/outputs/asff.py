@@ -205,13 +205,25 @@ def resource_arn(resource_type: str, resource_id: str, account_id: str, region: 
 
 
 def to_asff(
-    finding: Finding, scan: ScanInfo, *, product_arn: str | None = None, now: datetime | None = None
+    finding: Finding,
+    scan: ScanInfo,
+    *,
+    product_arn: str | None = None,
+    now: datetime | None = None,
+    importing_account: str | None = None,
 ) -> dict[str, Any]:
-    """One ASFF finding for BatchImportFindings (see the module docstring for the mapping)."""
+    """One ASFF finding for BatchImportFindings (see the module docstring for the mapping).
+
+    `importing_account`: the account that imports the finding, when not the resource's own (an aggregation
+    account): Security Hub takes a finding only from the account in its AwsAccountId, so that is the importing
+    account, with its own default product; the resource's account stays in the resource's ARN and in
+    ProductFields `cloudsweep/account_id`.
+    """
     evaluation = finding.evaluation
     check = finding.check
     suppression = finding.suppression
     account, region = evaluation.account_id, evaluation.region
+    owner = importing_account or account
     observed = timestamp(evaluation.ordering_timestamp)
     updated = timestamp(now if now is not None else datetime.now(UTC))
     severity = {"Label": SEVERITY_LABELS[check.severity].value, "Original": check.severity.value}
@@ -240,6 +252,7 @@ def to_asff(
     product_fields = {
         "ProviderName": PRODUCT_NAME,
         "ProviderVersion": scan.tool_version,
+        "cloudsweep/account_id": account,
         "cloudsweep/check": check.id,
         "cloudsweep/compliance": evaluation.compliance.value,
         "cloudsweep/resource_type": evaluation.resource_type,
@@ -257,11 +270,11 @@ def to_asff(
     result: dict[str, Any] = {
         "SchemaVersion": SCHEMA_VERSION,
         "Id": finding_uid(finding),
-        "ProductArn": product_arn or default_product_arn(account, region),
+        "ProductArn": product_arn or default_product_arn(owner, region),
         "ProductName": PRODUCT_NAME,
         "CompanyName": COMPANY_NAME,
         "GeneratorId": f"cloudsweep/{check.id}",
-        "AwsAccountId": account,
+        "AwsAccountId": owner,
         "Region": region,
         "Types": types,
         "CreatedAt": observed,

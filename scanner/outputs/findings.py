@@ -21,7 +21,6 @@ class ScanInfo:
     scan_id: str  # unique per run: a UUID
     started: datetime
     tool_version: str
-    caller_account: str | None = None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,18 @@ SEVERITY_COLOURS = {
     "low": "#2563eb",
     "informational": "#6b7280",
 }
-COMPLIANCE_COLOURS = {"COMPLIANT": "#16a34a", "NON_COMPLIANT": "#dc2626", "NOT_APPLICABLE": "#9ca3af"}
+COMPLIANCE_COLOURS = {
+    "COMPLIANT": "#16a34a",
+    "NON_COMPLIANT": "#dc2626",
+    "SUPPRESSED": "#a78bfa",
+    "NOT_APPLICABLE": "#9ca3af",
+}
+TOTAL_COLUMNS = (
+    ("COMPLIANT", "compliant"),
+    ("NON_COMPLIANT", "non-compliant"),
+    ("SUPPRESSED", "suppressed"),
+    ("NOT_APPLICABLE", "not applicable"),
+)
 CHART_ROWS = 15  # the longest bars of a chart; the table has them all
 
 _STYLE = """
@@ -35,6 +46,7 @@ h1{margin:0 0 4px} .meta{color:#4b5563;margin-bottom:16px}
 .controls input[type=search]{width:320px;padding:6px}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}
 th,td{border:1px solid #e5e7eb;padding:6px;text-align:left;vertical-align:top}
+table.totals{width:auto;margin:8px 16px 8px 0;display:inline-table}
 th{background:#f3f4f6;cursor:pointer;user-select:none;white-space:nowrap}
 th[aria-sort=ascending]::after{content:" \\25B2"} th[aria-sort=descending]::after{content:" \\25BC"}
 .sev{color:#fff;border-radius:4px;padding:1px 6px;font-weight:600}
@@ -170,6 +182,48 @@ def _tiles(summary: Mapping[str, Any]) -> str:
     )
 
 
+def _totals(title: str, table_id: str, table: Mapping[str, Mapping[str, Any]], extra: str | None = None) -> str:
+    """Every row of a breakdown (the charts show the longest bars only): each compliance, suppressed apart."""
+    head = "".join(
+        f"<th>{_e(label)}</th>" for label in (title, *([extra] if extra else []), *dict(TOTAL_COLUMNS).values())
+    )
+    rows = []
+    for name, counts in table.items():
+        cells = [f"<td>{_e(name)}</td>"]
+        if extra:
+            cells.append(f"<td>{_e(counts.get(extra))}</td>")
+        cells += [f"<td>{int(counts.get(key, 0))}</td>" for key, _ in TOTAL_COLUMNS]
+        rows.append(f'<tr data-name="{_e(name)}">' + "".join(cells) + "</tr>")
+    body = "".join(rows)
+    return f'<table class="totals" id="{_e(table_id)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _failures(failures: Iterable[Mapping[str, Any]]) -> str:
+    listed = list(failures)
+    if not listed:
+        return ""
+    rows = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{_e(cell)}</td>"
+            for cell in (
+                failure.get("account_id"),
+                failure.get("region"),
+                failure.get("what"),
+                f"{failure.get('code')}: {failure.get('message')}",
+                ", ".join(failure.get("affects") or ()),
+            )
+        )
+        + "</tr>"
+        for failure in listed
+    )
+    return (
+        f"<h2>Could not read or evaluate ({len(listed)}): no result is reported for these</h2>"
+        '<table id="failures"><thead><tr><th>account</th><th>region</th><th>what</th><th>error</th><th>affects</th>'
+        f"</tr></thead><tbody>{rows}</tbody></table>\n"
+    )
+
+
 _COLUMNS = ("severity", "account", "region", "check", "resource type", "resource id", "annotation", "remediation")
 
 
@@ -210,11 +264,17 @@ def write_html(
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{_STYLE}</style></head><body>\n'
         f"<h1>cloudsweep compliance report</h1>"
         f'<div class="meta">scan {_e(scan["scan_id"])}, started {_e(scan["started"])}, caller account '
-        f"{_e(scan.get('caller_account'))}, cloudsweep {_e(scan['tool_version'])}</div>\n"
+        f"{_e(summary.get('caller_account'))}, cloudsweep {_e(scan['tool_version'])}</div>\n"
         + _tiles(summary)
         + '<div class="charts">'
         + _charts(summary)
-        + "</div>\n<h2>Non-compliant resources</h2>"
+        + "</div>\n"
+        + _failures(summary["failures"])
+        + "<details open><summary><b>Totals by account, region and check</b></summary>"
+        + _totals("account", "totals-account", summary["by_account"])
+        + _totals("region", "totals-region", summary["by_region"])
+        + _totals("check", "totals-check", summary["by_check"], extra="severity")
+        + "</details>\n<h2>Non-compliant resources</h2>"
         '<div class="controls"><input id="filter" type="search" placeholder="Filter: account, check, resource, '
         'words..." aria-label="filter"><select id="severity" aria-label="severity"><option value="">every '
         "severity</option>"

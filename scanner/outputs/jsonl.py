@@ -74,7 +74,12 @@ class TeeSink:
         self._suppress = suppress
 
     async def put(self, evaluation: Evaluation) -> None:
-        if self._suppress is not None and evaluation.suppression is None:
+        # Only a finding is suppressed: a compliant result has nothing to mute.
+        if (
+            self._suppress is not None
+            and evaluation.suppression is None
+            and evaluation.compliance is Compliance.NON_COMPLIANT
+        ):
             suppression = self._suppress(evaluation)
             if suppression is not None:
                 evaluation = replace(evaluation, suppression=suppression)

@@ -80,7 +80,11 @@ class ReportWriter(Protocol):
     def write(self, finding: Finding) -> None: ...
 
     def close(self, summary: Mapping[str, Any]) -> None:
-        """The scan is over: finish the file with `summary` (see `report_summary`)."""
+        """The scan is over: finish the file with `summary` (see `SummaryCounter.document`) and put it in place."""
+        ...
+
+    def abandon(self) -> None:
+        """The scan failed: drop the partial file (a committed one stays)."""
         ...
 
 
@@ -124,6 +128,9 @@ class JsonLinesWriter:
     def close(self, summary: Mapping[str, Any]) -> None:
         self._file.commit()
 
+    def abandon(self) -> None:
+        self._file.abandon()
+
 
 class JsonDocumentWriter:
     """`{"scan": ..., "evaluations": [...], "summary": ...}`, the evaluations streamed between the two."""
@@ -141,6 +148,9 @@ class JsonDocumentWriter:
     def close(self, summary: Mapping[str, Any]) -> None:
         self._file.stream.write('\n],\n"summary": ' + json.dumps(summary, indent=1) + "}\n")
         self._file.commit()
+
+    def abandon(self) -> None:
+        self._file.abandon()
 
 
 CSV_COLUMNS = (
@@ -160,6 +170,17 @@ CSV_COLUMNS = (
 )
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _spreadsheet_safe(value: Any) -> Any:
+    """A cell a spreadsheet would run as a formula (`=HYPERLINK(...)` in an annotation or a resource id) gets a
+    leading apostrophe, as OWASP advises for CSV; everything else is written as it is."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 class CsvWriter:
     def __init__(self, path: Path) -> None:
         self._file = _AtomicFile(path, newline="")
@@ -171,10 +192,13 @@ class CsvWriter:
         record["suppressed"] = "true" if finding.suppression else "false"
         record["suppression_reason"] = finding.suppression.reason if finding.suppression else ""
         record["annotation"] = record["annotation"] or ""
-        self._csv.writerow(record)
+        self._csv.writerow({key: _spreadsheet_safe(value) for key, value in record.items()})
 
     def close(self, summary: Mapping[str, Any]) -> None:
         self._file.commit()
+
+    def abandon(self) -> None:
+        self._file.abandon()
 
 
 class JsonArrayWriter:
@@ -194,6 +218,9 @@ class JsonArrayWriter:
     def close(self, summary: Mapping[str, Any]) -> None:
         self._file.stream.write("\n]\n")
         self._file.commit()
+
+    def abandon(self) -> None:
+        self._file.abandon()
 
 
 class HtmlWriter:
@@ -217,6 +244,10 @@ class HtmlWriter:
         self._rows.close()
         self._file.commit()
 
+    def abandon(self) -> None:
+        self._rows.close()
+        self._file.abandon()
+
 
 def scan_document(scan: ScanInfo) -> dict[str, Any]:
     return {
@@ -224,12 +255,15 @@ def scan_document(scan: ScanInfo) -> dict[str, Any]:
         "started": scan.started.isoformat(timespec="seconds"),
         "tool": "cloudsweep",
         "tool_version": scan.tool_version,
-        "caller_account": scan.caller_account,
     }
 
 
+SUPPRESSED = "SUPPRESSED"  # a summary's column for suppressed NON_COMPLIANT results (not in NON_COMPLIANT)
+
+
 class SummaryCounter:
-    """The totals every report shows: by compliance, account, region, check and severity (suppressed apart)."""
+    """The totals every report shows: by compliance, account, region, check and severity. NON_COMPLIANT counts
+    unsuppressed results; SUPPRESSED the suppressed ones."""
 
     def __init__(self) -> None:
         self.total = 0
@@ -244,7 +278,8 @@ class SummaryCounter:
 
     def add(self, finding: Finding) -> None:
         evaluation = finding.evaluation
-        compliance = evaluation.compliance.value
+        # A suppressed NON_COMPLIANT counts apart everywhere, as in the terminal's tables and for --fail-on.
+        compliance = SUPPRESSED if finding.suppression is not None else evaluation.compliance.value
         self.total += 1
         self.by_compliance[compliance] += 1
         self.by_account[(evaluation.account_id, compliance)] += 1
@@ -327,6 +362,4 @@ class ReportsSink:
 
     def abandon(self) -> None:
         for writer in self._writers:
-            file = getattr(writer, "_file", None)
-            if isinstance(file, _AtomicFile):
-                file.abandon()
+            writer.abandon()

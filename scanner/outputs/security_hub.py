@@ -1,23 +1,29 @@
 """`--security-hub`: findings into AWS Security Hub, per account and region, as a scan finishes each target.
 
 - NON_COMPLIANT evaluations are imported with BatchImportFindings (ASFF, `scanner.outputs.asff`), at most 100 a
-  call; a suppressed one goes in with Workflow SUPPRESSED. The finding Id is derived from (account, region,
-  check, resource type, resource id), so a re-import updates the same finding rather than adding one.
-- Earlier cloudsweep findings that this scan evaluated COMPLIANT or NOT_APPLICABLE are resolved: read back with
-  GetFindings (ACTIVE, FAILED, generator `cloudsweep/`), then re-imported with Compliance PASSED and RecordState
-  ARCHIVED. A finding for a resource this scan did not evaluate is left as it is: not seeing is not passing.
-- `FailedFindings` are retried (backoff) for three rounds, then reported as failures of the target: the scan
-  exits 3, never silently short of findings.
+  call. The finding Id is derived from (account, region, check, resource type, resource id), so a re-import
+  updates the same finding rather than adding one.
+- The scan first reads the target's earlier cloudsweep findings (GetFindings). Once a finding exists, only
+  BatchUpdateFindings changes its Workflow and Note (AWS ignores them in a re-import), so after the import:
+  a finding suppressed now but not before goes to Workflow SUPPRESSED (the Note says by which entry and why); one
+  suppressed before but not now, or resolved before and failing again, goes back to NEW.
+- Earlier FAILED findings that this scan evaluated COMPLIANT or NOT_APPLICABLE are resolved: re-imported with
+  Compliance PASSED and RecordState ARCHIVED, and set to Workflow RESOLVED. A finding for a resource this scan did
+  not evaluate is left as it is: not seeing is not passing.
+- `FailedFindings` and `UnprocessedFindings` are retried (backoff) for three rounds, then reported as failures of
+  the target: the scan exits 3, never silently short of findings.
 - Without `--security-hub-account`, each account's findings go to its own Security Hub with the scan's
-  credentials for it. With it, every finding goes to that account's Security Hub (its `default` product), with
-  the caller's own credentials: run cloudsweep from the aggregation account.
+  credentials for it. With it, every finding goes to that account's Security Hub with the caller's own
+  credentials, so it must be the caller's account (anything else is a failure of every target). Security Hub
+  takes a finding only from the account in its AwsAccountId, so the aggregation account's findings carry its id
+  there, and the scanned account in the resource's ARN and ProductFields `cloudsweep/account_id`.
 
 Memory: one target's failing findings (ASFF documents) and the ids of its passing ones, until the target ends.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +34,7 @@ from scanner.aws.clients import AwsClients, CallContext
 from scanner.errors import AwsError
 from scanner.model import Compliance, Evaluation, Target
 from scanner.orchestrator import Failure
-from scanner.outputs.asff import to_asff
+from scanner.outputs.asff import NOTE_AUTHOR, NOTE_LIMIT, to_asff
 from scanner.outputs.findings import Finding, ScanInfo
 from scanner.outputs.ocsf import finding_uid
 from scanner.registry import Check
@@ -56,25 +62,24 @@ class SecurityHubSink:
         scan: ScanInfo,
         aggregation_account: str | None = None,
         now: datetime | None = None,
+        caller: Callable[[], str | None] = lambda: None,
     ) -> None:
         self._clients = clients
         self._checks = checks
         self._scan = scan
         self._aggregation_account = aggregation_account
         self._now = now or datetime.now(UTC)
+        self._caller = caller
         self._targets: dict[Target, _TargetFindings] = {}
         self.imported = 0
         self.resolved = 0
-
-    def _product_arn(self, region: str) -> str | None:
-        account = self._aggregation_account
-        return f"arn:aws:securityhub:{region}:{account}:product/{account}/default" if account else None
+        self.updated = 0
 
     async def put(self, evaluation: Evaluation) -> None:
         findings = self._targets.setdefault(Target(evaluation.account_id, evaluation.region), _TargetFindings())
         finding = Finding(evaluation, self._checks[evaluation.check])
         if evaluation.compliance is Compliance.NON_COMPLIANT:
-            document = to_asff(finding, self._scan, product_arn=self._product_arn(evaluation.region), now=self._now)
+            document = to_asff(finding, self._scan, now=self._now, importing_account=self._aggregation_account)
             findings.failing.append(document)
         else:
             findings.passing.add(finding_uid(finding))
@@ -83,28 +88,42 @@ class SecurityHubSink:
         findings = self._targets.pop(target, None)
         if findings is None:
             return []
-        # The aggregation account (the caller's, with no role of its own) signs with the caller's credentials.
-        context = CallContext(self._aggregation_account or target.account_id, target.region)
+        what = f"Security Hub findings of {target.account_id}"
+        if self._aggregation_account is not None and self._aggregation_account != self._caller():
+            message = (
+                f"--security-hub-account {self._aggregation_account} must be the caller's own account "
+                f"({self._caller()}): findings are imported with the caller's credentials"
+            )
+            return [_failure(target, what, "NotTheCaller", message)]
+        # An aggregation account signs with the caller's own (ambient) credentials: account None.
+        context = CallContext(None if self._aggregation_account else target.account_id, target.region)
         try:
             hub = await self._clients.client("securityhub", target.region)
+            earlier = {found["Id"]: found for found in await self._earlier_findings(hub, context, target)}
             failures = await self._import(hub, context, target, findings.failing, "import")
-            if findings.passing:
-                earlier = await self._earlier_findings(hub, context, target)
-                resolved = [self._resolved(found) for found in earlier if found["Id"] in findings.passing]
-                failures += await self._import(hub, context, target, resolved, "resolve")
-                self.resolved += len(resolved)
+            failures += await self._update_workflows(hub, context, target, findings.failing, earlier)
+            resolved = [
+                self._resolved(found)
+                for finding_id, found in earlier.items()
+                if finding_id in findings.passing
+                and found.get("RecordState") == "ACTIVE"
+                and found.get("Compliance", {}).get("Status") == "FAILED"
+            ]
+            failures += await self._import(hub, context, target, resolved, "resolve")
+            failures += await self._update(hub, context, target, resolved, "RESOLVED", None)
+            self.resolved += len(resolved)
         except AwsError as error:
-            return [_failure(target, f"Security Hub findings of {target.account_id}", error.code, error.message)]
+            return [_failure(target, what, error.code, error.message)]
         return failures
 
     async def _earlier_findings(self, hub: Any, context: CallContext, target: Target) -> list[dict[str, Any]]:
-        """This target's ACTIVE, FAILED cloudsweep findings, every page (filtered here too: an emulator may not)."""
+        """This target's cloudsweep findings, active and archived, every page (filtered here too: an emulator may
+        not). Archived ones too: one resolved earlier and failing again must go back to Workflow NEW."""
+        owner = self._aggregation_account or target.account_id
         filters = {
             "GeneratorId": [{"Value": "cloudsweep/", "Comparison": "PREFIX"}],
-            "AwsAccountId": [{"Value": target.account_id, "Comparison": "EQUALS"}],
+            "AwsAccountId": [{"Value": owner, "Comparison": "EQUALS"}],
             "Region": [{"Value": target.region, "Comparison": "EQUALS"}],
-            "RecordState": [{"Value": "ACTIVE", "Comparison": "EQUALS"}],
-            "ComplianceStatus": [{"Value": "FAILED", "Comparison": "EQUALS"}],
         }
         found: list[dict[str, Any]] = []
         token: str | None = None
@@ -113,26 +132,80 @@ class SecurityHubSink:
             page = await self._clients.call(
                 hub, "get_findings", context=context, Filters=filters, MaxResults=GET_FINDINGS_PAGE, **paging
             )
-            found += [
-                finding
-                for finding in page.get("Findings", [])
-                if str(finding.get("GeneratorId", "")).startswith("cloudsweep/")
-                and finding.get("AwsAccountId") == target.account_id
-                and finding.get("Region", target.region) == target.region
-                and finding.get("RecordState") == "ACTIVE"
-                and finding.get("Compliance", {}).get("Status") == "FAILED"
-            ]
+            found += [finding for finding in page.get("Findings", []) if _belongs(finding, owner, target)]
             token = page.get("NextToken")
             if not token:
                 return found
 
     def _resolved(self, finding: Mapping[str, Any]) -> dict[str, Any]:
-        now = self._now.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        return dict(finding) | {
-            "UpdatedAt": now,
+        return {key: value for key, value in finding.items() if key not in ("Workflow", "Note")} | {
+            "UpdatedAt": self._timestamp(),
             "Compliance": dict(finding.get("Compliance", {})) | {"Status": "PASSED"},
             "RecordState": "ARCHIVED",
         }
+
+    def _timestamp(self) -> str:
+        return self._now.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    async def _update_workflows(
+        self,
+        hub: Any,
+        context: CallContext,
+        target: Target,
+        failing: Sequence[dict[str, Any]],
+        earlier: Mapping[str, Mapping[str, Any]],
+    ) -> list[Failure]:
+        """Workflow changes a re-import cannot make: into SUPPRESSED, or back to NEW (see the module docstring)."""
+        changes: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
+        for finding in failing:
+            before = earlier.get(finding["Id"])
+            if before is None:
+                continue  # created by this import, with its Workflow and Note
+            was = before.get("Workflow", {}).get("Status")
+            suppressed = finding.get("Workflow", {}).get("Status") == "SUPPRESSED"
+            if suppressed and was != "SUPPRESSED":
+                changes.setdefault(("SUPPRESSED", finding["Note"]["Text"]), []).append(finding)
+            elif not suppressed and was in ("SUPPRESSED", "RESOLVED"):
+                note = "cloudsweep: no mutelist entry suppresses this finding any more" if was == "SUPPRESSED" else None
+                changes.setdefault(("NEW", note), []).append(finding)
+        failures: list[Failure] = []
+        for (status, note), findings in changes.items():
+            failures += await self._update(hub, context, target, findings, status, note)
+        return failures
+
+    async def _update(
+        self,
+        hub: Any,
+        context: CallContext,
+        target: Target,
+        findings: Sequence[Mapping[str, Any]],
+        status: str,
+        note: str | None,
+    ) -> list[Failure]:
+        failures: list[Failure] = []
+        for start in range(0, len(findings), IMPORT_BATCH):
+            pending = [{"Id": f["Id"], "ProductArn": f["ProductArn"]} for f in findings[start : start + IMPORT_BATCH]]
+            update: dict[str, Any] = {"Workflow": {"Status": status}}
+            if note:
+                update["Note"] = {"Text": note[:NOTE_LIMIT], "UpdatedBy": NOTE_AUTHOR}
+            for round_number in range(FAILED_FINDING_ROUNDS):
+                if round_number:
+                    await self._clients.settings.retry.backoff(round_number)
+                response = await self._clients.call(
+                    hub, "batch_update_findings", context=context, FindingIdentifiers=pending, **update
+                )
+                unprocessed = response.get("UnprocessedFindings", [])
+                self.updated += len(pending) - len(unprocessed)
+                pending = [item["FindingIdentifier"] for item in unprocessed]
+                if not pending:
+                    break
+            if pending:
+                errors = ", ".join(
+                    f"{item['FindingIdentifier']['Id']} ({item.get('ErrorCode')})" for item in unprocessed[:3]
+                )
+                message = f"Security Hub did not set {len(pending)} findings to {status}: {errors}"
+                failures.append(_failure(target, f"update {len(pending)} findings", "UnprocessedFindings", message))
+        return failures
 
     async def _import(
         self, hub: Any, context: CallContext, target: Target, findings: Sequence[dict[str, Any]], what: str
@@ -173,6 +246,16 @@ class SecurityHubSink:
                 error=refused[0].get("ErrorCode"),
             )
         return refused
+
+
+def _belongs(finding: Mapping[str, Any], owner: str, target: Target) -> bool:
+    fields = finding.get("ProductFields") or {}
+    return (
+        str(finding.get("GeneratorId", "")).startswith("cloudsweep/")
+        and finding.get("AwsAccountId") == owner
+        and fields.get("cloudsweep/account_id", finding.get("AwsAccountId")) == target.account_id
+        and finding.get("Region", target.region) == target.region
+    )
 
 
 def _failure(target: Target, what: str, code: str, message: str) -> Failure:

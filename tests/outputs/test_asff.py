@@ -107,6 +107,7 @@ def test_a_suppressed_cis_mapped_finding_exactly() -> None:
         "ProductFields": {
             "ProviderName": "cloudsweep",
             "ProviderVersion": "0.1.0",
+            "cloudsweep/account_id": ACCOUNT,
             "cloudsweep/check": "restricted-ssh",
             "cloudsweep/compliance": "NON_COMPLIANT",
             "cloudsweep/resource_type": "AWS::EC2::SecurityGroup",
@@ -519,3 +520,14 @@ def test_several_problems_are_all_reported() -> None:
 
 def test_not_an_object() -> None:
     assert validate_asff([]) == ["finding: must be a JSON object, not list"]  # type: ignore[arg-type]
+
+
+def test_an_aggregation_account_imports_the_finding_as_its_own() -> None:
+    """Security Hub takes a finding only from the account in its AwsAccountId."""
+    imported = to_asff(finding(), SCAN, now=NOW, importing_account="999988887777")
+    assert imported["AwsAccountId"] == "999988887777"
+    assert imported["ProductArn"] == "arn:aws:securityhub:us-east-1:999988887777:product/999988887777/default"
+    assert imported["ProductFields"]["cloudsweep/account_id"] == ACCOUNT
+    assert ACCOUNT in imported["Resources"][0]["Id"]
+    assert validate_asff(imported) == []
+    assert imported["Id"] == to_asff(finding(), SCAN, now=NOW)["Id"], "the same finding, whoever imports it"

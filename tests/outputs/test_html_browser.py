@@ -26,7 +26,14 @@ TILES = (
 @pytest.mark.timeout(900)  # time to install chromium with apt when it is missing
 def test_the_report_filters_sorts_and_loads_nothing(aws_env: Emulator, estate: dict[str, Any], tmp_path: Path) -> None:
     report = tmp_path / "report.html"
-    result = scan(aws_env, tmp_path, "--output", str(report))
+    # A reason with markup in it: the page must show it as text, never run it.
+    mutelist = tmp_path / "markup.yaml"
+    mutelist.write_text(
+        'entries:\n  - reason: "<img src=x onerror=\\"document.title=\'pwned\'\\"></script><b>big</b>"\n'
+        "    checks: [desired-instance-type]\n    tags: {env: sandbox}\n",
+        encoding="utf-8",
+    )
+    result = scan(aws_env, tmp_path, "--output", str(report), "--mutelist", str(mutelist))
     assert result.exit_code == 1, result.output
     with headless_chromium() as browser:
         browser.open(report.as_uri())
@@ -56,8 +63,17 @@ def test_the_report_filters_sorts_and_loads_nothing(aws_env: Emulator, estate: d
         assert browser.run(SEVERITIES) == ["low", "low", "medium", "medium", "high"]
 
         tiles = browser.run(TILES)
-        assert tiles["non-compliant"] == "5"
+        assert tiles["non-compliant"] == "4"  # the suppressed one counts apart
         assert tiles["suppressed"] == "1"
+        totals = browser.run(
+            "return [...document.querySelectorAll('#totals-check tbody tr')]"
+            ".map(r => [...r.cells].map(c => c.textContent))"
+        )
+        assert ["desired-instance-type", "low", "2", "1", "1", "0"] in totals
+        assert browser.run("return document.querySelectorAll('#findings img, #findings b').length") == 0
+        assert "pwned" not in browser.run("return document.title")
+        suppressed_text = browser.run("return document.querySelector('tr.suppressed').textContent")
+        assert "<img src=x onerror=\"document.title='pwned'\"></script><b>big</b>" in suppressed_text
         bars = browser.run(
             "return [...document.querySelectorAll('#chart-severity .bar')].map(b => [b.dataset.label, b.dataset.value])"
         )

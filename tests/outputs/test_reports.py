@@ -60,14 +60,14 @@ def estate(aws_env: Emulator, boto_session: Any) -> dict[str, Any]:
     }
 
 
-def scan(aws_env: Emulator, tmp_path: Path, *extra: str) -> Result:
+def scan(aws_env: Emulator, tmp_path: Path, *extra: str, checks: str = CHECKS) -> Result:
     (tmp_path / "mutelist.yaml").write_text(MUTELIST, encoding="utf-8")
     return CliRunner().invoke(
         cli,
         [
             "scan",
             "--checks",
-            CHECKS,
+            checks,
             "--param",
             "desired-instance-type.desiredInstanceType=t3.micro",
             "--regions",
@@ -126,14 +126,21 @@ def test_every_format_holds_the_same_evaluations(aws_env: Emulator, estate: dict
     assert summary["evaluations"] == len(lines)
     assert summary["suppressed"] == 1
     non_compliant = sum(1 for record in lines if record["compliance"] == "NON_COMPLIANT")
-    assert summary["by_compliance"]["NON_COMPLIANT"] == non_compliant
+    # NON_COMPLIANT counts the unsuppressed, as the terminal's tables and --fail-on do; SUPPRESSED the others.
+    assert summary["by_compliance"]["NON_COMPLIANT"] == non_compliant - 1
+    assert summary["by_compliance"]["SUPPRESSED"] == 1
     assert sum(summary["non_compliant_by_severity"].values()) == non_compliant - 1
     assert summary["by_check"]["desired-instance-type"] == {
         "title": "EC2 instances use a desired instance type",
         "severity": "low",
         "COMPLIANT": 2,
-        "NON_COMPLIANT": 2,
+        "NON_COMPLIANT": 1,
+        "SUPPRESSED": 1,
     }
+    assert summary["by_account"]["123456789012"]["SUPPRESSED"] == 1
+    assert summary["caller_account"] == "123456789012"
+    assert "caller_account" not in document["scan"], "not known when the document starts"
+    assert not any(record.get("suppressed") for record in lines if record["compliance"] != "NON_COMPLIANT")
 
     with outputs["csv"].open(newline="", encoding="utf-8") as rows:
         read = list(csv.DictReader(rows))
@@ -332,3 +339,54 @@ def test_reports_from_two_workers_hold_what_one_process_writes(
         for index, (got, want) in enumerate(zip(shared[part], alone[part], strict=True)):
             assert got == want, (part, index)
     assert alone["summary"]["suppressed"] == 6  # two sandbox instances in each of three accounts
+
+
+def test_fail_on_critical_fails_for_a_critical_finding(aws_env: Emulator, boto_session: Any, tmp_path: Path) -> None:
+    s3 = client(boto_session, "s3", aws_env.endpoint_url)
+    s3.create_bucket(Bucket="public-reads")
+    s3.put_bucket_acl(Bucket="public-reads", ACL="public-read")
+    result = scan(
+        aws_env, tmp_path, "--output", str(tmp_path / "o.jsonl"), "--fail-on", "critical",
+        checks="s3-bucket-public-read-prohibited,restricted-ssh",
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    suppress = tmp_path / "mute-critical.yaml"
+    suppress.write_text('entries:\n  - reason: "a public website bucket"\n    checks: ["s3-*"]\n', encoding="utf-8")
+    muted = scan(
+        aws_env, tmp_path, "--output", str(tmp_path / "o.jsonl"), "--fail-on", "critical", "--mutelist", str(suppress),
+        checks="s3-bucket-public-read-prohibited,restricted-ssh",
+    )  # fmt: skip
+    assert muted.exit_code == 0, muted.output
+
+
+def test_a_scan_stopped_by_an_error_leaves_earlier_reports_as_they_were(aws_env: Emulator, tmp_path: Path) -> None:
+    previous = {tmp_path / "a.jsonl": "earlier lines\n", tmp_path / "a.html": "<p>earlier</p>"}
+    for path, text in previous.items():
+        path.write_text(text, encoding="utf-8")
+    # Another account without a role to assume: a usage error once the outputs are open.
+    result = scan(aws_env, tmp_path, "--output", str(tmp_path / "a.jsonl"), "--output", str(tmp_path / "a.html"),
+                  "--accounts", "111111111111")  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert {path: path.read_text(encoding="utf-8") for path in previous} == previous
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith("a.")) == ["a.html", "a.jsonl"]
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_quoted(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from checks import BUILTIN
+    from scanner.model import Compliance, Evaluation
+    from scanner.outputs.findings import Finding
+    from scanner.outputs.reports import CsvWriter
+
+    writer = CsvWriter(tmp_path / "x.csv")
+    evaluation = Evaluation(
+        "123456789012", "us-east-1", "restricted-ssh", "AWS::EC2::SecurityGroup", "-sg",
+        Compliance.NON_COMPLIANT, '=HYPERLINK("http://x","y")', datetime(2026, 1, 1, tzinfo=UTC),
+    )  # fmt: skip
+    writer.write(Finding(evaluation, BUILTIN.get("restricted-ssh")))
+    writer.close({})
+    with (tmp_path / "x.csv").open(newline="", encoding="utf-8") as rows:
+        (row,) = list(csv.DictReader(rows))
+    assert (row["resource_id"], row["annotation"]) == ("'-sg", '\'=HYPERLINK("http://x","y")')
+    assert row["check"] == "restricted-ssh"

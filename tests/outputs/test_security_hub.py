@@ -135,9 +135,27 @@ def test_one_aggregation_account_receives_every_accounts_findings(
     )
     assert result.exit_code == 1, result.output
     in_caller = hub_findings(boto_session, aws_env.endpoint_url)
-    assert [(f["AwsAccountId"], f["ProductFields"]["cloudsweep/resource_id"]) for f in in_caller] == [(member, group)]
+    # Security Hub takes a finding only from the account in its AwsAccountId: the aggregation account's own.
+    fields = [
+        (f["AwsAccountId"], f["ProductFields"]["cloudsweep/account_id"], f["ProductFields"]["cloudsweep/resource_id"])
+        for f in in_caller
+    ]
+    assert fields == [(caller, member, group)]
     assert in_caller[0]["ProductArn"] == f"arn:aws:securityhub:us-east-1:{caller}:product/{caller}/default"
+    assert member in in_caller[0]["Resources"][0]["Id"]
     assert hub_findings(member_session, aws_env.endpoint_url) == []
+
+    # Not the caller's account: the caller's credentials cannot import there; every target says so.
+    refused = CliRunner().invoke(
+        cli,
+        ["scan", "--checks", "restricted-ssh", "--accounts", member, "--role-name", ROLE, "--regions", "us-east-1",
+         "--security-hub-account", member, "--output", str(tmp_path / "o2.jsonl"),
+         "--endpoint-url", aws_env.endpoint_url],
+        env={"COLUMNS": "300"},
+    )  # fmt: skip
+    assert refused.exit_code == 3, refused.output
+    assert "NotTheCaller" in refused.output
+    assert f"--security-hub-account {member} must be the caller's own account ({caller})" in refused.output
 
 
 def test_a_refused_import_is_a_failure_of_the_target_and_exit_3(
@@ -201,3 +219,42 @@ def test_refused_findings_are_retried_then_reported(aws_env: Emulator, boto_sess
     assert failure.message.startswith("Security Hub refused 1 findings after 3 tries: cloudsweep/")
     assert "ThrottlingException: refused by the emulator" in failure.message
     assert report.exit_code(FailOn.NONCOMPLIANT) == 3
+
+
+def test_workflow_follows_the_mutelist_on_existing_findings(
+    aws_env: Emulator, boto_session: Any, tmp_path: Path
+) -> None:
+    """A re-import cannot change Workflow or Note (AWS ignores them; so does the emulator): BatchUpdateFindings does."""
+    group = open_ssh(client(boto_session, "ec2", aws_env.endpoint_url))
+    mute = tmp_path / "mute.yaml"
+    mute.write_text('entries:\n  - reason: "bastion, reviewed"\n    checks: ["restricted-ssh"]\n', encoding="utf-8")
+
+    def scan(*extra: str) -> None:
+        result = CliRunner().invoke(
+            cli,
+            ["scan", "--checks", "restricted-ssh", "--regions", "us-east-1", "--security-hub", "--fail-on", "error",
+             "--output", str(tmp_path / "o.jsonl"), "--endpoint-url", aws_env.endpoint_url, *extra],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+
+    def state() -> tuple[str, str, str | None]:
+        (found,) = [f for f in hub_findings(boto_session, aws_env.endpoint_url) if group in f["Resources"][0]["Id"]]
+        return found["Compliance"]["Status"], found["Workflow"]["Status"], found.get("Note", {}).get("Text")
+
+    scan()
+    assert state() == ("FAILED", "NEW", None)
+    scan("--mutelist", str(mute))
+    assert state() == ("FAILED", "SUPPRESSED", "Suppressed by mute.yaml entries[0]: bastion, reviewed")
+    scan()
+    assert state() == ("FAILED", "NEW", "cloudsweep: no mutelist entry suppresses this finding any more")
+    ec2 = client(boto_session, "ec2", aws_env.endpoint_url)
+    permission = [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    ec2.revoke_security_group_ingress(GroupId=group, IpPermissions=permission)
+    scan()
+    assert state()[:2] == ("PASSED", "RESOLVED")
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=permission)
+    scan()
+    # Resolved and archived, then failing again: active, and back to NEW.
+    assert state()[:2] == ("FAILED", "NEW")
+    (found,) = [f for f in hub_findings(boto_session, aws_env.endpoint_url) if group in f["Resources"][0]["Id"]]
+    assert found["RecordState"] == "ACTIVE"
