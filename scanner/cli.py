@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -223,12 +224,26 @@ def demo(output: Path) -> None:
     show_default=True,
     help="Processes the accounts are dealt to (one core each); the caps are shared among them.",
 )
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Record finished targets here (fsync'ed); rerun with the same file to resume a killed scan.",
+)
+@click.option(
+    "--target-timeout",
+    type=click.FloatRange(1, 86400),
+    default=900,
+    show_default=True,
+    help="Seconds one account-region may take before it is abandoned as a failure.",
+)
 @checks_dir_option
 def scan(**options: Any) -> None:
     """Scan accounts (the caller's by default) in their regions with the selected checks.
 
     Exit codes: 0 complete; 1 an unsuppressed NON_COMPLIANT was found (as --fail-on says); 2 usage or parameter
-    error; 3 incomplete (a role, region or read failed: every result that succeeded is still written).
+    error; 3 incomplete (a role, region or read failed: every result that succeeded is still written); 130 / 143
+    stopped by SIGINT / SIGTERM (outputs and --state written with what was done).
     """
     from scanner.outputs.summary import account_table, failures_table, summary_table
     from scanner.progress import ScanProgress
@@ -241,6 +256,8 @@ def scan(**options: Any) -> None:
         request = build_request(registry, options)
     except (UsageError, KeyError) as exc:
         raise click.UsageError(str(exc).strip("'\"")) from exc
+    # The command line's scan stops cleanly on SIGINT/SIGTERM (outputs, summary and --state written).
+    request = dataclasses.replace(request, handle_signals=True)
     console = Console(stderr=True)
     try:
         with ScanProgress(console) as progress:

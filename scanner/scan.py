@@ -13,6 +13,8 @@ import dataclasses
 import functools
 import os
 import re
+import signal
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +45,7 @@ from scanner.registry import Severity
 
 if TYPE_CHECKING:
     from scanner.mutelist import Mutelist
+from scanner.state import ScanState, fingerprint
 from scanner.targets import (
     Account,
     account_tags,
@@ -180,12 +183,21 @@ class ScanRequest:
     security_hub_account: str | None = None
     # The run's id in every report and Security Hub finding (run_scan sets one; workers inherit it).
     scan_id: str | None = None
+    # `--state FILE`: finished targets recorded durably; a rerun resumes (scanner.state). Not with workers.
+    state_file: Path | None = None
+    # Seconds one target may take before it is abandoned as a failure (None: no limit).
+    target_timeout: float | None = 900.0
+    # SIGINT/SIGTERM: stop starting targets, give those in flight this long, then cancel them (CLI scans only).
+    handle_signals: bool = False
+    stop_grace_seconds: float = 10.0
 
 
 @dataclass
 class ScanReport:
     caller_account: str | None
     started: datetime
+    # The signal that stopped the scan (SIGINT, SIGTERM), if one did.
+    interrupted: int | None = None
     outcomes: list[TargetOutcome] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     counts: CountingSink = field(default_factory=CountingSink)
@@ -205,8 +217,11 @@ class ScanReport:
     def exit_code(self, fail_on: FailOn, severities: Mapping[str, Severity] | None = None) -> int:
         """3 when something could not be read; 1 when `fail_on` finds an unsuppressed NON_COMPLIANT; else 0.
 
-        `severities` (check id -> severity) is needed for --fail-on critical and high.
+        `severities` (check id -> severity) is needed for --fail-on critical and high. A scan stopped by a signal
+        exits 128 + the signal's number (130 for SIGINT, 143 for SIGTERM), whatever it found.
         """
+        if self.interrupted is not None:
+            return 128 + self.interrupted
         if self.all_failures:
             return EXIT_INCOMPLETE
         if fail_on.fails(self.counts.failing_checks(), severities or {}):
@@ -238,8 +253,12 @@ class Scan:
         sink: TeeSink,
         report: ScanReport,
         listener: ProgressListener | None = None,
+        state: ScanState | None = None,
     ) -> None:
         self.request = request
+        self.state = state
+        # Set by a signal: no target starts any more.
+        self.stopping = False
         self.listener = listener
         self.clients = clients
         self.sink = sink
@@ -277,12 +296,30 @@ class Scan:
             regions=list(self.request.regions) if self.request.regions else ALL_REGIONS,
             checks=[choice.check.id for choice in self.request.checks],
         )
+        await self._replay_finished()
         async with anyio.create_task_group() as pacing:
             pacing.start_soon(self._pacer.measure)
             async with anyio.create_task_group() as group:
                 for account in accounts:
                     group.start_soon(self._scan_account, account)
             pacing.cancel_scope.cancel()
+
+    async def _replay_finished(self) -> None:
+        """An interrupted run's finished targets, from --state: into every output, in the order they finished."""
+        if self.state is None or not self.state.finished:
+            return
+        self._planned(len(self.state.finished))
+        for finished in self.state.finished.values():
+            outcome = TargetOutcome(finished.target)
+            for evaluation in finished.evaluations():
+                await self.sink.put(evaluation)
+                outcome.counts[(evaluation.check, evaluation.compliance)] += 1
+            outcome.failures.extend(await self.sink.finish_target(finished.target))
+            self._finished(outcome)
+        log.info("scan resumed", state=str(self.state.path), targets_done=len(self.state.finished))
+
+    def stop(self) -> None:
+        self.stopping = True
 
     async def accounts(self) -> list[Account]:
         """The accounts to scan: listed, or the organization's, filtered and sharded; every role checked."""
@@ -351,6 +388,10 @@ class Scan:
 
     async def _scan_account(self, account: Account) -> None:
         async with self._accounts_at_once:
+            if self.stopping:
+                planned = list(account.regions or self.request.regions or (ALL_REGIONS,))
+                self._interrupted_before(account.account_id, planned)
+                return
             try:
                 await self._scan_entered_account(account)
             finally:
@@ -375,6 +416,9 @@ class Scan:
         global_target = Target(account.account_id, self.global_region)
         global_only = frozenset() if global_target in targets else frozenset({global_target})
         targets += list(global_only)
+        if self.state is not None:
+            # Replayed already (scan resumed): counted and written once.
+            targets = [target for target in targets if target not in self.state.finished]
         self._planned(len(targets))
         async with anyio.create_task_group() as group:
             for target in targets:
@@ -393,8 +437,25 @@ class Scan:
         context = CallContext(account.account_id, self.global_region)
         return await enabled_regions(self.clients, context, account.account_id)
 
+    def _interrupted_before(self, account_id: str, regions: Sequence[str]) -> None:
+        self._planned(len(regions))
+        for region in regions:
+            self._interrupted(Target(account_id, region))
+
+    def _interrupted(self, target: Target) -> None:
+        """A target a signal kept from starting: a failure of this run, scanned by a resumed one."""
+        outcome = TargetOutcome(target)
+        message = "the scan was stopped before this target started"
+        outcome.failures.append(
+            Failure(target.account_id, target.region, "target", "Interrupted", message, ("every check",))
+        )
+        self._finished(outcome)
+
     async def _scan_target(self, target: Target, global_only: bool) -> None:
         async with self._targets:
+            if self.stopping:
+                self._interrupted(target)
+                return
             try:
                 outcome = await self._scanned(target, global_only)
                 # What the target made is put (by sinks that put) before it is closed, even after a failure.
@@ -413,16 +474,27 @@ class Scan:
 
     async def _scanned(self, target: Target, global_only: bool) -> TargetOutcome:
         try:
-            return await scan_target(
-                target,
-                self.request.checks,
-                self.clients,
-                self.sink,
-                self.report.started,
-                in_global_region=target.region == self.global_region,
-                regional=not global_only,
-                pacer=self._pacer,
+            # A hung endpoint must not hang the scan: each target has a deadline.
+            with anyio.move_on_after(self.request.target_timeout) as deadline:
+                return await scan_target(
+                    target,
+                    self.request.checks,
+                    self.clients,
+                    self.sink,
+                    self.report.started,
+                    in_global_region=target.region == self.global_region,
+                    regional=not global_only,
+                    pacer=self._pacer,
+                )
+            outcome = TargetOutcome(target)
+            message = f"the target did not finish within {self.request.target_timeout:g} s; its results are partial"
+            outcome.failures.append(
+                Failure(target.account_id, target.region, "target", "TargetTimeout", message, ("every check",))
             )
+            log.error(
+                "target timed out", account_id=target.account_id, region=target.region, cancelled=deadline.cancel_called
+            )
+            return outcome
         except Exception as exc:  # noqa: BLE001  (fails this target only; cancellation still propagates)
             outcome = TargetOutcome(target)
             error = _unexpected(exc, target.account_id)
@@ -438,6 +510,8 @@ class Scan:
             self.listener.targets_planned(count)
 
     def _finished(self, outcome: TargetOutcome) -> None:
+        if self.state is not None:
+            self.state.target_done(outcome.target, ok=not outcome.failures)
         self.report.outcomes.append(outcome)
         if self.listener is not None:
             self.listener.target_done(outcome)
@@ -484,20 +558,35 @@ async def resolve_accounts(request: ScanRequest) -> tuple[str, list[Account], in
         return resolver.caller, accounts, clients.calls
 
 
-async def scan(request: ScanRequest, sink: EvaluationSink, listener: ProgressListener | None = None) -> ScanReport:
-    """Run a scan; evaluations go to `sink` as they are made, the report says what could not be done."""
-    started = request.now or datetime.now(UTC)
+async def scan(
+    request: ScanRequest,
+    sink: EvaluationSink,
+    listener: ProgressListener | None = None,
+    state: ScanState | None = None,
+) -> ScanReport:
+    """Run a scan; evaluations go to `sink` as they are made, the report says what could not be done.
+
+    With `state` (an open `--state` file), targets an earlier run finished are replayed, not scanned, and each
+    target that finishes cleanly is recorded there.
+    """
+    started = state.now if state is not None else request.now or datetime.now(UTC)
     report = ScanReport(caller_account=None, started=started)
     async with AwsClients(_settings(request), _ambient_session(request.credentials)) as clients:
         try:
             sinks: list[EvaluationSink] = [sink, report.counts]
+            if state is not None:
+                sinks.append(state)
             if request.result_tokens:
                 sinks.append(ConfigEvaluationsSink(clients, request.result_tokens))
             if request.security_hub:
                 sinks.append(_security_hub_sink(request, clients, started, lambda: report.caller_account))
             mutelist = request.mutelist
             suppress = (lambda evaluation: mutelist.match(evaluation, evaluation.resource_tags)) if mutelist else None
-            await Scan(request, clients, TeeSink(sinks, suppress), report, listener).run()
+            run = Scan(request, clients, TeeSink(sinks, suppress), report, listener, state)
+            if request.handle_signals and threading.current_thread() is threading.main_thread():
+                await _run_until_signalled(run, report, request.stop_grace_seconds)
+            else:
+                await run.run()
         except AwsError as error:
             report.failures.append(
                 Failure("unknown", "-", error.operation, error.code, error.message, ("every check",))
@@ -516,6 +605,40 @@ async def scan(request: ScanRequest, sink: EvaluationSink, listener: ProgressLis
         throttles=report.throttles,
     )
     return report
+
+
+async def _run_until_signalled(run: Scan, report: ScanReport, grace_seconds: float) -> None:
+    """The scan, stopped by SIGINT or SIGTERM: no target starts after the signal, those in flight get
+    `grace_seconds` to finish (their results are kept, and recorded in --state), then they are cancelled. A second
+    signal cancels at once."""
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async with anyio.create_task_group() as group:
+
+            async def watch() -> None:
+                async for signum in signals:
+                    if report.interrupted is None:
+                        report.interrupted = int(signum)
+                        run.stop()
+                        log.warning(
+                            "scan stopping",
+                            signal=signal.Signals(signum).name,
+                            grace_seconds=grace_seconds,
+                        )
+                        group.start_soon(cancel_after, grace_seconds)
+                    else:
+                        group.cancel_scope.cancel()
+
+            async def cancel_after(seconds: float) -> None:
+                await anyio.sleep(seconds)
+                group.cancel_scope.cancel()
+
+            group.start_soon(watch)
+            await run.run()
+            group.cancel_scope.cancel()
+    if report.interrupted is not None:
+        done = len(report.outcomes)
+        message = f"stopped by {signal.Signals(report.interrupted).name}: {done} of {report.targets_total} targets done"
+        report.failures.append(Failure("-", "-", "scan", "Interrupted", message, ("every check",)))
 
 
 # Kept for callers that scan one account: the same as `scan`.
@@ -553,8 +676,14 @@ def run_scan(request: ScanRequest, progress: ScanProgress | None = None, log_lev
     request = dataclasses.replace(
         request, scan_id=request.scan_id or str(uuid.uuid4()), now=request.now or datetime.now(UTC)
     )
+    state = _open_state(request)
+    if state is not None:
+        # A resumed scan is the interrupted one: same start (every ordering timestamp) and id.
+        request = dataclasses.replace(request, now=state.now, scan_id=state.scan_id)
     use_stdout = request.output is not None or (request.output_dir is None and not request.reports)
     with contextlib.ExitStack() as stack:
+        if state is not None:
+            stack.callback(state.close)
         reports = _reports_sink(request) if request.reports else None
         if reports is not None:
             stack.callback(reports.abandon)  # a no-op once the reports are committed
@@ -577,7 +706,7 @@ def run_scan(request: ScanRequest, progress: ScanProgress | None = None, log_lev
                 sinks.append(reports)
             if progress is not None:
                 sinks.append(progress)
-            report = anyio.run(scan, request, TeeSink(sinks), progress)
+            report = anyio.run(scan, request, TeeSink(sinks), progress, state)
             if files is not None:
                 files.ensure_scanned(report.outcomes)
         if reports is not None:
@@ -585,6 +714,35 @@ def run_scan(request: ScanRequest, progress: ScanProgress | None = None, log_lev
     if request.output_dir is not None:
         write_summary(request.output_dir / "summary.json", report)
     return report
+
+
+def _source_fingerprint(source: AccountSource) -> list[Any]:
+    # Sorted: a frozenset's order changes from one process to the next.
+    accounts = sorted(
+        [account.account_id, account.role, account.regions, sorted(account.tags.items())] for account in source.accounts
+    )
+    return [accounts, source.organization, source.ou, sorted(source.tags), sorted(source.exclude), source.shard]
+
+
+def _open_state(request: ScanRequest) -> ScanState | None:
+    if request.state_file is None:
+        return None
+    if request.workers > 1 and not request.source.caller_only:
+        raise UsageError("--state records one process's targets: it does not go with --workers")
+    # What decides the evaluations; a state file written under anything else is another scan's.
+    parts = [
+        [
+            [choice.check.id, sorted((name, str(value)) for name, value in choice.params.items())]
+            for choice in request.checks
+        ],
+        request.regions,
+        _source_fingerprint(request.source),
+        request.role_name,
+        request.global_region,
+        request.home_region,
+    ]
+    now, scan_id = request.now or datetime.now(UTC), request.scan_id or str(uuid.uuid4())
+    return ScanState.open(request.state_file, fingerprint(parts), now, scan_id)
 
 
 def _reports_sink(request: ScanRequest) -> ReportsSink:

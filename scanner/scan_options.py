@@ -122,6 +122,8 @@ def build_request(
         result_tokens=result_tokens,
         workers=int(options.get("workers") or 1),
         checks_dirs=tuple(options.get("checks_dirs") or ()),
+        state_file=options.get("state_file"),
+        target_timeout=float(options.get("target_timeout") or 900),
     )
 
 

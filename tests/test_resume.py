@@ -1,0 +1,201 @@
+"""--state, signals and the per-target deadline: a scan killed with SIGKILL or stopped with SIGTERM resumes to the
+outputs an uninterrupted run writes; a hung target is abandoned on time. Real processes against the emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checks import BUILTIN
+from scanner.emulator.faults import FaultRule
+from scanner.emulator.server import Emulator
+from scanner.orchestrator import SelectedCheck
+from scanner.scan import AccountSource, ScanRequest, run_scan
+from scanner.targets import Account
+from tests.support import assumed_session, client
+
+AMI = "ami-0123456789abcdef0"
+ROLE = "OrganizationAccountAccessRole"
+REGIONS = "us-east-1,eu-west-1"
+
+
+@pytest.fixture
+def members(aws_env: Emulator, boto_session: Any) -> list[str]:
+    """Four member accounts with instances (two types) in both regions."""
+    organizations = client(boto_session, "organizations", aws_env.endpoint_url)
+    organizations.create_organization(FeatureSet="ALL")
+    accounts = []
+    for index in range(4):
+        status = organizations.create_account(Email=f"m{index}@example.com", AccountName=f"m{index}")
+        account = status["CreateAccountStatus"]["AccountId"]
+        accounts.append(account)
+        session = assumed_session(boto_session, aws_env.endpoint_url, account, ROLE)
+        for region in REGIONS.split(","):
+            ec2 = client(session, "ec2", aws_env.endpoint_url, region)
+            ec2.run_instances(ImageId=AMI, MinCount=2, MaxCount=2, InstanceType="t3.micro")
+            ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, InstanceType="m5.large")
+    return accounts
+
+
+def command(aws_env: Emulator, members: list[str], directory: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable, "-m", "scanner", "scan",
+        "--checks", "desired-instance-type,restricted-ssh",
+        "--param", "desired-instance-type.desiredInstanceType=t3.micro",
+        "--accounts", ",".join(members), "--role-name", ROLE, "--regions", REGIONS,
+        "--max-targets", "1", "--endpoint-url", aws_env.endpoint_url,
+        "--output", str(directory / "out.jsonl"), "--output", str(directory / "out.json"),
+        *extra,
+    ]  # fmt: skip
+
+
+def target_lines(state: Path) -> int:
+    if not state.exists():
+        return 0
+    return sum(1 for line in state.read_bytes().split(b"\n")[1:] if line.startswith(b'{"kind":"target"'))
+
+
+def wait_for_targets(process: subprocess.Popen[bytes], state: Path, count: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while target_lines(state) < count:
+        assert process.poll() is None, f"the scan ended before {count} targets were recorded"
+        assert time.monotonic() < deadline, f"{count} targets were not recorded within {timeout} s"
+        time.sleep(0.05)
+
+
+def records(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def without_time(lines: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return sorted(tuple(sorted((k, v) for k, v in record.items() if k != "ordering_timestamp")) for record in lines)
+
+
+def uninterrupted(aws_env: Emulator, members: list[str], tmp_path: Path) -> list[dict[str, Any]]:
+    directory = tmp_path / "whole"
+    directory.mkdir()
+    done = subprocess.run(command(aws_env, members, directory), capture_output=True, timeout=120, check=False)
+    assert done.returncode == 1, done.stderr.decode()[-2000:]
+    return records(directory / "out.jsonl")
+
+
+def test_a_killed_scan_resumes_to_what_an_uninterrupted_run_writes(
+    aws_env: Emulator, members: list[str], tmp_path: Path
+) -> None:
+    expected = uninterrupted(aws_env, members, tmp_path)
+    assert len(expected) == 4 * 2 * (3 + 1)  # instances and the default security group, per account and region
+    aws_env.faults.install(FaultRule.latency(60))
+    state = tmp_path / "scan.state"
+    process = subprocess.Popen(command(aws_env, members, tmp_path, "--state", str(state)), stderr=subprocess.PIPE)
+    try:
+        wait_for_targets(process, state, 2)
+    except AssertionError:
+        raise AssertionError(process.communicate()[1].decode()[-3000:]) from None
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    killed_at = target_lines(state)
+    assert 2 <= killed_at < 8
+    assert not (tmp_path / "out.jsonl").exists(), "nothing half-written under the final name"
+
+    resumed = subprocess.run(
+        command(aws_env, members, tmp_path, "--state", str(state)), capture_output=True, timeout=120, check=False
+    )
+    assert resumed.returncode == 1, resumed.stderr.decode()[-2000:]
+    assert b"scan resumed" in resumed.stderr
+    lines = records(tmp_path / "out.jsonl")
+    assert without_time(lines) == without_time(expected), "no duplicate, no missing evaluation"
+    # One scan, resumed: every evaluation carries the first run's start.
+    assert len({line["ordering_timestamp"] for line in lines}) == 1
+    document = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert len(document["evaluations"]) == len(lines)
+    assert document["summary"]["failures"] == []
+    assert target_lines(state) == 8
+
+
+def test_sigterm_stops_flushes_and_resumes(aws_env: Emulator, members: list[str], tmp_path: Path) -> None:
+    expected = uninterrupted(aws_env, members, tmp_path)
+    aws_env.faults.install(FaultRule.latency(60))
+    state = tmp_path / "scan.state"
+    process = subprocess.Popen(command(aws_env, members, tmp_path, "--state", str(state)), stderr=subprocess.PIPE)
+    wait_for_targets(process, state, 1)
+    stopped_at = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr.decode()[-2000:]
+    assert time.monotonic() - stopped_at < 20, "in-flight work is finished or abandoned within the grace period"
+    assert b"scan stopping" in stderr
+    partial = records(tmp_path / "out.jsonl")
+    document = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert len(document["evaluations"]) == len(partial) > 0
+    assert any(failure["code"] == "Interrupted" for failure in document["summary"]["failures"])
+
+    resumed = subprocess.run(
+        command(aws_env, members, tmp_path, "--state", str(state)), capture_output=True, timeout=120, check=False
+    )
+    assert resumed.returncode == 1, resumed.stderr.decode()[-2000:]
+    assert without_time(records(tmp_path / "out.jsonl")) == without_time(expected)
+
+
+def test_a_state_file_of_another_scan_or_with_a_torn_line(
+    aws_env: Emulator, members: list[str], tmp_path: Path
+) -> None:
+    state = tmp_path / "scan.state"
+    first = subprocess.run(
+        command(aws_env, members[:1], tmp_path, "--state", str(state)), capture_output=True, timeout=120, check=False
+    )
+    assert first.returncode == 1, first.stderr.decode()[-2000:]
+    assert target_lines(state) == 2
+    with state.open("ab") as stream:
+        stream.write(b'{"kind":"target","account_id":"1')  # the kill came mid-write
+    again = subprocess.run(
+        command(aws_env, members[:1], tmp_path, "--state", str(state)), capture_output=True, timeout=120, check=False
+    )
+    assert again.returncode == 1, again.stderr.decode()[-2000:]
+    assert len(records(tmp_path / "out.jsonl")) == 8
+    assert state.read_bytes().endswith(b"\n")
+    other = subprocess.run(
+        command(aws_env, members[:2], tmp_path, "--state", str(state)), capture_output=True, timeout=120, check=False
+    )
+    assert other.returncode == 2
+    assert b"belongs to another scan" in other.stderr
+
+
+def test_a_hung_target_is_abandoned_at_its_deadline(aws_env: Emulator, members: list[str], tmp_path: Path) -> None:
+    slow = members[0]
+    aws_env.faults.install(FaultRule.latency(3000, account=slow, operation="ListDiscoveredResources"))
+    desired = BUILTIN.get("desired-instance-type")
+    request = ScanRequest(
+        checks=(SelectedCheck(desired, desired.parameters.parse(desired.id, {"desiredInstanceType": "t3.micro"})),),
+        regions=("us-east-1",),
+        source=AccountSource(accounts=tuple(Account(account) for account in members)),
+        role_name=ROLE,
+        endpoint_url=aws_env.endpoint_url,
+        output=tmp_path / "out.jsonl",
+        target_timeout=1.0,
+    )
+    started = time.monotonic()
+    report = run_scan(request)
+    assert time.monotonic() - started < 15
+    (failure,) = report.all_failures
+    assert (failure.account_id, failure.code) == (slow, "TargetTimeout")
+    assert failure.message == "the target did not finish within 1 s; its results are partial"
+    evaluated = {record["account_id"] for record in records(tmp_path / "out.jsonl")}
+    assert evaluated == set(members[1:])
+    assert report.exit_code(request.fail_on) == 3
+
+
+def test_state_does_not_go_with_workers(aws_env: Emulator, members: list[str], tmp_path: Path) -> None:
+    refused = subprocess.run(
+        command(aws_env, members, tmp_path, "--state", str(tmp_path / "s"), "--workers", "2"),
+        capture_output=True, timeout=60, check=False, env=dict(os.environ),
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert b"--state records one process's targets: it does not go with --workers" in refused.stderr
