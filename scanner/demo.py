@@ -36,7 +36,8 @@ def run_demo(console: Console | None = None, output: Path = DEMO_OUTPUT) -> int:
         emulator = Emulator(EmulatorOptions(seed="demo")).start()
     try:
         organization = emulator.demo
-        assert organization is not None, "a demo-seeded emulator has its organization"
+        if organization is None:
+            raise RuntimeError("a demo-seeded emulator has its organization")
         console.print(
             f"Emulator at [bold]{emulator.endpoint_url}[/bold]: organization {organization.organization_id}, "
             f"{len(organization.accounts)} accounts, regions {', '.join(organization.regions)}"

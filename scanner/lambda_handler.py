@@ -35,7 +35,7 @@ from scanner.registry import Check, CheckScope, ExtraData, ParameterError, Resul
 log = structlog.get_logger("cloudsweep.lambda")
 
 CHECK_ENVIRONMENT = "CLOUDSWEEP_CHECK"
-TEST_MODE_TOKEN = "TESTMODE"
+TEST_MODE_TOKEN = "TESTMODE"  # noqa: S105  (AWS's documented test-mode token)
 # rdklib's reserved rule parameters: they steer the runtime, never the check.
 RESERVED_PARAMETERS = frozenset({"ExecutionRoleName", "ExecutionRoleRegion", "AssumeRoleMode"})
 DELETED_STATUSES = frozenset({"ResourceDeleted", "ResourceDeletedNotRecorded", "ResourceNotRecorded"})
@@ -331,8 +331,7 @@ async def _evaluate_change(invocation: Invocation) -> None:
 
     if check.scope is CheckScope.ACCOUNT:
         snapshot = await _snapshot_for(invocation, ordering)
-        assert check.evaluate_account is not None
-        result = check.evaluate_account(snapshot, invocation.selected.params)
+        result = check.run_account(snapshot, invocation.selected.params)
         await invocation.put(emit(ACCOUNT_RESOURCE_TYPE, event.account_id, result))
         return
     # Decided on the summary: a deleted or out-of-scope oversized item is not fetched (its history may be gone).
@@ -350,8 +349,7 @@ async def _evaluate_change(invocation: Invocation) -> None:
         return
     item = await _full_item(invocation, summary)
     snapshot = await _snapshot_for(invocation, ordering)
-    assert check.evaluate_resource is not None
-    result = check.evaluate_resource(item, invocation.selected.params, snapshot)
+    result = check.run_resource(item, invocation.selected.params, snapshot)
     await invocation.put(emit(item.resource_type, item.resource_id, result))
 
 

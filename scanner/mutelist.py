@@ -206,7 +206,7 @@ def _read_yaml(path: Path) -> Any:
         raise MutelistError(f"mutelist {path}: cannot read: {exc.strerror or exc}") from None
     try:
         # _Loader is a SafeLoader: no arbitrary objects.
-        return yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=_Loader)  # noqa: S506  (a SafeLoader subclass)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""

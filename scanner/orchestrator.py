@@ -279,8 +279,7 @@ class TargetScan:
         ]
         for item in items:
             for choice in checks:
-                evaluate = choice.check.evaluate_resource
-                assert evaluate is not None
+                evaluate = choice.check.run_resource
                 result = self._guarded(choice, item.resource_id, evaluate, item, choice.params, snapshot)
                 if result is not None:
                     await self._emit(choice, item.resource_type, item.resource_id, result, item.tags)
@@ -288,9 +287,7 @@ class TargetScan:
     async def _evaluate_account(self, choice: SelectedCheck, snapshot: Snapshot) -> None:
         if not self._ready(choice):
             return
-        evaluate = choice.check.evaluate_account
-        assert evaluate is not None
-        result = self._guarded(choice, self.target.account_id, evaluate, snapshot, choice.params)
+        result = self._guarded(choice, self.target.account_id, choice.check.run_account, snapshot, choice.params)
         if result is not None:
             await self._emit(choice, ACCOUNT_RESOURCE_TYPE, self.target.account_id, result)
 

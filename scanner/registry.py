@@ -35,7 +35,7 @@ class ExtraData(Enum):
     """Data beyond Config items that a check may ask for, with the IAM permissions reading it costs."""
 
     IAM_CREDENTIAL_REPORT = "iam_credential_report"
-    IAM_PASSWORD_POLICY = "iam_password_policy"  # the policy's fields, or None when the account has none
+    IAM_PASSWORD_POLICY = "iam_password_policy"  # noqa: S105  (an enum member's name) the policy's fields, or None when the account has none
     # The region's trails as DescribeTrails lists them (multi-region trails of other home regions included), each
     # with GetTrailStatus's IsLogging.
     CLOUDTRAIL_TRAILS = "cloudtrail_trails"
@@ -325,6 +325,18 @@ class Check:
         problems = _definition_problems(self)
         if problems:
             raise CheckDefinitionError(f"check {self.id!r}: " + "; ".join(problems))
+
+    def run_resource(self, item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
+        """Evaluate one item (a resource-scope check)."""
+        if self.evaluate_resource is None:
+            raise TypeError(f"check {self.id} evaluates accounts, not configuration items")
+        return self.evaluate_resource(item, params, snapshot)
+
+    def run_account(self, snapshot: Snapshot, params: ParameterValues) -> Result:
+        """Evaluate one account and region (an account-scope check)."""
+        if self.evaluate_account is None:
+            raise TypeError(f"check {self.id} evaluates configuration items, not accounts")
+        return self.evaluate_account(snapshot, params)
 
     def needs(self, params: ParameterValues) -> Needs:
         counted = frozenset(self.count_types(params)) if self.count_types else frozenset()

@@ -112,7 +112,8 @@ class ScanState:
             stream.truncate(data.rfind(b"\n") + 1)
 
     def _append(self, document: Mapping[str, Any]) -> None:
-        assert self._stream is not None
+        if self._stream is None:
+            raise RuntimeError(f"--state {self.path} is closed")
         self._stream.write(json.dumps(document, separators=(",", ":")) + "\n")
         self._stream.flush()
         os.fsync(self._stream.fileno())

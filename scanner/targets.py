@@ -93,7 +93,8 @@ class _AccountsLoader(yaml.SafeLoader):
 
 
 def _construct_int(loader: yaml.SafeLoader, node: yaml.Node) -> int | str:
-    assert isinstance(node, yaml.ScalarNode)
+    if not isinstance(node, yaml.ScalarNode):
+        raise yaml.constructor.ConstructorError(None, None, "expected a scalar", node.start_mark)
     text = loader.construct_scalar(node)
     if re.fullmatch(r"0[0-9_]+", text):
         return text
@@ -112,7 +113,7 @@ def _read_document(path: Path) -> Any:
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text)
-        return yaml.load(text, Loader=_AccountsLoader)
+        return yaml.load(text, Loader=_AccountsLoader)  # noqa: S506  (a SafeLoader subclass)
     except (ValueError, yaml.YAMLError) as exc:
         kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
         raise UsageError(f"accounts file {path} is not valid {kind}: {exc}") from exc

@@ -89,7 +89,7 @@ def _frame(kind: bytes, value: Any) -> bytes:
 
 def _unframe(line: bytes) -> Any:
     # Frames come from our own worker processes, never from outside.
-    return pickle.loads(base64.b64decode(line[1:]))
+    return pickle.loads(base64.b64decode(line[1:]))  # noqa: S301  (frames from our own worker processes)
 
 
 # --- the parent ----------------------------------------------------------------------------------------------------
@@ -202,8 +202,8 @@ async def _run_worker(job: WorkerJob, payload: bytes, report: ScanReport, listen
             stderr=None,
             env=_worker_environment(job.request.checks_dirs),
         ) as process:
-            assert process.stdin is not None
-            assert process.stdout is not None
+            if process.stdin is None or process.stdout is None:
+                raise RuntimeError("the worker process has no pipes")
             await process.stdin.send(payload)
             await process.stdin.aclose()
             frames = BufferedByteReceiveStream(process.stdout)
@@ -359,7 +359,7 @@ def main() -> None:
     # The job's checks from --checks-dir files unpickle only once those files are imported under their names.
     load_registry(checks_dirs_from(os.environ))
     # Written by the parent scan process, never from outside.
-    job = pickle.loads(sys.stdin.buffer.read())
+    job = pickle.loads(sys.stdin.buffer.read())  # noqa: S301  (the job from our own parent process)
     if not isinstance(job, workers.WorkerJob):
         raise SystemExit("scanner.workers: expected a WorkerJob on stdin")
     workers.work(job, sys.stdout.buffer)  # type: ignore[arg-type]

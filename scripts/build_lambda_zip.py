@@ -46,7 +46,7 @@ class BuildError(Exception):
 def run(*args: str | Path) -> None:
     command = [str(arg) for arg in args]
     print("+", " ".join(command), flush=True)
-    subprocess.run(command, check=True)
+    subprocess.run(command, check=True)  # noqa: S603  (pip, with arguments of our own)
 
 
 def pip(*args: str | Path) -> None:

@@ -113,7 +113,7 @@ class RetryPolicy:
 
     async def backoff(self, attempt: int) -> None:
         """Sleep as the policy would before retry number `attempt` (full jitter, exponential)."""
-        await self.sleep(random.uniform(0, min(self.max_backoff_seconds, self.base_seconds * 2**attempt)))
+        await self.sleep(random.uniform(0, min(self.max_backoff_seconds, self.base_seconds * 2**attempt)))  # noqa: S311  (backoff jitter, not a secret)
 
     async def call(
         self,

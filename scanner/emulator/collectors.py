@@ -736,7 +736,8 @@ def _function_state(client: Any, name: str, region: str) -> ResourceState:
     }
     configuration.setdefault("tracingConfig", {"mode": "PassThrough"})
     # moto keeps no RevisionId; AWS issues a new one with every change, as a digest of the configuration does.
-    configuration.setdefault("revisionId", str(uuid.UUID(bytes=hashlib.md5(_canonical(configuration)).digest())))
+    digest = hashlib.md5(_canonical(configuration), usedforsecurity=False).digest()
+    configuration.setdefault("revisionId", str(uuid.UUID(bytes=digest)))
     tags: dict[str, str] = dict(function.get("Tags") or {})
     relationships: list[dict[str, str]] = [
         {

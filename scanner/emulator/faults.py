@@ -51,7 +51,7 @@ class FaultKind(Enum):
     THROTTLING = "throttling"
     SERVER_ERROR = "server_error"
     CONNECTION_RESET = "connection_reset"
-    EXPIRED_TOKEN = "expired_token"
+    EXPIRED_TOKEN = "expired_token"  # noqa: S105  (a fault's name)
     ACCESS_DENIED = "access_denied"
 
 

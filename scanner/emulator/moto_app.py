@@ -85,7 +85,7 @@ class InProcessMoto:
                     region_name=region,
                     endpoint_url="http://moto.in-process",
                     aws_access_key_id="AKIAEMULATORINTERNAL",
-                    aws_secret_access_key="emulator-internal",
+                    aws_secret_access_key="emulator-internal",  # noqa: S106  (moto accepts any key)
                     config=BotoConfig(retries={"total_max_attempts": 1}),
                 )
                 client.meta.events.register_first("before-send", self._send)

@@ -60,7 +60,7 @@ def _digest(state: ResourceState) -> str:
         "supplementary": state.supplementary,
         "region": state.aws_region,
     }
-    return hashlib.md5(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.md5(json.dumps(document, sort_keys=True, default=str).encode(), usedforsecurity=False).hexdigest()
 
 
 def _epoch(value: datetime | None) -> float | None:

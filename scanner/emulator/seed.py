@@ -203,7 +203,7 @@ def _garbage_collection_paused() -> Iterator[None]:
 
 
 def _seed(endpoint_url: str, seed: int) -> DemoOrganization:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  (deterministic demo data)
     clients = _ClientFactory(endpoint_url)
     management = _AccountContext(_MANAGEMENT_PLAN, MANAGEMENT_ACCOUNT_ID, _MANAGEMENT_CREDENTIALS, clients)
     _check_management_identity(management)
@@ -336,7 +336,7 @@ _MANAGEMENT_CREDENTIALS = _Credentials("AKIACLOUDSWEEPDEMO00", "cloudsweep-demo-
 _AMI_BY_REGION = {"us-east-1": "ami-0c02fb55956c7d316", "eu-west-1": "ami-0d71ea30463e0ff8d"}
 
 _HUMAN_NAMES = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy")
-_DEMO_PASSWORD = "CloudSweep-Demo-Passw0rd!"
+_DEMO_PASSWORD = "CloudSweep-Demo-Passw0rd!"  # noqa: S105  (the demo's fake console password)
 
 
 @dataclass(frozen=True)
@@ -580,7 +580,7 @@ def _check_management_identity(management: _AccountContext) -> None:
 
 def _seed_moto_identifiers(endpoint_url: str, seed: int) -> None:
     # moto draws every generated id from one process-wide Random; seeding it makes ids repeat per seed.
-    request = urllib.request.Request(f"{endpoint_url}/moto-api/seed?a={seed}", method="POST", data=b"")
+    request = urllib.request.Request(f"{endpoint_url}/moto-api/seed?a={seed}", method="POST", data=b"")  # noqa: S310  (the emulator on loopback)
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         with opener.open(request, timeout=10) as response:
@@ -1409,7 +1409,7 @@ def _set_root_user(context: _AccountContext, root_user: Mapping[str, Any]) -> di
     """
     endpoint_url = context.clients.endpoint_url
     url = f"{endpoint_url}{ROOT_USER_CONTROL_PATH}/{context.account_id}"
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310  (the emulator on loopback)
         url, method="PUT", data=json.dumps(dict(root_user)).encode(), headers={"Content-Type": "application/json"}
     )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -170,14 +170,12 @@ def run_check(
     state = subject if isinstance(subject, Snapshot) else snapshot(subject, now=now)
     moment = now or state.now
     if check.scope is CheckScope.ACCOUNT:
-        assert check.evaluate_account is not None
-        result = check.evaluate_account(state, params)
+        result = check.run_account(state, params)
         return [_evaluation(check, state, ACCOUNT_RESOURCE_TYPE, state.account_id, result, moment)]
-    assert check.evaluate_resource is not None
     evaluations = []
     for resource_type in check.resource_types:
         for item in state.items.get(resource_type, ()):
-            result = check.evaluate_resource(item, params, state)
+            result = check.run_resource(item, params, state)
             evaluations.append(_evaluation(check, state, item.resource_type, item.resource_id, result, moment))
     return evaluations
 
