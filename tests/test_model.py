@@ -393,3 +393,25 @@ def test_a_plain_string_supplementary_value_is_kept_as_is() -> None:
     raw = json.loads((REFERENCE / PLAIN_SUPPLEMENTARY_FILE).read_text())
     assert item.supplementary["Arn"] == raw["supplementaryConfiguration"]["Arn"]
     assert item.supplementary["Arn"].startswith("arn:aws:ec2:")
+
+
+def test_a_suppressed_evaluation_survives_its_record_whole() -> None:
+    """Workers hand their evaluations back as records: the suppression, its expiry included, must come back."""
+    from datetime import date
+
+    from scanner.model import Suppression
+
+    evaluation = Evaluation(
+        "123456789012", "us-east-1", "restricted-ssh", "AWS::EC2::SecurityGroup", "sg-1", Compliance.NON_COMPLIANT,
+        "open", datetime(2026, 11, 24, 4, 0, tzinfo=UTC),
+        Suppression("bastion", "mute.yaml entries[0]", date(2027, 1, 31)),
+    )  # fmt: skip
+    record = evaluation.to_record()
+    assert (record["suppressed"], record["suppression_expires"]) == (True, "2027-01-31")
+    assert Evaluation.from_record(record) == evaluation
+    plain = Evaluation(
+        "123456789012", "us-east-1", "restricted-ssh", "AWS::EC2::SecurityGroup", "sg-1", Compliance.COMPLIANT,
+        None, datetime(2026, 11, 24, 4, 0, tzinfo=UTC),
+    )  # fmt: skip
+    assert "suppressed" not in plain.to_record()
+    assert Evaluation.from_record(plain.to_record()) == plain
