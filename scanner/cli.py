@@ -451,7 +451,7 @@ def diff(old: Path, new: Path, output_format: str, fail_on_new: bool) -> None:
 @click.option(
     "--results-location",
     metavar="s3://BUCKET/PREFIX",
-    help="Where a scheduled Lambda scan writes (CLOUDSWEEP_OUTPUT): the caller may put objects there.",
+    help="Where a scheduled Lambda scan writes (CLOUDSWEEP_OUTPUT_S3): the caller may put objects there.",
 )
 @click.option(
     "--output",

@@ -35,24 +35,58 @@ class AwsError(CloudSweepError):
         super().__init__(f"{service}:{operation} failed with {code}: {self.message}")
 
 
-_SECRETS = (
-    # Access key ids (AWS's SignatureDoesNotMatch and InvalidClientTokenId messages quote them): keep the prefix.
-    (re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{12,}\b"), r"\1****"),
-    # Request signatures and credential scopes quoted back in signature errors.
-    (re.compile(r"(Signature=)[0-9a-f]{16,}"), r"\1****"),
-    (re.compile(r"(Credential=)[^,\s]+"), r"\1****"),
-    # Session tokens and secret keys: long base64 runs never belong in a message.
-    (re.compile(r"[A-Za-z0-9+/=]{100,}"), "****"),
+# Credentials as they show up in text: AWS error messages, exception text, tracebacks, request dumps. One set of
+# patterns for `scrub` (error messages) and `redact` (every string a log event carries, `scanner.logs`). Order matters:
+# named values and signatures first, then long base64 runs, so that a key id inside a secret key or a token is
+# never masked alone while the rest of the secret stays.
+REDACTED = "****"
+_BASE64 = "A-Za-z0-9+/"
+_SECRETS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # A value after a credential's name (`aws_secret_access_key=`, `"SessionToken": "`, `X-Amz-Security-Token=`,
+    # `ExternalId=` in an AssumeRole body, `password:`), however short: the name says what it is. "The security
+    # token included in the request is invalid" (no `:` or `=` after the name) is prose and stays.
     (
-        re.compile(r"(?i)(aws_secret_access_key|secretaccesskey|sessiontoken|x-amz-security-token)([\s:=\"']+)\S+"),
-        r"\1\2****",
+        re.compile(
+            r"(?i)(secret[-_]?access[-_]?key|session[-_]?token|security[-_]?token|external[-_]?id|password)"
+            r"([\"']?\s*[:=]\s*[\"']?)[^\s\"'&,;<>(){}\[\]]+"
+        ),
+        rf"\1\2{REDACTED}",
     ),
+    # SigV4 (and SigV2) signatures and credential scopes, in Authorization headers and presigned URLs
+    # (`X-Amz-Signature=`, `X-Amz-Credential=`), as signature errors quote them back.
+    (re.compile(r"(Signature=)[^\s\"'&,;<>]+"), rf"\1{REDACTED}"),
+    (re.compile(r"(Credential=)[^\s\"'&,;<>]+"), rf"\1{REDACTED}"),
+    # Session tokens and AWS Config result tokens: base64 runs of 100 characters or more never belong in text.
+    (re.compile(rf"[{_BASE64}=]{{100,}}"), REDACTED),
+    # Secret access keys: exactly 40 base64 characters with both cases (a hex digest, an all-caps id or a
+    # path of words is not one), standing alone.
+    (
+        re.compile(
+            rf"(?<![{_BASE64}])(?=[{_BASE64}]{{0,39}}[A-Z])(?=[{_BASE64}]{{0,39}}[a-z])[{_BASE64}]{{40}}(?![{_BASE64}])"
+        ),
+        REDACTED,
+    ),
+    # Access key ids (long-term AKIA, temporary ASIA, and the rarer ABIA/ACCA): keep the prefix, which tells a
+    # user's key from a role session's, and nothing that identifies the key.
+    (re.compile(r"(?<![A-Za-z0-9])(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,}(?![A-Za-z0-9])"), rf"\1{REDACTED}"),
 )
+# No pattern above can match a shorter string ("password=x"), nor one without this (every pattern needs an `=`,
+# a name before a `:`, or a run of 16 base64 characters): most strings a scan logs (timestamps, account ids,
+# regions, messages) are passed over with one search.
+_SHORTEST_SECRET = 10
+_MAY_HOLD_SECRET = re.compile(rf"(?i)=|[{_BASE64}]{{16}}|(?:key|token|id|password)[\"']?\s*:")
 MESSAGE_LIMIT = 500
+
+
+def redact(text: str) -> str:
+    """`text` with every credential the patterns know masked, and nothing else changed."""
+    if len(text) < _SHORTEST_SECRET or _MAY_HOLD_SECRET.search(text) is None:
+        return text
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def scrub(message: str) -> str:
     """Strip credentials out of an AWS error message before it is logged or reported; keep what it says."""
-    for pattern, replacement in _SECRETS:
-        message = pattern.sub(replacement, message)
-    return message[:MESSAGE_LIMIT]
+    return redact(message)[:MESSAGE_LIMIT]

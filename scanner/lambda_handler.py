@@ -10,6 +10,7 @@ The check runs unchanged: the same registry, parameters, inventory and retry pol
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ from scanner.aws.clients import AwsClients, AwsSettings, CallContext
 from scanner.aws.credentials import CredentialBroker, RoleSpec, sts_fetcher
 from scanner.errors import AwsError, CloudSweepError, UsageError
 from scanner.inventory import EXTRA_DATA_READERS, ConfigInventory
+from scanner.logs import configure_logging
 from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, ItemError, Target
 from scanner.orchestrator import SelectedCheck, scan_target
 from scanner.outputs.config_evaluations import FAILED_EVALUATION_ROUNDS, PUT_BATCH, put_evaluation_batch, token_for_logs
@@ -578,8 +580,19 @@ async def _upload(clients: AwsClients, s3: Any, folder: Any, bucket: str, run_pr
         )
 
 
+LOG_LEVEL_ENVIRONMENT = "CLOUDSWEEP_LOG_LEVEL"
+
+
+@functools.cache
+def _configure_logging_once(level: str) -> None:
+    # The CLI's logging, secret redaction included; once per warm container.
+    configure_logging(level)
+
+
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """The Lambda entry point: a Config rule event, or a scheduled scan (EventBridge, Step Functions)."""
+    level = os.environ.get(LOG_LEVEL_ENVIRONMENT, "info").lower()
+    _configure_logging_once(level if level in ("debug", "info", "warning", "error") else "info")
     if is_scan_event(event):
         return anyio.run(run_scheduled_scan, event, dict(os.environ))
     return anyio.run(handle, event)
