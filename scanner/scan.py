@@ -611,6 +611,7 @@ async def _run_until_signalled(run: Scan, report: ScanReport, grace_seconds: flo
     """The scan, stopped by SIGINT or SIGTERM: no target starts after the signal, those in flight get
     `grace_seconds` to finish (their results are kept, and recorded in --state), then they are cancelled. A second
     signal cancels at once."""
+    failure: list[Exception] = []
     with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async with anyio.create_task_group() as group:
 
@@ -633,8 +634,15 @@ async def _run_until_signalled(run: Scan, report: ScanReport, grace_seconds: flo
                 group.cancel_scope.cancel()
 
             group.start_soon(watch)
-            await run.run()
+            try:
+                await run.run()
+            except Exception as exc:  # noqa: BLE001  (re-raised below, unwrapped)
+                # Raised here, the scan's own error (a UsageError) would reach the caller wrapped in the task
+                # group's ExceptionGroup: carry it out of the group as itself.
+                failure.append(exc)
             group.cancel_scope.cancel()
+    if failure:
+        raise failure[0]
     if report.interrupted is not None:
         done = len(report.outcomes)
         message = f"stopped by {signal.Signals(report.interrupted).name}: {done} of {report.targets_total} targets done"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
@@ -124,4 +125,7 @@ def summary_document(report: ScanReport) -> dict[str, Any]:
 
 
 def write_summary(path: Path, report: ScanReport) -> None:
-    path.write_text(json.dumps(summary_document(report), indent=2) + "\n", encoding="utf-8")
+    """Written beside its name and renamed into place: a reader sees the old summary or the new one, whole."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(summary_document(report), indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, path)
