@@ -74,7 +74,7 @@ def _json_field(event: Mapping[str, Any], name: str, *, required: bool) -> dict[
         raise EventError(name, f"must be a JSON string, got {type(raw).__name__}")
     try:
         document = json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise EventError(name, f"is not valid JSON ({exc})") from exc
     if not isinstance(document, dict):
         raise EventError(name, "must be a JSON object")

@@ -214,6 +214,8 @@ def _read_yaml(path: Path) -> Any:
     except (yaml.YAMLError, ValueError) as exc:
         # Explicit tags with bad values (`!!int x`) fail in the constructor with a bare ValueError.
         raise MutelistError(f"mutelist {path}: not valid YAML: {exc}") from None
+    except RecursionError:
+        raise MutelistError(f"mutelist {path}: not valid YAML: nested too deeply") from None
 
 
 def _compile_entry(raw: Any, index: int, path: Path) -> MutelistEntry:

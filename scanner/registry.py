@@ -93,8 +93,12 @@ class PortRange:
         return self.first <= last and first <= self.last
 
 
+def _scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
 _RESOURCE_TYPE = re.compile(r"AWS::[A-Za-z0-9]+::[A-Za-z0-9]+")
-_PORT_RANGE = re.compile(r"^\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?$")
+_PORT_RANGE = re.compile(r"^\s*([0-9]{1,5})\s*(?:-\s*([0-9]{1,5})\s*)?$")
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,10 @@ class Parameter:
                 )
             return raw.strip()
         if self.type is ParameterType.STRING_LIST:
-            values = raw if isinstance(raw, list) else str(raw).split(",")
+            # A params file's `amiIds:` with no value is null, not the word "None".
+            if not isinstance(raw, str | list) or (isinstance(raw, list) and not all(_scalar(v) for v in raw)):
+                raise ParameterError(check_id, self.name, f"expected a comma-separated list, got {raw!r}")
+            values = raw if isinstance(raw, list) else raw.split(",")
             items = tuple(str(value).strip() for value in values if str(value).strip())
             if not items:
                 raise ParameterError(check_id, self.name, f"expected a comma-separated list, got {raw!r}")
@@ -144,8 +151,12 @@ class Parameter:
     def _integer(self, check_id: str, raw: Any) -> int:
         if isinstance(raw, bool):
             raise ParameterError(check_id, self.name, f"expected an integer, got {raw!r}")
+        text = str(raw).strip()
+        # int() reads other scripts' digits ("١٢" is 12): AWS Config's parameters are ASCII.
+        if not isinstance(raw, int) and not text.isascii():
+            raise ParameterError(check_id, self.name, f"expected an integer, got {raw!r}")
         try:
-            value = raw if isinstance(raw, int) else int(str(raw).strip())
+            value = raw if isinstance(raw, int) else int(text)
         except ValueError as exc:
             raise ParameterError(check_id, self.name, f"expected an integer, got {raw!r}") from exc
         if self.minimum is not None and value < self.minimum:
@@ -235,7 +246,7 @@ def _parameters_document(check_id: str, raw: Mapping[str, Any] | str | None) -> 
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise ParameterError(check_id, None, f"parameters are not valid JSON: {exc}") from exc
     if not isinstance(raw, Mapping):
         raise ParameterError(check_id, None, "parameters must be a JSON object of name to value")

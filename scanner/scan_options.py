@@ -24,7 +24,7 @@ from scanner.targets import Account, load_accounts_file, parse_tag_filter, shard
 def _ids(text: str | None, option: str) -> list[str]:
     ids = [part.strip() for part in (text or "").split(",") if part.strip()]
     for account_id in ids:
-        if not (len(account_id) == 12 and account_id.isdigit()):
+        if not (len(account_id) == 12 and account_id.isascii() and account_id.isdigit()):
             raise UsageError(f"{option}: {account_id!r} is not a 12-digit account id")
     return ids
 
@@ -143,6 +143,6 @@ def _outputs(given: Any) -> tuple[Path | None, tuple[OutputSpec, ...]]:
 def _account_id(value: str | None, option: str) -> str | None:
     if value is None:
         return None
-    if not re.fullmatch(r"\d{12}", value.strip()):
+    if not re.fullmatch(r"[0-9]{12}", value.strip()):
         raise UsageError(f"{option}: {value!r} is not a 12-digit account id")
     return value.strip()

@@ -114,7 +114,7 @@ def _read_document(path: Path) -> Any:
         if path.suffix.lower() == ".json":
             return json.loads(text)
         return yaml.load(text, Loader=_AccountsLoader)  # noqa: S506  (a SafeLoader subclass)
-    except (ValueError, yaml.YAMLError) as exc:
+    except (ValueError, RecursionError, yaml.YAMLError) as exc:
         kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
         raise UsageError(f"accounts file {path} is not valid {kind}: {exc}") from exc
 
@@ -358,7 +358,10 @@ def _parse_shard_option(option: str) -> tuple[int, int]:
     match = _SHARD.fullmatch(option)
     if not match:
         raise UsageError(f"--shard {option!r}: expected INDEX/COUNT, 0-based, e.g. 0/4")
-    index, count = int(match[1]), int(match[2])
+    try:
+        index, count = int(match[1]), int(match[2])
+    except ValueError as exc:  # beyond Python's 4300-digit limit for int()
+        raise UsageError(f"--shard {option!r}: the numbers are too long") from exc
     if count < 1 or index >= count:
         raise UsageError(f"--shard {option!r}: expected 0 <= INDEX < COUNT, e.g. 0/4 to 3/4")
     return index, count
@@ -368,8 +371,8 @@ def _environment_number(environ: Mapping[str, str], name: str) -> int | None:
     value = environ.get(name, "").strip()
     if not value:
         return None
-    if not value.isascii() or not value.isdigit():
-        raise UsageError(f"{name}={value!r} is not a non-negative integer")
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise UsageError(f"{name}={value[:40]!r} is not a non-negative integer (at most 18 digits)")
     return int(value)
 
 

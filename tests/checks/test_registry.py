@@ -277,6 +277,11 @@ class TestParameters:
             ("port", "65536", "expected ports within 0-65535"),
             ("port", "20-10", "low to high"),
             ("port", "http", "expected a port like 8080 or a range like 1-1024"),
+            ("limit", "\u0661\u0662", "expected an integer, got '\u0661\u0662'"),
+            ("port", "\uff18\uff10", "expected a port like 8080"),
+            ("names", None, "expected a comma-separated list, got None"),
+            ("names", {"a": 1}, "expected a comma-separated list, got {'a': 1}"),
+            ("names", [{"a": 1}], "expected a comma-separated list"),
         ],
     )
     def test_a_malformed_value_names_check_and_parameter(self, name: str, value: Any, message: str) -> None:
