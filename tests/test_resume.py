@@ -120,16 +120,19 @@ def test_a_killed_scan_resumes_to_what_an_uninterrupted_run_writes(
     assert target_lines(state) == 8
 
 
-def test_sigterm_stops_flushes_and_resumes(aws_env: Emulator, members: list[str], tmp_path: Path) -> None:
+@pytest.mark.parametrize(("stop", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_flushes_and_resumes(
+    aws_env: Emulator, members: list[str], tmp_path: Path, stop: signal.Signals, code: int
+) -> None:
     expected = uninterrupted(aws_env, members, tmp_path)
     aws_env.faults.install(FaultRule.latency(60))
     state = tmp_path / "scan.state"
     process = subprocess.Popen(command(aws_env, members, tmp_path, "--state", str(state)), stderr=subprocess.PIPE)
     wait_for_targets(process, state, 1)
     stopped_at = time.monotonic()
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(stop)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 143, stderr.decode()[-2000:]
+    assert process.returncode == code, stderr.decode()[-2000:]
     assert time.monotonic() - stopped_at < 20, "in-flight work is finished or abandoned within the grace period"
     assert b"scan stopping" in stderr
     partial = records(tmp_path / "out.jsonl")
