@@ -39,7 +39,8 @@ def is_secret_key(key: str) -> bool:
 
 def _harmless_under_secret_key(value: Any) -> bool:
     """What a secret-named key may keep: no value, a flag saying whether there is one, or a shortened token."""
-    if value is None or isinstance(value, bool):
+    if value is None or isinstance(value, bool | int | float):
+        # `token_count=3`: a number under a secret-sounding name is a count, not a secret.
         return True
     return isinstance(value, str) and (not value or _SHORTENED.fullmatch(value) is not None)
 
@@ -110,6 +111,9 @@ def redact_secrets(logger: WrappedLogger, method_name: str, event_dict: EventDic
     return event_dict if masked is event_dict else dict(masked)
 
 
+QUIET_LIBRARIES = ("botocore", "aiobotocore", "boto3", "urllib3", "aiohttp")
+
+
 def configure_logging(level: str = "info", stream: TextIO | None = None) -> None:
     stream = stream or sys.stderr
     renderer: structlog.typing.Processor = (
@@ -133,3 +137,8 @@ def configure_logging(level: str = "info", stream: TextIO | None = None) -> None
         logger_factory=structlog.WriteLoggerFactory(file=stream),
         cache_logger_on_first_use=False,
     )
+    # The SDK's own stdlib logging bypasses the processor: at DEBUG botocore logs response bodies, AssumeRole's
+    # secret key and session token among them (Lambda's log level controls can turn that on). Warnings at most.
+    for name in QUIET_LIBRARIES:
+        library = logging.getLogger(name)
+        library.setLevel(max(library.getEffectiveLevel(), logging.WARNING))

@@ -254,9 +254,13 @@ class Scan:
         report: ScanReport,
         listener: ProgressListener | None = None,
         state: ScanState | None = None,
+        replay_sink: EvaluationSink | None = None,
     ) -> None:
         self.request = request
         self.state = state
+        # Where a resumed scan's recorded evaluations go: the local outputs and counts only. AWS Config and
+        # Security Hub had them from the first run (and no account's role is assumed yet when they replay).
+        self.replay_sink = replay_sink
         # Set by a signal: no target starts any more.
         self.stopping = False
         self.listener = listener
@@ -305,16 +309,15 @@ class Scan:
             pacing.cancel_scope.cancel()
 
     async def _replay_finished(self) -> None:
-        """An interrupted run's finished targets, from --state: into every output, in the order they finished."""
-        if self.state is None or not self.state.finished:
+        """An interrupted run's finished targets, from --state: into the local outputs, in the order they finished."""
+        if self.state is None or not self.state.finished or self.replay_sink is None:
             return
         self._planned(len(self.state.finished))
         for finished in self.state.finished.values():
             outcome = TargetOutcome(finished.target)
             for evaluation in finished.evaluations():
-                await self.sink.put(evaluation)
+                await self.replay_sink.put(evaluation)
                 outcome.counts[(evaluation.check, evaluation.compliance)] += 1
-            outcome.failures.extend(await self.sink.finish_target(finished.target))
             self._finished(outcome)
         log.info("scan resumed", state=str(self.state.path), targets_done=len(self.state.finished))
 
@@ -438,14 +441,15 @@ class Scan:
         return await enabled_regions(self.clients, context, account.account_id)
 
     def _interrupted_before(self, account_id: str, regions: Sequence[str]) -> None:
-        self._planned(len(regions))
-        for region in regions:
-            self._interrupted(Target(account_id, region))
+        finished = self.state.finished if self.state is not None else {}
+        targets = [Target(account_id, region) for region in regions if Target(account_id, region) not in finished]
+        self._planned(len(targets))
+        for target in targets:
+            self._interrupted(target)
 
-    def _interrupted(self, target: Target) -> None:
-        """A target a signal kept from starting: a failure of this run, scanned by a resumed one."""
+    def _interrupted(self, target: Target, message: str = "the scan was stopped before this target started") -> None:
+        """A target a signal stopped: a failure of this run (never recorded in --state), scanned by a resumed one."""
         outcome = TargetOutcome(target)
-        message = "the scan was stopped before this target started"
         outcome.failures.append(
             Failure(target.account_id, target.region, "target", "Interrupted", message, ("every check",))
         )
@@ -468,8 +472,16 @@ class Scan:
                             target.account_id, target.region, "outputs", error.code, error.message, ("every check",)
                         )
                     )
+            except anyio.get_cancelled_exc_class():
+                if self.stopping:
+                    # Cut short by a signal: its results so far are in the outputs; the summary must say so.
+                    self._interrupted(
+                        target, "the scan was stopped while this target was read: its results are partial"
+                    )
+                raise
             finally:
-                await self.clients.close_target(target.account_id, target.region)
+                with anyio.CancelScope(shield=True):
+                    await self.clients.close_target(target.account_id, target.region)
             self._finished(outcome)
 
     async def _scanned(self, target: Target, global_only: bool) -> TargetOutcome:
@@ -574,6 +586,7 @@ async def scan(
     async with AwsClients(_settings(request), _ambient_session(request.credentials)) as clients:
         try:
             sinks: list[EvaluationSink] = [sink, report.counts]
+            replay = TeeSink([sink, report.counts]) if state is not None else None
             if state is not None:
                 sinks.append(state)
             if request.result_tokens:
@@ -582,7 +595,7 @@ async def scan(
                 sinks.append(_security_hub_sink(request, clients, started, lambda: report.caller_account))
             mutelist = request.mutelist
             suppress = (lambda evaluation: mutelist.match(evaluation, evaluation.resource_tags)) if mutelist else None
-            run = Scan(request, clients, TeeSink(sinks, suppress), report, listener, state)
+            run = Scan(request, clients, TeeSink(sinks, suppress), report, listener, state, replay)
             if request.handle_signals and threading.current_thread() is threading.main_thread():
                 await _run_until_signalled(run, report, request.stop_grace_seconds)
             else:
@@ -644,7 +657,9 @@ async def _run_until_signalled(run: Scan, report: ScanReport, grace_seconds: flo
     if failure:
         raise failure[0]
     if report.interrupted is not None:
-        done = len(report.outcomes)
+        done = sum(
+            1 for outcome in report.outcomes if not any(failure.code == "Interrupted" for failure in outcome.failures)
+        )
         message = f"stopped by {signal.Signals(report.interrupted).name}: {done} of {report.targets_total} targets done"
         report.failures.append(Failure("-", "-", "scan", "Interrupted", message, ("every check",)))
 
@@ -719,6 +734,8 @@ def run_scan(request: ScanRequest, progress: ScanProgress | None = None, log_lev
                 files.ensure_scanned(report.outcomes)
         if reports is not None:
             reports.close(report.caller_account, [dataclasses.asdict(failure) for failure in report.all_failures])
+        if state is not None and report.interrupted is None and not report.all_failures:
+            state.complete()
     if request.output_dir is not None:
         write_summary(request.output_dir / "summary.json", report)
     return report
@@ -727,7 +744,11 @@ def run_scan(request: ScanRequest, progress: ScanProgress | None = None, log_lev
 def _source_fingerprint(source: AccountSource) -> list[Any]:
     # Sorted: a frozenset's order changes from one process to the next.
     accounts = sorted(
-        [account.account_id, account.role, account.regions, sorted(account.tags.items())] for account in source.accounts
+        (
+            [account.account_id, account.role, account.regions, sorted(account.tags.items())]
+            for account in source.accounts
+        ),
+        key=repr,
     )
     return [accounts, source.organization, source.ou, sorted(source.tags), sorted(source.exclude), source.shard]
 
@@ -748,6 +769,8 @@ def _open_state(request: ScanRequest) -> ScanState | None:
         request.role_name,
         request.global_region,
         request.home_region,
+        # Records are stored suppressed or not: another mutelist is another scan.
+        repr(request.mutelist.entries) if request.mutelist is not None else None,
     ]
     now, scan_id = request.now or datetime.now(UTC), request.scan_id or str(uuid.uuid4())
     return ScanState.open(request.state_file, fingerprint(parts), now, scan_id)

@@ -12,8 +12,10 @@ The file is JSON lines, appended and fsync'ed as the scan goes:
 Rerun with the same `--state` and the same options: the finished targets' evaluations are replayed into every
 output (in the order they were recorded), only the others are scanned, and with the recorded start time, so the
 final outputs hold exactly what an uninterrupted run writes. A torn last line (the kill came mid-write) is
-ignored. A state file of another scan (another fingerprint) is an error, never silently mixed in. A scan that
-ends complete (exit 0 or 1) leaves its state file behind for the record; delete it to start afresh.
+ignored. A state file of another scan (another fingerprint) is an error, never silently mixed in. A scan whose
+every target finished (exit 0 or 1) ends its file with `{"kind": "complete"}`: the next run with that file is a
+new scan, not a replay of the old results. A scan with failures (exit 3) stays resumable: its failed targets are
+scanned again.
 
 Memory: one target's evaluation records until it finishes. Not with `--workers` (one process writes the file).
 """
@@ -85,6 +87,9 @@ class ScanState:
         state = cls(path, fingerprint, datetime.fromisoformat(header["now"]), str(header["scan_id"]))
         for number, line in enumerate(lines[1:], start=2):
             entry = _json(line, path, number)
+            if entry.get("kind") == "complete":
+                # That scan ran to its end: this one is a new run, not a resumption.
+                return None
             if entry.get("kind") != "target":
                 raise UsageError(f"--state {path}: line {number} is not a target")
             target = Target(str(entry["account_id"]), str(entry["region"]))
@@ -131,6 +136,10 @@ class ScanState:
             self._append(
                 {"kind": "target", "account_id": target.account_id, "region": target.region, "evaluations": records}
             )
+
+    def complete(self) -> None:
+        """The scan ended with every target done: a later run with this file starts afresh."""
+        self._append({"kind": "complete"})
 
     def close(self) -> None:
         if self._stream is not None:

@@ -4,7 +4,8 @@ give, for every target it could reach, exactly the evaluations of a fault-free s
 Faults, all at once, under several seeds (the emulator's fault layer, in front of moto, so clients meet real bytes):
 30% throttling and 2% HTTP 5xx on every call of every service, 1% dropped connections, one account whose
 AssumeRole is denied, one account that has not enabled the opt-in region, a resource deleted between
-ListDiscoveredResources and BatchGetResourceConfig, and ExpiredToken mid-scan.
+ListDiscoveredResources and BatchGetResourceConfig, a key BatchGetResourceConfig never processes, more than a
+page of one type, and ExpiredToken mid-scan.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def estate(aws_env: Emulator, boto_session: Any) -> dict[str, Any]:
     organizations = client(boto_session, "organizations", aws_env.endpoint_url)
     organizations.create_organization(FeatureSet="ALL")
     accounts = []
-    doomed = ""
+    doomed = unprocessed = ""
     for index in range(5):
         status = organizations.create_account(Email=f"c{index}@example.com", AccountName=f"c{index}")
         account = status["CreateAccountStatus"]["AccountId"]
@@ -72,6 +73,10 @@ def estate(aws_env: Emulator, boto_session: Any) -> dict[str, Any]:
             )
             if index == 1 and region == REGIONS[0]:
                 doomed = small[0]["InstanceId"]
+            if index == 0 and region == REGIONS[0]:
+                # More than a page of ListDiscoveredResources (100): a throttled second page must not be lost.
+                many = ec2.run_instances(ImageId=AMI, MinCount=101, MaxCount=101, InstanceType="t3.micro")
+                unprocessed = many["Instances"][0]["InstanceId"]
         iam = client(session, "iam", aws_env.endpoint_url)
         iam.create_user(UserName=f"user-{index}")
         client(session, "s3", aws_env.endpoint_url).create_bucket(Bucket=f"chaos-{account}")
@@ -81,6 +86,7 @@ def estate(aws_env: Emulator, boto_session: Any) -> dict[str, Any]:
         "opted_out": accounts[4],
         "doomed": doomed,
         "doomed_account": accounts[1],
+        "unprocessed": unprocessed,
         "boto_session": boto_session,
     }
 
@@ -114,6 +120,8 @@ def install_chaos(aws_env: Emulator, estate: dict[str, Any], seed: int) -> None:
     aws_env.faults.install(FaultRule.connection_reset(probability=0.01))
     aws_env.regions.disable(estate["opted_out"], REGIONS[1])
     aws_env.config.controls.delete_after_listing(estate["doomed"])
+    # BatchGetResourceConfig never returns this key: read from GetResourceConfigHistory instead.
+    aws_env.config.controls.leave_unprocessed(estate["unprocessed"])
 
 
 def test_chaos_loses_nothing_it_could_reach(aws_env: Emulator, estate: dict[str, Any], tmp_path: Path) -> None:
@@ -138,9 +146,10 @@ def test_chaos_loses_nothing_it_could_reach(aws_env: Emulator, estate: dict[str,
     assert truth.all_failures == []
     unreachable = {(estate["denied"], region) for region in REGIONS} | {(estate["opted_out"], REGIONS[1])}
     expected = [line for line in lines(truth_path) if _target(json.loads(line)) not in unreachable]
-    # 7 reachable targets: 6 regional evaluations each (4 instances, 2 groups) less the deleted instance, and 4
-    # account-wide ones (a user, a bucket, the password policy, the root user) in each reachable us-east-1.
-    assert len(expected) == 7 * 6 - 1 + 4 * 4
+    # 7 reachable targets: 6 regional evaluations each (4 instances, 2 groups) less the deleted instance, 101 more
+    # instances in one, and 4 account-wide ones (a user, a bucket, the password policy, the root user) in each
+    # reachable us-east-1.
+    assert len(expected) == 7 * 6 - 1 + 101 + 4 * 4
 
     for seed, report, got in chaos_runs:
         assert got == expected, f"seed {seed}: the reachable targets' evaluations differ from the fault-free run"

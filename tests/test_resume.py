@@ -156,14 +156,28 @@ def test_a_state_file_of_another_scan_or_with_a_torn_line(
     )
     assert first.returncode == 1, first.stderr.decode()[-2000:]
     assert target_lines(state) == 2
-    with state.open("ab") as stream:
-        stream.write(b'{"kind":"target","account_id":"1')  # the kill came mid-write
+    # Complete: the next run with this file is a new scan, not a replay of these results.
+    assert state.read_bytes().endswith(b'{"kind":"complete"}\n')
+    fresh = subprocess.run(
+        command(aws_env, members[:1], tmp_path, "--state", str(state)), capture_output=True, timeout=120, check=False
+    )
+    assert fresh.returncode == 1, fresh.stderr.decode()[-2000:]
+    assert b"scan resumed" not in fresh.stderr
+
+    def unfinished() -> None:
+        """As if killed: the completion line gone, half a target line written."""
+        whole = state.read_bytes().removesuffix(b'{"kind":"complete"}\n')
+        state.write_bytes(whole + b'{"kind":"target","account_id":"1')
+
+    unfinished()
     again = subprocess.run(
         command(aws_env, members[:1], tmp_path, "--state", str(state)), capture_output=True, timeout=120, check=False
     )
     assert again.returncode == 1, again.stderr.decode()[-2000:]
+    assert b"scan resumed" in again.stderr
     assert len(records(tmp_path / "out.jsonl")) == 8
     assert state.read_bytes().endswith(b"\n")
+    unfinished()
     other = subprocess.run(
         command(aws_env, members[:2], tmp_path, "--state", str(state)), capture_output=True, timeout=120, check=False
     )
@@ -202,3 +216,41 @@ def test_state_does_not_go_with_workers(aws_env: Emulator, members: list[str], t
     )  # fmt: skip
     assert refused.returncode == 2
     assert b"--state records one process's targets: it does not go with --workers" in refused.stderr
+
+
+def test_a_resumed_scan_puts_nothing_again_to_aws_config(aws_env: Emulator, members: list[str], tmp_path: Path) -> None:
+    """The first run put its evaluations; a replay feeds only the local outputs (no role is assumed yet then)."""
+    from scanner.outputs.config_evaluations import ResultTokens
+
+    desired = BUILTIN.get("desired-instance-type")
+    puts: list[str] = []
+
+    def record(event_name: str, **_: Any) -> None:
+        puts.append(event_name)
+
+    def run() -> Any:
+        return run_scan(
+            ScanRequest(
+                checks=(
+                    SelectedCheck(desired, desired.parameters.parse(desired.id, {"desiredInstanceType": "t3.micro"})),
+                ),
+                regions=("us-east-1",),
+                source=AccountSource(accounts=tuple(Account(account) for account in members[:2])),
+                role_name=ROLE,
+                endpoint_url=aws_env.endpoint_url,
+                output=tmp_path / "out.jsonl",
+                state_file=tmp_path / "scan.state",
+                result_tokens=ResultTokens(default="TESTMODE", test_mode=True),
+                event_hooks=(("before-send.config-service.PutEvaluations", record),),
+            )
+        )
+
+    first = run()
+    assert (first.all_failures, len(puts)) == ([], 2)
+    state = tmp_path / "scan.state"
+    state.write_bytes(state.read_bytes().removesuffix(b'{"kind":"complete"}\n'))  # as if killed at the very end
+    puts.clear()
+    resumed = run()
+    assert resumed.all_failures == []
+    assert puts == []
+    assert len(records(tmp_path / "out.jsonl")) == 2 * 3  # three instances in each account

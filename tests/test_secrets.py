@@ -629,3 +629,19 @@ def test_the_cli_at_debug_level_logs_and_writes_no_credential(
     for name in ("scan started", "role assumed", "credentials refreshed after an expired token", "evaluations put"):
         assert name in stderr_events, result.stderr[-3000:]
     assert_nowhere(used, {"stderr": result.stderr, "stdout": result.stdout} | outputs(out))
+
+
+def test_the_sdks_own_debug_logging_is_silenced() -> None:
+    """botocore's DEBUG logs carry response bodies (AssumeRole's secret key): configure_logging caps them."""
+    import logging
+
+    from scanner.logs import QUIET_LIBRARIES, configure_logging
+
+    botocore_logger = logging.getLogger("botocore.endpoint")
+    logging.getLogger("botocore").setLevel(logging.DEBUG)
+    try:
+        configure_logging("debug", io.StringIO())
+        assert not botocore_logger.isEnabledFor(logging.DEBUG)
+        assert all(logging.getLogger(name).getEffectiveLevel() >= logging.WARNING for name in QUIET_LIBRARIES)
+    finally:
+        logging.getLogger("botocore").setLevel(logging.NOTSET)
