@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -32,7 +33,7 @@ from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, 
 from scanner.orchestrator import SelectedCheck, scan_target
 from scanner.outputs.config_evaluations import FAILED_EVALUATION_ROUNDS, PUT_BATCH, put_evaluation_batch, token_for_logs
 from scanner.plugins import CHECKS_DIR_ENVIRONMENT, CheckLoadError, checks_dirs_from, load_registry
-from scanner.registry import Check, CheckScope, ExtraData, ParameterError, Result, Snapshot
+from scanner.registry import Check, CheckScope, ExtraData, ParameterError, Registry, Result, Snapshot
 
 log = structlog.get_logger("cloudsweep.lambda")
 
@@ -165,10 +166,16 @@ class RuleEvent:
         return token_for_logs(self.result_token)
 
 
+@functools.cache
+def _registry(checks_dirs: tuple[Path, ...]) -> Registry:
+    # Once per warm container, not per invocation: listing entry points scans every installed distribution.
+    return load_registry(checks_dirs)
+
+
 def select_check(event: RuleEvent, environment: Mapping[str, str]) -> Check:
     """The check named by CLOUDSWEEP_CHECK or the rule name: built-in, from an entry point or CLOUDSWEEP_CHECKS_DIR."""
     try:
-        registry = load_registry(checks_dirs_from(environment))
+        registry = _registry(checks_dirs_from(environment))
     except CheckLoadError as exc:
         raise EventError(CHECKS_DIR_ENVIRONMENT, str(exc)) from exc
     wanted = environment.get(CHECK_ENVIRONMENT) or event.rule_name
@@ -522,7 +529,7 @@ async def run_scheduled_scan(event: Mapping[str, Any], environment: Mapping[str,
         context = scan_command.make_context("scan", arguments)
         checks_dirs = tuple(context.params.get("checks_dirs") or ()) or checks_dirs_from(environment)
         context.params["checks_dirs"] = checks_dirs
-        request = build_request(load_registry(checks_dirs), context.params, environment)
+        request = build_request(_registry(tuple(checks_dirs)), context.params, environment)
     # click's Exit is what --help raises: a configuration that only asks for help is no configuration.
     except (click.ClickException, click.exceptions.Exit, UsageError, KeyError, ValueError) as exc:
         raise EventError(SCAN_ARGUMENTS_ENVIRONMENT, str(exc) or type(exc).__name__) from exc

@@ -41,7 +41,7 @@ from scanner.outputs.jsonl import CountingSink, JsonLinesSink, TeeSink
 from scanner.outputs.reports import OutputSpec, ReportsSink
 from scanner.pacing import LoopPacer
 from scanner.progress import ProgressListener, ScanProgress
-from scanner.registry import Severity
+from scanner.registry import Check, Severity
 
 if TYPE_CHECKING:
     from scanner.mutelist import Mutelist
@@ -696,10 +696,9 @@ def run_scan(request: ScanRequest, progress: ScanProgress | None = None, log_lev
     reports, per-account files."""
     from scanner.outputs.files import AccountFilesSink, write_summary
 
-    request = dataclasses.replace(
-        request, scan_id=request.scan_id or str(uuid.uuid4()), now=request.now or datetime.now(UTC)
-    )
-    state = _open_state(request)
+    now, scan_id = request.now or datetime.now(UTC), request.scan_id or str(uuid.uuid4())
+    request = dataclasses.replace(request, scan_id=scan_id, now=now)
+    state = _open_state(request, now, scan_id)
     if state is not None:
         # A resumed scan is the interrupted one: same start (every ordering timestamp) and id.
         request = dataclasses.replace(request, now=state.now, scan_id=state.scan_id)
@@ -753,7 +752,7 @@ def _source_fingerprint(source: AccountSource) -> list[Any]:
     return [accounts, source.organization, source.ou, sorted(source.tags), sorted(source.exclude), source.shard]
 
 
-def _open_state(request: ScanRequest) -> ScanState | None:
+def _open_state(request: ScanRequest, now: datetime, scan_id: str) -> ScanState | None:
     if request.state_file is None:
         return None
     if request.workers > 1 and not request.source.caller_only:
@@ -772,26 +771,27 @@ def _open_state(request: ScanRequest) -> ScanState | None:
         # Records are stored suppressed or not: another mutelist is another scan.
         repr(request.mutelist.entries) if request.mutelist is not None else None,
     ]
-    now, scan_id = request.now or datetime.now(UTC), request.scan_id or str(uuid.uuid4())
     return ScanState.open(request.state_file, fingerprint(parts), now, scan_id)
 
 
-def _reports_sink(request: ScanRequest) -> ReportsSink:
+def _scan_info(request: ScanRequest, started: datetime) -> tuple[dict[str, Check], ScanInfo]:
+    """What reports and Security Hub findings say of the scan: its checks by id, its id, start and version."""
     from importlib.metadata import version
 
     checks = {choice.check.id: choice.check for choice in request.checks}
-    started = request.now or datetime.now(UTC)
-    info = ScanInfo(scan_id=request.scan_id or str(uuid.uuid4()), started=started, tool_version=version("cloudsweep"))
+    scan_id = request.scan_id or str(uuid.uuid4())
+    return checks, ScanInfo(scan_id=scan_id, started=started, tool_version=version("cloudsweep"))
+
+
+def _reports_sink(request: ScanRequest) -> ReportsSink:
+    checks, info = _scan_info(request, request.now or datetime.now(UTC))
     return ReportsSink(request.reports, checks, info)
 
 
 def _security_hub_sink(
     request: ScanRequest, clients: AwsClients, started: datetime, caller: Callable[[], str | None]
 ) -> EvaluationSink:
-    from importlib.metadata import version
-
     from scanner.outputs.security_hub import SecurityHubSink
 
-    checks = {choice.check.id: choice.check for choice in request.checks}
-    info = ScanInfo(scan_id=request.scan_id or str(uuid.uuid4()), started=started, tool_version=version("cloudsweep"))
+    checks, info = _scan_info(request, started)
     return SecurityHubSink(clients, checks, info, request.security_hub_account, now=started, caller=caller)

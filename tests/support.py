@@ -39,3 +39,39 @@ def assumed_session(
 # AWS Config's example configuration items (awslabs/aws-config-rdk `rdk/template/example_ci/`, Apache-2.0), shipped
 # with the package for scanner.testing: the ground truth for item shapes.
 REFERENCE_ITEMS = testing.REFERENCE_ITEMS
+
+
+# Every built-in check, by id: the list `checks list` must show, written out so that a new check is a decision.
+BUILTIN_IDS = [
+    "access-keys-rotated",
+    "approved-amis-by-id",
+    "cloudtrail-enabled",
+    "desired-instance-type",
+    "ec2-exposed-instance",
+    "ec2-imdsv2-check",
+    "ec2-instance-no-public-ip",
+    "ec2-volume-inuse-check",
+    "encrypted-volumes",
+    "iam-inactive-user",
+    "iam-password-policy",
+    "iam-policy-no-statements-with-admin-access",
+    "iam-root-access-key-check",
+    "iam-user-mfa-enabled",
+    "iam-user-no-policies-check",
+    "iam-user-unused-credentials-check",
+    "lambda-function-public-access-prohibited",
+    "rds-instance-public-access-check",
+    "rds-storage-encrypted",
+    "required-tags",
+    "resource-count-max",
+    "restricted-common-ports",
+    "restricted-ssh",
+    "root-account-mfa-enabled",
+    "s3-bucket-level-public-access-prohibited",
+    "s3-bucket-public-read-prohibited",
+    "s3-bucket-public-write-prohibited",
+    "s3-bucket-server-side-encryption-enabled",
+    "s3-bucket-ssl-requests-only",
+    "s3-bucket-versioning-enabled",
+    "vpc-default-security-group-closed",
+]

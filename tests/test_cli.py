@@ -15,45 +15,9 @@ from checks import BUILTIN
 from scanner.cli import cli
 from scanner.emulator.faults import FaultRule
 from scanner.emulator.server import Emulator
-from tests.support import client
+from tests.support import BUILTIN_IDS, client
 
 AMI = "ami-0123456789abcdef0"
-
-
-# Every built-in check, by id: the list `checks list` must show, written out so that a new check is a decision.
-BUILTIN_IDS = [
-    "access-keys-rotated",
-    "approved-amis-by-id",
-    "cloudtrail-enabled",
-    "desired-instance-type",
-    "ec2-exposed-instance",
-    "ec2-imdsv2-check",
-    "ec2-instance-no-public-ip",
-    "ec2-volume-inuse-check",
-    "encrypted-volumes",
-    "iam-inactive-user",
-    "iam-password-policy",
-    "iam-policy-no-statements-with-admin-access",
-    "iam-root-access-key-check",
-    "iam-user-mfa-enabled",
-    "iam-user-no-policies-check",
-    "iam-user-unused-credentials-check",
-    "lambda-function-public-access-prohibited",
-    "rds-instance-public-access-check",
-    "rds-storage-encrypted",
-    "required-tags",
-    "resource-count-max",
-    "restricted-common-ports",
-    "restricted-ssh",
-    "root-account-mfa-enabled",
-    "s3-bucket-level-public-access-prohibited",
-    "s3-bucket-public-read-prohibited",
-    "s3-bucket-public-write-prohibited",
-    "s3-bucket-server-side-encryption-enabled",
-    "s3-bucket-ssl-requests-only",
-    "s3-bucket-versioning-enabled",
-    "vpc-default-security-group-closed",
-]
 
 
 def test_checks_list_as_json_describes_every_builtin() -> None:

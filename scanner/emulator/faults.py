@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from enum import Enum
+from http import HTTPStatus
 from typing import Any, NoReturn, TypedDict, Unpack
 from xml.sax.saxutils import escape
 
@@ -33,6 +34,7 @@ from scanner.emulator.wsgi import (
     WSGIApp,
     WSGIEnviron,
     acting_account,
+    json_reply,
     read_request,
     request_body,
 )
@@ -563,20 +565,8 @@ class FaultLayer:
             drop_connection(environ)
         shape = error_shape(call, decision.error)
         headers, body = render_error(call, shape)
-        start_response(f"{shape.status} {_REASONS[shape.status]}", headers)
+        start_response(f"{shape.status} {HTTPStatus(shape.status).phrase}", headers)
         return [body]
-
-
-_REASONS = {
-    200: "OK",
-    201: "Created",
-    400: "Bad Request",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}
 
 
 # --- The control surface ----------------------------------------------------------------------------
@@ -599,18 +589,18 @@ def _control(plan: FaultPlan, environ: WSGIEnviron, start_response: StartRespons
     rule_path = environ.get("PATH_INFO", "").removeprefix(CONTROL_PATH).strip("/")
     if rule_path:
         if method != "DELETE":
-            return _json_reply(start_response, 405, {"error": "only DELETE applies to one rule"})
+            return json_reply(start_response, 405, {"error": "only DELETE applies to one rule"})
         if not rule_path.isdigit() or not plan.remove_id(int(rule_path)):
-            return _json_reply(start_response, 404, {"error": f"no fault rule {rule_path}"})
-        return _json_reply(start_response, 200, plan_snapshot(plan))
+            return json_reply(start_response, 404, {"error": f"no fault rule {rule_path}"})
+        return json_reply(start_response, 200, plan_snapshot(plan))
     if method == "GET":
-        return _json_reply(start_response, 200, plan_snapshot(plan))
+        return json_reply(start_response, 200, plan_snapshot(plan))
     if method == "DELETE":
         plan.clear()
-        return _json_reply(start_response, 200, plan_snapshot(plan))
+        return json_reply(start_response, 200, plan_snapshot(plan))
     if method == "POST":
         return _add_from_request(plan, environ, start_response)
-    return _json_reply(start_response, 405, {"error": f"{method} is not supported here"})
+    return json_reply(start_response, 405, {"error": f"{method} is not supported here"})
 
 
 def _add_from_request(plan: FaultPlan, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
@@ -620,14 +610,5 @@ def _add_from_request(plan: FaultPlan, environ: WSGIEnviron, start_response: Sta
             raise ValueError("the body must be a JSON object describing one fault rule")
         rule = FaultRule.from_dict(data)
     except ValueError as exc:
-        return _json_reply(start_response, 400, {"error": str(exc)})
-    return _json_reply(start_response, 201, plan.install(rule).to_dict())
-
-
-def _json_reply(start_response: StartResponse, status: int, payload: object) -> Iterable[bytes]:
-    body = json.dumps(payload).encode()
-    start_response(
-        f"{status} {_REASONS[status]}",
-        [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-    )
-    return [body]
+        return json_reply(start_response, 400, {"error": str(exc)})
+    return json_reply(start_response, 201, plan.install(rule).to_dict())

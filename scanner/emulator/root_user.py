@@ -46,6 +46,7 @@ from scanner.emulator.wsgi import (
     WSGIEnviron,
     acting_account,
     call_app,
+    json_reply,
     read_request,
     request_body,
     with_content_length,
@@ -297,23 +298,23 @@ def _control(controls: RootUserControls, environ: WSGIEnviron, start_response: S
     method = environ.get("REQUEST_METHOD", "GET")
     account = environ.get("PATH_INFO", "").removeprefix(CONTROL_PATH).strip("/")
     if account and not _ACCOUNT_ID.match(account):
-        return _json_reply(start_response, 404, {"error": f"{account!r} is not an account id"})
+        return json_reply(start_response, 404, {"error": f"{account!r} is not an account id"})
     if method == "GET":
         if account:
-            return _json_reply(start_response, 200, controls.get(account).to_dict())
-        return _json_reply(start_response, 200, {key: user.to_dict() for key, user in sorted(controls.users().items())})
+            return json_reply(start_response, 200, controls.get(account).to_dict())
+        return json_reply(start_response, 200, {key: user.to_dict() for key, user in sorted(controls.users().items())})
     if method == "DELETE":
         controls.reset(account or None)
-        return _json_reply(start_response, 200, {})
+        return json_reply(start_response, 200, {})
     if method == "PUT" and account:
         try:
             changes = _changes(request_body(environ))
             user = controls.update(account, **changes)
         except ValueError as exc:
-            return _json_reply(start_response, 400, {"error": str(exc)})
-        return _json_reply(start_response, 200, user.to_dict())
+            return json_reply(start_response, 400, {"error": str(exc)})
+        return json_reply(start_response, 200, user.to_dict())
     where = f"{CONTROL_PATH}/{account}" if account else CONTROL_PATH
-    return _json_reply(start_response, 405, {"error": f"{method} is not supported on {where}"})
+    return json_reply(start_response, 405, {"error": f"{method} is not supported on {where}"})
 
 
 def _changes(body: bytes) -> dict[str, Any]:
@@ -343,15 +344,3 @@ def _access_keys(value: Any) -> list[bool]:
             raise ValueError('each access key must be {"active": true} or {"active": false}')
         flags.append(key["active"])
     return flags
-
-
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
-
-
-def _json_reply(start_response: StartResponse, status: int, payload: object) -> list[bytes]:
-    body = json.dumps(payload).encode()
-    start_response(
-        f"{status} {_REASONS[status]}",
-        [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-    )
-    return [body]

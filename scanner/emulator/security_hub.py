@@ -29,6 +29,7 @@ from scanner.emulator.wsgi import (
     WSGIEnviron,
     acting_account,
     call_app,
+    json_reply,
     read_request,
     request_body,
     with_content_length,
@@ -70,12 +71,6 @@ def _stored(account: str, region: str) -> dict[str, Any]:
     return {finding.id: finding for finding in securityhub_backends[account][region].findings}
 
 
-def _json_reply(start_response: StartResponse, document: dict[str, Any]) -> list[bytes]:
-    body = json.dumps(document).encode()
-    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-    return [body]
-
-
 class SecurityHubLayer:
     def __init__(
         self, app: WSGIApp, controls: SecurityHubControls, resolve_account: Callable[[str], str], lock: Any
@@ -94,7 +89,7 @@ class SecurityHubLayer:
         document: dict[str, Any] = json.loads(request_body(environ) or b"{}")
         if request.operation == "BatchUpdateFindings":
             with self._lock:
-                return _json_reply(start_response, _batch_update(_stored(account, region), document))
+                return json_reply(start_response, 200, _batch_update(_stored(account, region), document))
         return self._import(environ, start_response, document, account, region)
 
     def _import(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from http import HTTPStatus
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
@@ -215,3 +217,11 @@ def call_app(app: WSGIApp, environ: WSGIEnviron) -> WSGIResponse:
 def with_content_length(headers: Sequence[tuple[str, str]], length: int) -> list[tuple[str, str]]:
     kept = [(name, value) for name, value in headers if name.lower() != "content-length"]
     return [*kept, ("Content-Length", str(length))]
+
+
+def json_reply(start_response: StartResponse, status: int, payload: object) -> list[bytes]:
+    """A JSON answer of the emulator's own (its control paths, what moto lacks), with its length."""
+    body = json.dumps(payload).encode()
+    reason = HTTPStatus(status).phrase
+    start_response(f"{status} {reason}", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]

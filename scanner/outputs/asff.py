@@ -2,7 +2,7 @@
 
 One finding in, one dict out; pure apart from `now` defaulting to the current time. The mapping:
 
-- `Id`: `finding_uid` (shared with OCSF), the same on every run, so a re-import updates the same finding.
+- `Id`: `Finding.uid` (shared with OCSF), the same on every run, so a re-import updates the same finding.
 - `ProductArn`: unless given, `arn:PARTITION:securityhub:REGION:ACCOUNT:product/ACCOUNT/default`, the "default"
   product every account has for custom integrations. `ProductName`, `CompanyName`: cloudsweep.
 - `GeneratorId`: `cloudsweep/CHECK_ID`. `AwsAccountId`, `Region`: the evaluation's.
@@ -48,7 +48,7 @@ from typing import Any, Final
 
 from scanner.model import ACCOUNT_RESOURCE_TYPE, TRUNCATION_MARKER, Compliance
 from scanner.outputs.findings import Finding, ScanInfo
-from scanner.outputs.ocsf import aws_partition, finding_uid
+from scanner.outputs.ocsf import aws_partition
 from scanner.registry import CIS_BENCHMARK, Severity
 
 SCHEMA_VERSION: Final = "2018-10-08"
@@ -269,7 +269,7 @@ def to_asff(
 
     result: dict[str, Any] = {
         "SchemaVersion": SCHEMA_VERSION,
-        "Id": finding_uid(finding),
+        "Id": finding.uid,
         "ProductArn": product_arn or default_product_arn(owner, region),
         "ProductName": PRODUCT_NAME,
         "CompanyName": COMPANY_NAME,

@@ -7,8 +7,11 @@ mutelist entry suppresses the finding, and which scan produced it. `Finding` car
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from scanner.model import Compliance, Evaluation, Suppression
 from scanner.registry import Check, Severity
@@ -39,6 +42,28 @@ class Finding:
     @property
     def non_compliant(self) -> bool:
         return self.evaluation.compliance is Compliance.NON_COMPLIANT
+
+    @functools.cached_property
+    def record(self) -> dict[str, Any]:
+        """The evaluation record plus what the check says about it: title, severity, remediation. Made once per
+        finding, however many reports write it (do not change it: copy)."""
+        return self.evaluation.to_record() | {
+            "title": self.check.title,
+            "severity": self.check.severity.value,
+            "remediation": self.check.remediation,
+        }
+
+    @functools.cached_property
+    def uid(self) -> str:
+        """The finding's id in every format, the same on every run: `cloudsweep/ACCOUNT/REGION/CHECK/DIGEST`.
+
+        The digest is over the whole `key` (the check included), so resource ids of any length or alphabet give an
+        id of bounded length (ASFF allows 512 characters); the readable prefix is for people and filters.
+        """
+        account, region, check, _, _ = self.key
+        # NUL never occurs in AWS identifiers: the join is unambiguous.
+        digest = hashlib.sha256("\0".join(self.key).encode("utf-8")).hexdigest()[:32]
+        return f"cloudsweep/{account}/{region}/{check}/{digest}"
 
     @property
     def key(self) -> tuple[str, str, str, str, str]:

@@ -14,7 +14,7 @@ The mapping, from a `Finding` (evaluation + check metadata + suppression) and it
 - `severity_id` / `severity`: informational 1, low 2, medium 3, high 4, critical 5.
 - `status_id` / `status` / `status_detail`: 3 Suppressed with the mutelist entry's reason when suppressed, else
   NON_COMPLIANT 1 New, COMPLIANT 4 Resolved, NOT_APPLICABLE 5 Archived (as ASFF's Workflow and RecordState).
-- `finding_info`: uid `finding_uid` (the same on every run), title and desc the check's title and description.
+- `finding_info`: uid `Finding.uid` (the same on every run), title and desc the check's title and description.
 - `message` and `unmapped.annotation`: the evaluation's annotation.
 - `resources[0]`: uid the resource id, type the AWS Config resource type, region, cloud_partition, and the
   account in `data.account_uid`. `cloud`: provider AWS, region, account (uid, type_id 10 "AWS Account").
@@ -33,7 +33,6 @@ OCSF extension's place for it): py-ocsf-models' `User` requires a user name, uid
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
@@ -117,15 +116,8 @@ FINDING_STATUSES: Final[dict[Compliance, FindingStatusId]] = {
 
 
 def finding_uid(finding: Finding) -> str:
-    """The finding's id in every format, the same on every run: `cloudsweep/ACCOUNT/REGION/CHECK/DIGEST`.
-
-    The digest is over the whole `Finding.key` (the check included), so resource ids of any length or alphabet give
-    an id of bounded length (ASFF allows 512 characters); the readable prefix is for people and filters.
-    """
-    account, region, check, _, _ = finding.key
-    # NUL never occurs in AWS identifiers: the join is unambiguous.
-    digest = hashlib.sha256("\0".join(finding.key).encode("utf-8")).hexdigest()[:32]
-    return f"cloudsweep/{account}/{region}/{check}/{digest}"
+    """The finding's id in every format: `Finding.uid`."""
+    return finding.uid
 
 
 def aws_partition(region: str) -> str:
@@ -147,7 +139,7 @@ def to_ocsf(finding: Finding, scan: ScanInfo) -> dict[str, Any]:
     evaluation = finding.evaluation
     check = finding.check
     suppression = finding.suppression
-    uid = finding_uid(finding)
+    uid = finding.uid
     observed = epoch_ms(evaluation.ordering_timestamp)
     severity = SEVERITY_IDS[check.severity]
     compliance = COMPLIANCE_STATUSES[evaluation.compliance]

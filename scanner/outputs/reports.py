@@ -109,15 +109,6 @@ class _AtomicFile:
         self.partial.unlink(missing_ok=True)
 
 
-def finding_record(finding: Finding) -> dict[str, Any]:
-    """The evaluation record plus what the check says about it: title, severity, remediation."""
-    return finding.evaluation.to_record() | {
-        "title": finding.check.title,
-        "severity": finding.check.severity.value,
-        "remediation": finding.check.remediation,
-    }
-
-
 class JsonLinesWriter:
     def __init__(self, path: Path) -> None:
         self._file = _AtomicFile(path)
@@ -143,7 +134,7 @@ class JsonDocumentWriter:
     def write(self, finding: Finding) -> None:
         separator = "" if self._first else ",\n"
         self._first = False
-        self._file.stream.write(separator + json.dumps(finding_record(finding), separators=(",", ":")))
+        self._file.stream.write(separator + json.dumps(finding.record, separators=(",", ":")))
 
     def close(self, summary: Mapping[str, Any]) -> None:
         self._file.stream.write('\n],\n"summary": ' + json.dumps(summary, indent=1) + "}\n")
@@ -188,7 +179,7 @@ class CsvWriter:
         self._csv.writeheader()
 
     def write(self, finding: Finding) -> None:
-        record = finding_record(finding)
+        record = dict(finding.record)
         record["suppressed"] = "true" if finding.suppression else "false"
         record["suppression_reason"] = finding.suppression.reason if finding.suppression else ""
         record["annotation"] = record["annotation"] or ""
@@ -233,7 +224,7 @@ class HtmlWriter:
 
     def write(self, finding: Finding) -> None:
         if finding.non_compliant:
-            self._rows.write(json.dumps(finding_record(finding) | {"cis": list(finding.check.cis)}) + "\n")
+            self._rows.write(json.dumps(finding.record | {"cis": list(finding.check.cis)}) + "\n")
 
     def close(self, summary: Mapping[str, Any]) -> None:
         from scanner.outputs.html import write_html

@@ -36,7 +36,6 @@ from scanner.model import Compliance, Evaluation, Target
 from scanner.orchestrator import Failure
 from scanner.outputs.asff import NOTE_AUTHOR, NOTE_LIMIT, to_asff
 from scanner.outputs.findings import Finding, ScanInfo
-from scanner.outputs.ocsf import finding_uid
 from scanner.registry import Check
 
 log = structlog.get_logger("cloudsweep.security_hub")
@@ -82,7 +81,7 @@ class SecurityHubSink:
             document = to_asff(finding, self._scan, now=self._now, importing_account=self._aggregation_account)
             findings.failing.append(document)
         else:
-            findings.passing.add(finding_uid(finding))
+            findings.passing.add(finding.uid)
 
     async def finish_target(self, target: Target) -> list[Failure]:
         findings = self._targets.pop(target, None)

@@ -28,6 +28,7 @@ from scanner.registry import (
     Snapshot,
     UnknownCheckError,
 )
+from tests.support import BUILTIN_IDS
 
 SCHEMA = ParameterSchema(
     (
@@ -59,39 +60,7 @@ def account_check(check_id: str = "some-check", **overrides: Any) -> Check:
 
 class TestRegistry:
     def test_the_builtins_are_registered_once_each(self) -> None:
-        assert [check.id for check in BUILTIN] == [
-            "access-keys-rotated",
-            "approved-amis-by-id",
-            "cloudtrail-enabled",
-            "desired-instance-type",
-            "ec2-exposed-instance",
-            "ec2-imdsv2-check",
-            "ec2-instance-no-public-ip",
-            "ec2-volume-inuse-check",
-            "encrypted-volumes",
-            "iam-inactive-user",
-            "iam-password-policy",
-            "iam-policy-no-statements-with-admin-access",
-            "iam-root-access-key-check",
-            "iam-user-mfa-enabled",
-            "iam-user-no-policies-check",
-            "iam-user-unused-credentials-check",
-            "lambda-function-public-access-prohibited",
-            "rds-instance-public-access-check",
-            "rds-storage-encrypted",
-            "required-tags",
-            "resource-count-max",
-            "restricted-common-ports",
-            "restricted-ssh",
-            "root-account-mfa-enabled",
-            "s3-bucket-level-public-access-prohibited",
-            "s3-bucket-public-read-prohibited",
-            "s3-bucket-public-write-prohibited",
-            "s3-bucket-server-side-encryption-enabled",
-            "s3-bucket-ssl-requests-only",
-            "s3-bucket-versioning-enabled",
-            "vpc-default-security-group-closed",
-        ]
+        assert [check.id for check in BUILTIN] == BUILTIN_IDS
         assert len(BUILTIN) == 31
         assert "iam-inactive-user" in BUILTIN
         assert "nope" not in BUILTIN
