@@ -350,7 +350,8 @@ def invoke(event_file: Path, endpoint_url: str | None, check_id: str | None, che
     """Run the Lambda handler locally on an event file. Exit 2: a bad event; 3: the invocation failed."""
     import anyio
 
-    from scanner.lambda_handler import EventError, RuleRuntimeError, handle
+    from scanner.errors import EventError, RuleRuntimeError
+    from scanner.lambda_handler import handle
 
     try:
         document = json.loads(event_file.read_text(encoding="utf-8"))

@@ -13,6 +13,23 @@ class UsageError(CloudSweepError):
     """Bad input from the user: options, parameter files, events. Exit code 2."""
 
 
+class EventError(CloudSweepError, ValueError):
+    """A malformed rule event or rule configuration (AWS Config or Alibaba Cloud Config), naming the field at fault."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+
+
+class RuleRuntimeError(CloudSweepError):
+    """A rule invocation that failed loudly (so the function's retry and the logs see it)."""
+
+
+def token_for_logs(token: str) -> str:
+    """Enough of a result token to tell two apart, never the whole of it."""
+    return token[:8] + "…" if len(token) > 8 else "…"
+
+
 class AwsError(CloudSweepError):
     """An AWS call that failed for good (after any retries), with what is safe to show."""
 
@@ -35,6 +52,17 @@ class AwsError(CloudSweepError):
         super().__init__(f"{service}:{operation} failed with {code}: {self.message}")
 
 
+class AlibabaError(CloudSweepError):
+    """An Alibaba Cloud API call that failed for good (after any retries), with what is safe to show."""
+
+    def __init__(self, service: str, operation: str, code: str, message: str) -> None:
+        self.service = service
+        self.operation = operation
+        self.code = code
+        self.message = scrub(message)
+        super().__init__(f"{service}:{operation} failed with {code}: {self.message}")
+
+
 # Credentials as they show up in text: AWS error messages, exception text, tracebacks, request dumps. One set of
 # patterns for `scrub` (error messages) and `redact` (every string a log event carries, `scanner.logs`). Order matters:
 # named values and signatures first, then long base64 runs, so that a key id inside a secret key or a token is
@@ -47,7 +75,7 @@ _SECRETS: tuple[tuple[re.Pattern[str], str], ...] = (
     # token included in the request is invalid" (no `:` or `=` after the name) is prose and stays.
     (
         re.compile(
-            r"(?i)(secret[-_]?access[-_]?key|session[-_]?token|security[-_]?token|external[-_]?id|password)"
+            r"(?i)(secret[-_]?access[-_]?key|access[-_]?key[-_]?secret|session[-_]?token|security[-_]?token|external[-_]?id|password)"
             r"([\"']?\s*[:=]\s*[\"']?)[^\s\"'&,;<>(){}\[\]]+"
         ),
         rf"\1\2{REDACTED}",
@@ -69,12 +97,22 @@ _SECRETS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Access key ids (long-term AKIA, temporary ASIA, and the rarer ABIA/ACCA): keep the prefix, which tells a
     # user's key from a role session's, and nothing that identifies the key.
     (re.compile(r"(?<![A-Za-z0-9])(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{12,}(?![A-Za-z0-9])"), rf"\1{REDACTED}"),
+    # Alibaba Cloud: AccessKey ids (LTAI..., and STS.... for temporary ones), prefix kept like AWS's; AccessKey
+    # secrets are 30 letters and digits of both cases, standing alone.
+    (re.compile(r"(?<![A-Za-z0-9.])(LTAI|STS\.)[A-Za-z0-9]{12,}(?![A-Za-z0-9])"), rf"\1{REDACTED}"),
+    (
+        re.compile(
+            r"(?<![A-Za-z0-9/+])(?=[A-Za-z0-9]{0,29}[A-Z])(?=[A-Za-z0-9]{0,29}[a-z])(?=[A-Za-z0-9]{0,29}[0-9])"
+            r"[A-Za-z0-9]{30}(?![A-Za-z0-9/+])"
+        ),
+        REDACTED,
+    ),
 )
 # No pattern above can match a shorter string ("password=x"), nor one without this (every pattern needs an `=`,
 # a name before a `:`, or a run of 16 base64 characters): most strings a scan logs (timestamps, account ids,
 # regions, messages) are passed over with one search.
 _SHORTEST_SECRET = 10
-_MAY_HOLD_SECRET = re.compile(rf"(?i)=|[{_BASE64}]{{16}}|(?:key|token|id|password)[\"']?\s*:")
+_MAY_HOLD_SECRET = re.compile(rf"(?i)=|[{_BASE64}]{{16}}|(?:key|token|id|password|secret)[\"']?\s*:")
 MESSAGE_LIMIT = 500
 
 

@@ -26,12 +26,12 @@ import structlog
 
 from scanner.aws.clients import AwsClients, AwsSettings, CallContext
 from scanner.aws.credentials import CredentialBroker, RoleSpec, sts_fetcher
-from scanner.errors import AwsError, CloudSweepError, UsageError
+from scanner.errors import AwsError, EventError, RuleRuntimeError, UsageError, token_for_logs
 from scanner.inventory import EXTRA_DATA_READERS, ConfigInventory
-from scanner.logs import configure_logging
+from scanner.logs import configure_function_logging
 from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, ItemError, Target
 from scanner.orchestrator import SelectedCheck, scan_target
-from scanner.outputs.config_evaluations import FAILED_EVALUATION_ROUNDS, PUT_BATCH, put_evaluation_batch, token_for_logs
+from scanner.outputs.config_evaluations import FAILED_EVALUATION_ROUNDS, PUT_BATCH, put_evaluation_batch
 from scanner.plugins import CHECKS_DIR_ENVIRONMENT, CheckLoadError, checks_dirs_from, load_registry
 from scanner.registry import Check, CheckScope, ExtraData, ParameterError, Registry, Result, Snapshot
 
@@ -49,18 +49,6 @@ class MessageType(Enum):
     SCHEDULED = "ScheduledNotification"
     CHANGE = "ConfigurationItemChangeNotification"
     OVERSIZED = "OversizedConfigurationItemChangeNotification"
-
-
-class EventError(CloudSweepError, ValueError):
-    """A malformed event or rule configuration, naming the field at fault."""
-
-    def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(f"{field_name}: {message}")
-        self.field = field_name
-
-
-class RuleRuntimeError(CloudSweepError):
-    """The invocation failed loudly (so Lambda's retry and the logs see it)."""
 
 
 def _json_field(event: Mapping[str, Any], name: str, *, required: bool) -> dict[str, Any]:
@@ -587,19 +575,9 @@ async def _upload(clients: AwsClients, s3: Any, folder: Any, bucket: str, run_pr
         )
 
 
-LOG_LEVEL_ENVIRONMENT = "CLOUDSWEEP_LOG_LEVEL"
-
-
-@functools.cache
-def _configure_logging_once(level: str) -> None:
-    # The CLI's logging, secret redaction included; once per warm container.
-    configure_logging(level)
-
-
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """The Lambda entry point: a Config rule event, or a scheduled scan (EventBridge, Step Functions)."""
-    level = os.environ.get(LOG_LEVEL_ENVIRONMENT, "info").lower()
-    _configure_logging_once(level if level in ("debug", "info", "warning", "error") else "info")
+    configure_function_logging(os.environ)
     if is_scan_event(event):
         return anyio.run(run_scheduled_scan, event, dict(os.environ))
     return anyio.run(handle, event)

@@ -142,3 +142,18 @@ def configure_logging(level: str = "info", stream: TextIO | None = None) -> None
     for name in QUIET_LIBRARIES:
         library = logging.getLogger(name)
         library.setLevel(max(library.getEffectiveLevel(), logging.WARNING))
+
+
+LOG_LEVEL_ENVIRONMENT = "CLOUDSWEEP_LOG_LEVEL"
+_LEVELS = ("debug", "info", "warning", "error")
+
+
+def configure_function_logging(environment: Mapping[str, str]) -> None:
+    """A function's logging (Lambda, Function Compute): the CLI's, at CLOUDSWEEP_LOG_LEVEL, once per warm instance."""
+    level = environment.get(LOG_LEVEL_ENVIRONMENT, "info").lower()
+    _configure_once(level if level in _LEVELS else "info")
+
+
+@functools.cache
+def _configure_once(level: str) -> None:
+    configure_logging(level)

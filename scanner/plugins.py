@@ -20,7 +20,7 @@ from pathlib import Path
 from types import ModuleType
 
 from scanner.errors import UsageError
-from scanner.registry import Check, DuplicateCheckError, Registry
+from scanner.registry import Check, Cloud, DuplicateCheckError, Registry
 
 ENTRY_POINT_GROUP = "cloudsweep.checks"
 CHECKS_DIR_ENVIRONMENT = "CLOUDSWEEP_CHECKS_DIR"  # directories, separated by os.pathsep
@@ -37,12 +37,21 @@ def checks_dirs_from(environ: Mapping[str, str]) -> tuple[Path, ...]:
     return tuple(Path(part) for part in value.split(os.pathsep) if part)
 
 
-def load_registry(checks_dirs: Sequence[Path] = (), *, entry_points: bool = True) -> Registry:
-    """The built-in checks plus those of installed entry points and of each directory, in that order."""
+def builtin_checks(cloud: Cloud) -> Registry:
+    if cloud is Cloud.ALIBABA:
+        from checks.alibaba import BUILTIN as ALIBABA_BUILTIN
+
+        return ALIBABA_BUILTIN
     from checks import BUILTIN
 
+    return BUILTIN
+
+
+def load_registry(checks_dirs: Sequence[Path] = (), *, entry_points: bool = True, cloud: Cloud = Cloud.AWS) -> Registry:
+    """The built-in checks plus those of installed entry points and of each directory, in that order: the checks
+    of one cloud (a directory or package may hold both clouds' checks; the other cloud's are left out)."""
     registry = Registry()
-    for check in BUILTIN:
+    for check in builtin_checks(cloud):
         registry.register(check, "built-in")
     if entry_points:
         for entry_point in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
@@ -53,7 +62,7 @@ def load_registry(checks_dirs: Sequence[Path] = (), *, entry_points: bool = True
                 raise CheckLoadError(
                     f"{source} ({ENTRY_POINT_GROUP}) failed to load: {type(exc).__name__}: {exc}"
                 ) from exc
-            _register_all(registry, _checks_in(loaded, source), source)
+            _register_all(registry, _checks_in(loaded, source), source, cloud)
     stems: dict[str, Path] = {}
     for directory in checks_dirs:
         for path in _check_files(directory):
@@ -62,7 +71,7 @@ def load_registry(checks_dirs: Sequence[Path] = (), *, entry_points: bool = True
                     f"{path}: a checks file named {path.name} was already loaded from {stems[path.stem]}"
                 )
             stems[path.stem] = path
-            _register_all(registry, _checks_in(_import_file(path), str(path)), str(path))
+            _register_all(registry, _checks_in(_import_file(path), str(path)), str(path), cloud)
     return registry
 
 
@@ -128,8 +137,10 @@ def _checks_in(loaded: object, source: str) -> list[Check]:
     return [value for value in found if isinstance(value, Check)]
 
 
-def _register_all(registry: Registry, found: Iterable[Check], source: str) -> None:
+def _register_all(registry: Registry, found: Iterable[Check], source: str, cloud: Cloud) -> None:
     for check in found:
+        if check.cloud is not cloud:
+            continue
         try:
             registry.register(check, source)
         except DuplicateCheckError as exc:

@@ -26,6 +26,30 @@ class Severity(Enum):
     CRITICAL = "critical"
 
 
+class Cloud(Enum):
+    """Whose configuration items a check reads: its resource types' prefix and its remediation CLI say so."""
+
+    AWS = "aws"
+    ALIBABA = "alibaba"
+
+    @property
+    def type_prefix(self) -> str:
+        return "AWS::" if self is Cloud.AWS else "ACS::"
+
+    @property
+    def cli(self) -> str:
+        """The command line tool `remediation_cli` lines start with."""
+        return "aws" if self is Cloud.AWS else "aliyun"
+
+    @property
+    def cli_name(self) -> str:
+        return "AWS CLI" if self is Cloud.AWS else "Alibaba Cloud CLI"
+
+    @property
+    def read_permissions(self) -> tuple[str, ...]:
+        return CONFIG_READ_PERMISSIONS if self is Cloud.AWS else ALIBABA_CONFIG_READ_PERMISSIONS
+
+
 class CheckScope(Enum):
     RESOURCE = "resource"  # one evaluation per configuration item
     ACCOUNT = "account"  # one evaluation per account and region, resource type AWS::::Account
@@ -60,6 +84,11 @@ CONFIG_READ_PERMISSIONS = (
     "config:BatchGetResourceConfig",
     "config:GetResourceConfigHistory",
 )
+# Alibaba Cloud Config's RAM actions for what a periodic rule reads.
+ALIBABA_CONFIG_READ_PERMISSIONS = (
+    "config:ListDiscoveredResources",
+    "config:GetDiscoveredResource",
+)
 
 
 class ParameterType(Enum):
@@ -68,7 +97,7 @@ class ParameterType(Enum):
     BOOLEAN = "boolean"  # "true" or "false", as AWS Config passes it
     STRING_LIST = "string_list"  # comma-separated, blanks dropped
     PORT_RANGE = "port_range"  # "8080" or an inclusive "1-1024"
-    RESOURCE_TYPE = "resource_type"  # an AWS Config type such as AWS::EC2::Instance
+    RESOURCE_TYPE = "resource_type"  # a Config type such as AWS::EC2::Instance (or ACS::ECS::Instance)
 
 
 class ParameterError(ValueError):
@@ -97,7 +126,7 @@ def _scalar(value: Any) -> bool:
     return isinstance(value, str | int | float) and not isinstance(value, bool)
 
 
-_RESOURCE_TYPE = re.compile(r"AWS::[A-Za-z0-9]+::[A-Za-z0-9]+")
+_RESOURCE_TYPE = re.compile(r"(?:AWS|ACS)::[A-Za-z0-9]+::[A-Za-z0-9]+")
 _PORT_RANGE = re.compile(r"^\s*([0-9]{1,5})\s*(?:-\s*([0-9]{1,5})\s*)?$")
 
 
@@ -321,6 +350,7 @@ class Check:
     remediation: str  # what to do, in words
     remediation_cli: str  # the fix as AWS CLI commands, one per line, placeholders in capitals
     scope: CheckScope
+    cloud: Cloud = Cloud.AWS
     resource_types: tuple[str, ...] = ()  # the types evaluated (resource scope) or read
     lookup_types: tuple[str, ...] = ()  # types read only to look things up (an instance's security groups)
     parameters: ParameterSchema = ParameterSchema()
@@ -360,7 +390,7 @@ class Check:
     @property
     def permissions(self) -> tuple[str, ...]:
         extra = [permission for data in self.extra_data for permission in data.permissions]
-        return (*CONFIG_READ_PERMISSIONS, *extra)
+        return (*self.cloud.read_permissions, *extra)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -370,6 +400,7 @@ class Check:
             "rationale": self.rationale,
             "severity": self.severity.value,
             "scope": self.scope.value,
+            "cloud": self.cloud.value,
             "resource_types": list(self.resource_types),
             "lookup_types": list(self.lookup_types),
             "parameters": [
@@ -432,17 +463,33 @@ def _definition_problems(check: Check) -> list[str]:
             problems.append(f"{name} is empty")
     if "\n" in check.title or len(check.title) > 100:
         problems.append("the title must be one line of at most 100 characters")
-    commands = [line for line in check.remediation_cli.splitlines() if line.strip()]
-    if not commands or not all(line.startswith("aws ") for line in commands):
-        problems.append("remediation_cli must be AWS CLI commands, one per line, each starting with 'aws '")
     if not isinstance(check.severity, Severity) or not isinstance(check.scope, CheckScope):
         problems.append("severity and scope must be Severity and CheckScope members")
+    if not isinstance(check.cloud, Cloud):
+        problems.append("cloud must be a Cloud member")
+        return problems
+    cli = check.cloud.cli
+    commands = [line for line in check.remediation_cli.splitlines() if line.strip()]
+    if not commands or not all(line.startswith(f"{cli} ") for line in commands):
+        problems.append(
+            f"remediation_cli must be {check.cloud.cli_name} commands, one per line, each starting with '{cli} '"
+        )
     problems.extend(
         f"CIS control id {cis!r} is not like 1.4 or 2.1.1" for cis in check.cis if not _CIS_CONTROL.fullmatch(cis)
     )
+    example = "AWS::EC2::Instance" if check.cloud is Cloud.AWS else "ACS::ECS::Instance"
     for resource_type in (*check.resource_types, *check.lookup_types):
-        if not _RESOURCE_TYPE.fullmatch(resource_type):
-            problems.append(f"resource type {resource_type!r} is not like AWS::EC2::Instance")
+        if not _RESOURCE_TYPE.fullmatch(resource_type) or not resource_type.startswith(check.cloud.type_prefix):
+            problems.append(f"resource type {resource_type!r} is not like {example}")
+    if check.cloud is not Cloud.AWS and (
+        check.extra_data
+        or check.cis
+        or check.lookup_types
+        or check.count_types
+        or check.scope is not CheckScope.RESOURCE
+    ):
+        # Extra data, lookups, counts and account snapshots are read by the AWS scanner; the CIS ids are AWS's.
+        problems.append(f"a {check.cloud.value} check evaluates one resource at a time: no extra_data, lookups or cis")
     if (check.scope is CheckScope.RESOURCE) != (check.evaluate_resource is not None):
         problems.append("a resource-scope check has evaluate_resource, and only it")
     if (check.scope is CheckScope.ACCOUNT) != (check.evaluate_account is not None):

@@ -26,10 +26,10 @@ from checks import BUILTIN
 from scanner.aws.retry import RetryPolicy
 from scanner.emulator.faults import FaultRule
 from scanner.emulator.server import Emulator
-from scanner.errors import MESSAGE_LIMIT, REDACTED, AwsError, redact, scrub
+from scanner.errors import MESSAGE_LIMIT, REDACTED, AwsError, redact, scrub, token_for_logs
 from scanner.logs import configure_logging, is_secret_key, redact_secrets
 from scanner.orchestrator import SelectedCheck
-from scanner.outputs.config_evaluations import ResultTokens, token_for_logs
+from scanner.outputs.config_evaluations import ResultTokens
 from scanner.outputs.reports import OutputSpec
 from scanner.scan import AccountSource, ScanRequest, run_scan
 from tests.support import assumed_session, client

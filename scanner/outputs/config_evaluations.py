@@ -18,7 +18,7 @@ import anyio
 import structlog
 
 from scanner.aws.clients import AMBIENT, AwsClients, CallContext
-from scanner.errors import AwsError, UsageError
+from scanner.errors import AwsError, UsageError, token_for_logs
 from scanner.model import Evaluation, Target
 from scanner.orchestrator import Failure
 
@@ -27,11 +27,6 @@ log = structlog.get_logger("cloudsweep.config")
 PUT_BATCH = 100
 _CHECK_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 FAILED_EVALUATION_ROUNDS = 3
-
-
-def token_for_logs(token: str) -> str:
-    """Enough of a result token to tell two apart, never the whole of it."""
-    return token[:8] + "…" if len(token) > 8 else "…"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,116 @@
+"""Alibaba Cloud Config's configuration items, read into cloudsweep's `ConfigurationItem`.
+
+Two spellings reach us: a rule event's `configurationItem` (camelCase: accountId, regionId, captureTime,
+resourceCreateTime, configuration as a JSON string, tags as a JSON string of key -> [values]) and
+GetDiscoveredResource's `DiscoveredResourceDetail` (PascalCase: AccountId, Region, ResourceCreationTime,
+Configuration, ResourceDeleted with 1 for a live resource and 0 for a deleted one). Both become the same item, so
+a check never knows which one it got. Times are epoch milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from scanner.model import ConfigurationItem, ItemError
+
+# The deleted status cloudsweep's items use (scanner.model.DELETED_STATUSES), for either cloud.
+DELETED = "ResourceDeleted"
+# Resources that have no region (RAM) are evaluated in Alibaba Cloud's "global".
+GLOBAL_REGION = "global"
+
+_DETAIL_TO_EVENT = {
+    "AccountId": "accountId",
+    "Region": "regionId",
+    "AvailabilityZone": "availabilityZone",
+    "Configuration": "configuration",
+    "ResourceCreationTime": "resourceCreateTime",
+    "resourceCreationTime": "resourceCreateTime",
+    "ResourceDeleted": "resourceDeleted",
+    "ResourceId": "resourceId",
+    "ResourceName": "resourceName",
+    "ResourceStatus": "resourceStatus",
+    "ResourceType": "resourceType",
+    "Tags": "tags",
+}
+
+
+def _milliseconds(value: Any, field_name: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ItemError(f"{field_name} is not a time in epoch milliseconds: {value!r}")
+    try:
+        return datetime.fromtimestamp(float(value) / 1000, UTC)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise ItemError(f"{field_name} is not a time in epoch milliseconds: {value!r}") from exc
+
+
+def _tags(value: Any) -> dict[str, str]:
+    """Tags as Cloud Config keeps them: a JSON string (or object) of key -> [values]; several values are joined."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise ItemError(f"tags is a string but not JSON: {exc}") from exc
+    if isinstance(value, list):  # [{"Key": ..., "Value": ...}], as some describe APIs spell them
+        value = {
+            str(tag.get("Key", tag.get("TagKey", tag.get("key")))): tag.get(
+                "Value", tag.get("TagValue", tag.get("value"))
+            )
+            for tag in value
+            if isinstance(tag, Mapping)
+        }
+    if not isinstance(value, Mapping):
+        raise ItemError(f"tags must be a JSON object of key to values, got {type(value).__name__}")
+    tags = {}
+    for key, values in value.items():
+        listed = values if isinstance(values, list) else [values]
+        tags[str(key)] = ",".join("" if item is None else str(item) for item in listed)
+    return tags
+
+
+def parse_item(raw: Mapping[str, Any], *, configuration_required: bool = True) -> ConfigurationItem:
+    """A rule event's configurationItem, or a DiscoveredResourceDetail, as a ConfigurationItem.
+
+    A deleted resource (ResourceDeleted 0) gets the status `ResourceDeleted` and may lack its configuration.
+    """
+    if not isinstance(raw, Mapping):
+        raise ItemError(f"a configuration item must be a JSON object, got {type(raw).__name__}")
+    item = {_DETAIL_TO_EVENT.get(key, key): value for key, value in raw.items()}
+    for required in ("resourceType", "resourceId"):
+        if not isinstance(item.get(required), str) or not item[required]:
+            raise ItemError(f"configuration item has no {required}")
+    deleted = str(item.get("resourceDeleted", 1)) == "0"
+    configuration = item.get("configuration")
+    if isinstance(configuration, str):
+        try:
+            configuration = json.loads(configuration) if configuration else None
+        except ValueError as exc:
+            raise ItemError(f"configuration is a string but not JSON: {exc}") from exc
+    if configuration is not None and not isinstance(configuration, Mapping):
+        raise ItemError("configuration must be a JSON object")
+    if configuration is None and configuration_required and not deleted:
+        raise ItemError("configuration is missing")
+    account = item.get("accountId")
+    if isinstance(account, bool) or not isinstance(account, int | str) or not str(account).strip():
+        raise ItemError(f"accountId must be the account's number, got {account!r}")
+    region = item.get("regionId") or (configuration or {}).get("RegionId") or GLOBAL_REGION
+    return ConfigurationItem(
+        account_id=str(account).strip(),
+        region=str(region),
+        resource_type=item["resourceType"],
+        resource_id=item["resourceId"],
+        status=DELETED if deleted else "OK",
+        configuration=configuration,
+        capture_time=_milliseconds(item.get("captureTime"), "captureTime"),
+        resource_name=item.get("resourceName") or None,
+        arn=item.get("arn") or None,
+        availability_zone=item.get("availabilityZone") or None,
+        creation_time=_milliseconds(item.get("resourceCreateTime"), "resourceCreateTime"),
+        tags=_tags(item.get("tags")),
+    )
