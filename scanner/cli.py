@@ -19,6 +19,7 @@ from rich.console import Console
 
 from scanner.errors import AwsError, UsageError
 from scanner.logs import configure_logging
+from scanner.registry import Cloud
 
 if TYPE_CHECKING:
     from scanner.registry import Check, Registry
@@ -51,12 +52,23 @@ def checks_dirs_given(checks_dirs: tuple[Path, ...]) -> tuple[Path, ...]:
     return checks_dirs or checks_dirs_from(os.environ)
 
 
-def load_checks(checks_dirs: tuple[Path, ...]) -> Registry:
+def cloud_option(command: Any) -> Any:
+    return click.option(
+        "--cloud",
+        type=click.Choice([cloud.value for cloud in Cloud]),
+        default=Cloud.AWS.value,
+        show_default=True,
+        callback=lambda _context, _parameter, value: Cloud(value),
+        help="Whose Config rules: AWS Config (Lambda) or Alibaba Cloud Config (Function Compute).",
+    )(command)
+
+
+def load_checks(checks_dirs: tuple[Path, ...], cloud: Cloud = Cloud.AWS) -> Registry:
     """The built-in checks, those of installed `cloudsweep.checks` entry points, and those in `checks_dirs`."""
     from scanner.plugins import load_registry
 
     try:
-        return load_registry(checks_dirs_given(checks_dirs))
+        return load_registry(checks_dirs_given(checks_dirs), cloud=cloud)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from exc
 
@@ -290,9 +302,9 @@ def _rule_parameters(check: Check, options: tuple[str, ...]) -> dict[str, str]:
     return parameters
 
 
-def _check_option(check_id: str, checks_dirs: tuple[Path, ...]) -> Check:
+def _check_option(check_id: str, checks_dirs: tuple[Path, ...], cloud: Cloud = Cloud.AWS) -> Check:
     try:
-        return load_checks(checks_dirs).get(check_id)
+        return load_checks(checks_dirs, cloud).get(check_id)
     except KeyError as exc:
         raise click.UsageError(str(exc)) from exc
 
@@ -302,14 +314,20 @@ def _check_option(check_id: str, checks_dirs: tuple[Path, ...]) -> Check:
 @click.option("--check", "check_id", required=True, help="The check the rule runs.")
 @click.option("--rule-name", help="The rule's name (default: the check id); the result token names it.")
 @click.option(
-    "--item", type=click.Path(path_type=Path), help="A configuration item (API or invocation model) for a change event."
+    "--item",
+    type=click.Path(path_type=Path),
+    help="A configuration item for a change event (AWS: API or invocation model; Alibaba: the event's "
+    "configurationItem). Default: an example item of the check's first resource type.",
 )
 @click.option(
-    "--oversized", is_flag=True, help="An OversizedConfigurationItemChangeNotification carrying only a summary."
+    "--oversized",
+    is_flag=True,
+    help="AWS: an OversizedConfigurationItemChangeNotification; Alibaba: configurationType OVERSIZE, no configuration.",
 )
-@click.option("--account", default="123456789012", show_default=True)
-@click.option("--region", default="us-east-1", show_default=True)
+@click.option("--account", help="Default: 123456789012 (AWS), 1812345678901234 (Alibaba Cloud).")
+@click.option("--region", help="Default: us-east-1 (AWS), cn-hangzhou (Alibaba Cloud).")
 @click.option("--param", "param_options", multiple=True, metavar="NAME=VALUE", help="A rule parameter; repeatable.")
+@cloud_option
 @checks_dir_option
 def event(
     kind: str,
@@ -317,58 +335,119 @@ def event(
     rule_name: str | None,
     item: Path | None,
     oversized: bool,
-    account: str,
-    region: str,
+    account: str | None,
+    region: str | None,
     param_options: tuple[str, ...],
+    cloud: Cloud,
     checks_dirs: tuple[Path, ...],
 ) -> None:
-    """Print a realistic AWS Config rule event (as `rdk sample-ci` and test-local would use)."""
-    from scanner.rule_tools import change_event, load_item, sample_item, scheduled_event
-
-    check = _check_option(check_id, checks_dirs)
+    """Print a realistic Config rule event (as `rdk sample-ci` and test-local would use)."""
+    check = _check_option(check_id, checks_dirs, cloud)
     parameters = _rule_parameters(check, param_options)
-    name = rule_name or check.id
     try:
-        if kind == "scheduled":
-            document = scheduled_event(check, name, parameters, account, region)
+        if cloud is Cloud.ALIBABA:
+            from scanner.alibaba.tools import rule_event
+
+            document = rule_event(kind, check, parameters, item, oversized=oversized, account=account, region=region)
         else:
-            raw = load_item(item) if item else sample_item(check, account, region)
-            document = change_event(check, name, parameters, raw, oversized=oversized, account=account, region=region)
+            document = _aws_event(kind, check, rule_name or check.id, parameters, item, oversized, account, region)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from exc
     click.echo(json.dumps(document, indent=2))
 
 
+def _aws_event(
+    kind: str,
+    check: Check,
+    name: str,
+    parameters: dict[str, str],
+    item: Path | None,
+    oversized: bool,
+    account: str | None,
+    region: str | None,
+) -> dict[str, Any]:
+    from scanner.rule_tools import (
+        DEFAULT_ACCOUNT,
+        DEFAULT_REGION,
+        change_event,
+        load_item,
+        sample_item,
+        scheduled_event,
+    )
+
+    account = account or DEFAULT_ACCOUNT
+    region = region or DEFAULT_REGION
+    if kind == "scheduled":
+        return scheduled_event(check, name, parameters, account, region)
+    raw = load_item(item) if item else sample_item(check, account, region)
+    return change_event(check, name, parameters, raw, oversized=oversized, account=account, region=region)
+
+
 @cli.command()
 @click.option("--event", "event_file", required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--endpoint-url", help="Send every AWS call here (an emulator); AWS_ENDPOINT_URL works too.")
 @click.option(
-    "--check", "check_id", help="The check to run, as CLOUDSWEEP_CHECK would name it (default: the rule name)."
+    "--endpoint-url",
+    help="Send every API call here (an emulator). Default: AWS_ENDPOINT_URL (AWS), CLOUDSWEEP_ALIBABA_ENDPOINT "
+    "(Alibaba Cloud).",
 )
+@click.option(
+    "--check",
+    "check_id",
+    help="The check to run, as CLOUDSWEEP_CHECK would name it (AWS default: the rule name; Alibaba: required).",
+)
+@click.option(
+    "--region",
+    help="Alibaba Cloud: the function's region (context.region); default ALIBABA_CLOUD_REGION_ID, else cn-hangzhou.",
+)
+@cloud_option
 @checks_dir_option
-def invoke(event_file: Path, endpoint_url: str | None, check_id: str | None, checks_dirs: tuple[Path, ...]) -> None:
-    """Run the Lambda handler locally on an event file. Exit 2: a bad event; 3: the invocation failed."""
+def invoke(
+    event_file: Path,
+    endpoint_url: str | None,
+    check_id: str | None,
+    region: str | None,
+    cloud: Cloud,
+    checks_dirs: tuple[Path, ...],
+) -> None:
+    """Run the rule handler (Lambda, or Function Compute with --cloud alibaba) locally on an event file.
+
+    Exit 2: a bad event or rule configuration; 3: the invocation failed. Alibaba Cloud credentials come from
+    ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and ALIBABA_CLOUD_SECURITY_TOKEN.
+    """
     import anyio
 
-    from scanner.errors import EventError, RuleRuntimeError
-    from scanner.lambda_handler import handle
+    from scanner.errors import AlibabaError, EventError, RuleRuntimeError
 
     try:
-        document = json.loads(event_file.read_text(encoding="utf-8"))
-    except ValueError as exc:
+        raw = event_file.read_bytes()
+        document = json.loads(raw)
+    except (OSError, ValueError) as exc:
         raise click.UsageError(f"{event_file} is not valid JSON: {exc}") from exc
     environment = dict(os.environ)
-    if endpoint_url:
-        environment["AWS_ENDPOINT_URL"] = endpoint_url
     if check_id:
         environment["CLOUDSWEEP_CHECK"] = check_id
     if checks_dirs:
         environment["CLOUDSWEEP_CHECKS_DIR"] = os.pathsep.join(str(directory) for directory in checks_dirs)
     try:
-        summary = anyio.run(handle, document, environment)
-    except EventError as exc:
+        if cloud is Cloud.ALIBABA:
+            from scanner.alibaba.config_api import ENDPOINT_ENVIRONMENT, AlibabaCredentials
+            from scanner.alibaba.rule import handle as handle_alibaba
+
+            if endpoint_url:
+                environment[ENDPOINT_ENVIRONMENT] = endpoint_url
+            credentials = AlibabaCredentials.from_environment(environment)
+            function_region = region or environment.get("ALIBABA_CLOUD_REGION_ID") or "cn-hangzhou"
+            # Function Compute hands the handler the event's bytes.
+            summary = anyio.run(handle_alibaba, raw, credentials, function_region, environment)
+        else:
+            from scanner.lambda_handler import handle
+
+            if endpoint_url:
+                environment["AWS_ENDPOINT_URL"] = endpoint_url
+            summary = anyio.run(handle, document, environment)
+    except (EventError, UsageError) as exc:
         raise click.UsageError(str(exc)) from exc
-    except (RuleRuntimeError, AwsError) as exc:
+    except (RuleRuntimeError, AwsError, AlibabaError) as exc:
         log.error("invocation failed", error=str(exc))
         sys.exit(EXIT_INCOMPLETE)
     except Exception as exc:
@@ -492,14 +571,15 @@ def checks() -> None:
 @click.option(
     "--format", "output_format", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True
 )
+@cloud_option
 @checks_dir_option
-def checks_list(output_format: str, checks_dirs: tuple[Path, ...]) -> None:
+def checks_list(output_format: str, cloud: Cloud, checks_dirs: tuple[Path, ...]) -> None:
     """List the checks: a table, JSON (every field), or the Markdown catalogue docs/checks.md is made of."""
     from rich.table import Table
 
     from scanner.check_docs import checks_markdown
 
-    registry = load_checks(checks_dirs)
+    registry = load_checks(checks_dirs, cloud)
     if output_format == "json":
         catalogue = [check.describe() | {"source": registry.source(check.id)} for check in registry]
         click.echo(json.dumps(catalogue, indent=2))
@@ -524,10 +604,11 @@ def checks_list(output_format: str, checks_dirs: tuple[Path, ...]) -> None:
 
 @checks.command("describe")
 @click.argument("check_id")
+@cloud_option
 @checks_dir_option
-def checks_describe(check_id: str, checks_dirs: tuple[Path, ...]) -> None:
+def checks_describe(check_id: str, cloud: Cloud, checks_dirs: tuple[Path, ...]) -> None:
     """Everything about one check, as JSON."""
-    check = _check_option(check_id, checks_dirs)
+    check = _check_option(check_id, checks_dirs, cloud)
     click.echo(json.dumps(check.describe(), indent=2))
 
 
