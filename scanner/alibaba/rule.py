@@ -255,12 +255,11 @@ def _not_applicable_reason(check: Check, item: ConfigurationItem, configuration_
     return None
 
 
-async def _evaluate_pushed_item(invocation: Invocation) -> None:
+async def _evaluate_pushed_item(invocation: Invocation, raw_item: Mapping[str, Any]) -> None:
     event = invocation.event
-    assert event.item is not None  # noqa: S101  (routed here only with an item)
     oversized = event.configuration_type is ConfigurationType.OVERSIZE
     try:
-        summary = parse_item(event.item, configuration_required=not oversized)
+        summary = parse_item(raw_item, configuration_required=event.configuration_type is ConfigurationType.COMMON)
     except ItemError as exc:
         raise EventError("invokingEvent.configurationItem", f"is not a configuration item: {exc}") from exc
     reason = _not_applicable_reason(invocation.check, summary, event.configuration_type)
@@ -379,7 +378,7 @@ async def handle(
     invocation = Invocation(rule_event, check, params, api)
     try:
         if rule_event.item is not None:
-            await _evaluate_pushed_item(invocation)
+            await _evaluate_pushed_item(invocation, rule_event.item)
         else:
             await _evaluate_account(invocation, concurrency)
         await put_evaluations(invocation)

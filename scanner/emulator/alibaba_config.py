@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -100,13 +101,15 @@ class DiscoveredResource:
 
 @dataclass(frozen=True)
 class Fault:
-    """An error answer for the next `times` calls of `action` (None: any action)."""
+    """An error answer for the next `times` calls of `action` (None: any action); `garbled` answers 200 with a
+    body that is not JSON, as a proxy or a cut connection can."""
 
     action: str | None
     status: int
     code: str
     message: str
     times: int = 1
+    garbled: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,16 @@ def server_error(action: str | None = None, times: int = 1) -> Fault:
     return Fault(action, 500, "InternalError", "The request processing has failed due to some unknown error.", times)
 
 
+def unavailable(action: str | None = None, times: int = 1) -> Fault:
+    """The documented 503."""
+    message = "The request has failed due to a temporary failure of the server."
+    return Fault(action, 503, "ServiceUnavailable", message, times)
+
+
+def garbled(action: str | None = None, times: int = 1) -> Fault:
+    return Fault(action, 200, "Garbled", "<html>502 Bad Gateway</html>", times, garbled=True)
+
+
 class AlibabaConfigEndpoint:
     """Cloud Config's API on 127.0.0.1, in a thread: `with AlibabaConfigEndpoint(...) as endpoint: endpoint.url`."""
 
@@ -145,6 +158,7 @@ class AlibabaConfigEndpoint:
         resources: Iterable[DiscoveredResource] = (),
         result_tokens: Iterable[str] = (),
         clock: Any = None,
+        latency: float = 0.0,
     ) -> None:
         # AccessKey id -> (secret, STS token or None for a long-term key).
         self.credentials = dict(credentials)
@@ -157,6 +171,9 @@ class AlibabaConfigEndpoint:
         self._pages: dict[str, int] = {}
         self._lock = threading.Lock()
         self._clock = clock or (lambda: datetime.now(UTC))
+        self.latency = latency
+        self.in_flight = 0
+        self.max_in_flight: dict[str, int] = {}
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -210,10 +227,19 @@ class AlibabaConfigEndpoint:
         if body and headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             parameters.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
         action = headers.get("x-acs-action", "")
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight[action] = max(self.max_in_flight.get(action, 0), self.in_flight)
         try:
+            if self.latency:
+                time.sleep(self.latency)
             self._authenticate(environ, headers, query, body)
             with self._lock:
                 fault = self._take_fault(action)
+                if fault is not None and fault.garbled:
+                    self.calls.append(RecordedCall(action, parameters, fault.status, fault.code, headers))
+                    start_response("200 OK", [("Content-Type", "application/json")])
+                    return [fault.message.encode()]
                 if fault is not None:
                     raise ApiError(fault.status, fault.code, fault.message)
                 payload = self._dispatch(action, parameters)
@@ -227,6 +253,9 @@ class AlibabaConfigEndpoint:
                 "Recommend": f"https://api.aliyun.com/troubleshoot?q={error.code}&product=Config",
             }
             return json_reply(start_response, error.status, document)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
         self.calls.append(RecordedCall(action, parameters, 200, None, headers))
         return json_reply(start_response, 200, {"RequestId": request_id, **payload})
 
