@@ -42,8 +42,12 @@ class Cloud(Enum):
         return "aws" if self is Cloud.AWS else "aliyun"
 
     @property
+    def display_name(self) -> str:
+        return "AWS" if self is Cloud.AWS else "Alibaba Cloud"
+
+    @property
     def cli_name(self) -> str:
-        return "AWS CLI" if self is Cloud.AWS else "Alibaba Cloud CLI"
+        return f"{self.display_name} CLI"
 
     @property
     def read_permissions(self) -> tuple[str, ...]:
@@ -489,7 +493,9 @@ def _definition_problems(check: Check) -> list[str]:
         or check.scope is not CheckScope.RESOURCE
     ):
         # Extra data, lookups, counts and account snapshots are read by the AWS scanner; the CIS ids are AWS's.
-        problems.append(f"a {check.cloud.value} check evaluates one resource at a time: no extra_data, lookups or cis")
+        problems.append(
+            f"{check.cloud.display_name} checks evaluate one resource at a time: no extra_data, lookups, counts or cis"
+        )
     if (check.scope is CheckScope.RESOURCE) != (check.evaluate_resource is not None):
         problems.append("a resource-scope check has evaluate_resource, and only it")
     if (check.scope is CheckScope.ACCOUNT) != (check.evaluate_account is not None):
