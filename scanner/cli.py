@@ -458,12 +458,20 @@ def invoke(
 
 @cli.command("rule-json")
 @click.option("--check", "check_id", required=True)
-@click.option("--function-arn", required=True, help="The Lambda function's ARN.")
+@click.option(
+    "--function-arn",
+    required=True,
+    help="The Lambda function's ARN (AWS) or the Function Compute function's (acs:fc:...; Alibaba Cloud).",
+)
 @click.option(
     "--periodic", type=click.Choice(["One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours"])
 )
 @click.option("--rule-name", help="Default: the check id.")
 @click.option("--param", "param_options", multiple=True, metavar="NAME=VALUE", help="A rule parameter; repeatable.")
+@click.option(
+    "--command", "as_command", is_flag=True, help="Alibaba Cloud: print an `aliyun config CreateConfigRule` command."
+)
+@cloud_option
 @checks_dir_option
 def rule_json(
     check_id: str,
@@ -471,13 +479,25 @@ def rule_json(
     periodic: str | None,
     rule_name: str | None,
     param_options: tuple[str, ...],
+    as_command: bool,
+    cloud: Cloud,
     checks_dirs: tuple[Path, ...],
 ) -> None:
-    """Print the `aws configservice put-config-rule` document for a check."""
+    """Print the rule definition for a check: `aws configservice put-config-rule`'s document, or Alibaba Cloud
+    Config's CreateConfigRule parameters (--cloud alibaba)."""
+    check = _check_option(check_id, checks_dirs, cloud)
+    parameters = _rule_parameters(check, param_options)
+    if cloud is Cloud.ALIBABA:
+        from scanner.alibaba.tools import create_rule_command, rule_request
+
+        try:
+            request = rule_request(check, function_arn, parameters, rule_name=rule_name, periodic=periodic)
+        except UsageError as exc:
+            raise click.UsageError(str(exc)) from exc
+        click.echo(create_rule_command(request) if as_command else json.dumps(request, indent=2))
+        return
     from scanner.rule_tools import rule_document
 
-    check = _check_option(check_id, checks_dirs)
-    parameters = _rule_parameters(check, param_options)
     click.echo(
         json.dumps(rule_document(check, function_arn, parameters, rule_name=rule_name, periodic=periodic), indent=2)
     )

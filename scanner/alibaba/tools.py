@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from scanner.alibaba.items import parse_item
 from scanner.errors import UsageError
 from scanner.model import ItemError
-from scanner.registry import Check
+from scanner.registry import Check, Severity
 from scanner.testing.alibaba import (
     DEFAULT_ACCOUNT,
     DEFAULT_REGION,
@@ -67,3 +68,54 @@ def rule_event(
         # Cloud Config leaves out a configuration over 100 KB and says so; the handler reads it through the API.
         item = {key: value for key, value in item.items() if key != "configuration"}
     return change_event(item, parameters, configuration_type="OVERSIZE" if oversized else "COMMON")
+
+
+# Function Compute 2.0 (services/SERVICE/functions/NAME) and 3.0 (functions/NAME) function ARNs.
+_FUNCTION_ARN = re.compile(r"acs:fc:[a-z0-9-]+:\d+:(services/[^/\s]+/)?functions/[^/\s]+")
+_RISK_LEVELS = {
+    Severity.CRITICAL: 1,
+    Severity.HIGH: 1,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 3,
+    Severity.INFORMATIONAL: 3,
+}
+FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
+
+
+def rule_request(
+    check: Check,
+    function_arn: str,
+    parameters: Mapping[str, str],
+    *,
+    rule_name: str | None = None,
+    periodic: str | None = None,
+) -> dict[str, Any]:
+    """CreateConfigRule's parameters for a custom rule (SourceOwner CUSTOM_FC) that runs `check` in the function."""
+    if not _FUNCTION_ARN.fullmatch(function_arn):
+        raise UsageError(
+            f"--function-arn: expected acs:fc:REGION:ACCOUNT:services/SERVICE/functions/NAME (or "
+            f"acs:fc:REGION:ACCOUNT:functions/NAME), got {function_arn!r}"
+        )
+    if periodic is not None and periodic not in FREQUENCIES:
+        raise UsageError(f"--periodic must be one of {', '.join(FREQUENCIES)}")
+    request: dict[str, Any] = {
+        "ConfigRuleName": rule_name or check.id,
+        "Description": check.title,
+        "SourceOwner": "CUSTOM_FC",
+        "SourceIdentifier": function_arn,
+        "ConfigRuleTriggerTypes": "ScheduledNotification" if periodic else "ConfigurationItemChangeNotification",
+        "ResourceTypesScope": ",".join(check.resource_types),
+        "InputParameters": json.dumps(dict(parameters)),
+        "RiskLevel": _RISK_LEVELS[check.severity],
+    }
+    if periodic:
+        request["MaximumExecutionFrequency"] = periodic
+    return request
+
+
+def create_rule_command(request: Mapping[str, Any]) -> str:
+    """The same request as an `aliyun config CreateConfigRule` command line (POSIX shell quoting)."""
+    import shlex
+
+    flags = " ".join(f"--{name} {shlex.quote(str(value))}" for name, value in request.items())
+    return f"aliyun config CreateConfigRule {flags}"

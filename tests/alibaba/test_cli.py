@@ -169,3 +169,42 @@ def test_checks_list_and_describe_show_the_alibaba_checks() -> None:
     assert json.loads(described.output)["resource_types"] == ["ACS::RAM::User"]
     aws = CliRunner().invoke(cli, ["checks", "list", "--format", "json"])
     assert "ecs-instance-image-approved" not in aws.output
+
+
+FUNCTION = "acs:fc:cn-hangzhou:1812345678901234:services/cloudsweep/functions/image-rule"
+
+
+def test_rule_json_prints_create_config_rule_for_a_change_triggered_rule() -> None:
+    result = CliRunner().invoke(cli, ["rule-json", *IMAGE, "--function-arn", FUNCTION, "--param", "imageIds=m-1,m-2"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {
+        "ConfigRuleName": "ecs-instance-image-approved",
+        "Description": "ECS instances run approved images",
+        "SourceOwner": "CUSTOM_FC",
+        "SourceIdentifier": FUNCTION,
+        "ConfigRuleTriggerTypes": "ConfigurationItemChangeNotification",
+        "ResourceTypesScope": "ACS::ECS::Instance",
+        "InputParameters": '{"imageIds": "m-1,m-2"}',
+        "RiskLevel": 2,
+    }
+
+
+def test_rule_json_prints_a_periodic_rule_as_an_aliyun_command() -> None:
+    arguments = ["rule-json", "--cloud", "alibaba", "--check", "oss-bucket-public-read-prohibited"]
+    arn = "acs:fc:cn-shanghai:1812345678901234:functions/oss-rule"
+    result = CliRunner().invoke(cli, [*arguments, "--function-arn", arn, "--periodic", "Twelve_Hours", "--command"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == (
+        "aliyun config CreateConfigRule --ConfigRuleName oss-bucket-public-read-prohibited "
+        "--Description 'OSS buckets do not allow public read access' --SourceOwner CUSTOM_FC "
+        f"--SourceIdentifier {arn} --ConfigRuleTriggerTypes ScheduledNotification "
+        "--ResourceTypesScope ACS::OSS::Bucket --InputParameters '{}' --RiskLevel 1 "
+        "--MaximumExecutionFrequency Twelve_Hours"
+    )
+
+
+def test_rule_json_refuses_a_lambda_arn_for_alibaba_cloud() -> None:
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:cloudsweep"
+    result = CliRunner().invoke(cli, ["rule-json", *IMAGE, "--function-arn", arn, "--param", "imageIds=m-1"])
+    assert result.exit_code == 2
+    assert "--function-arn: expected acs:fc:REGION:ACCOUNT:services/SERVICE/functions/NAME" in result.output
