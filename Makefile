@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: docs demo test lint typecheck pytest emulator bench bench-emulator bench-memory clean lock lambda-zip
+.PHONY: docs demo test lint typecheck pytest emulator bench bench-emulator bench-memory clean lock lambda-zip fc-zip
 
 demo: $(STAMP)
 	$(BIN)/cloudsweep demo
@@ -42,19 +42,23 @@ bench-memory: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[emulator,dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[emulator,dev,alibaba]'
 	touch $(STAMP)
 
 # Re-resolve the pins (needs the package registry); commit the result.
 lock:
 	rm -rf /tmp/cloudsweep-lock && $(PYTHON) -m venv /tmp/cloudsweep-lock
-	/tmp/cloudsweep-lock/bin/pip install --quiet -e '.[emulator,dev,lambda]'
+	/tmp/cloudsweep-lock/bin/pip install --quiet -e '.[emulator,dev,lambda,alibaba]'
 	/tmp/cloudsweep-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
 
 # dist/cloudsweep-lambda.zip for the Lambda python3.12 runtime on x86_64 (manylinux wheels, pinned by constraints.txt).
 # Downloads from the package registry, so it is not part of `make test`.
 lambda-zip: $(STAMP)
 	$(BIN)/python scripts/build_lambda_zip.py
+
+# dist/cloudsweep-fc.zip: the same build for Alibaba Cloud Function Compute (python3.12, handler index.handler).
+fc-zip: $(STAMP)
+	$(BIN)/python scripts/build_lambda_zip.py --function-compute
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

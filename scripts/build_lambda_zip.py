@@ -1,5 +1,9 @@
 """Build dist/cloudsweep-lambda.zip: cloudsweep and its pinned dependencies for the Lambda python3.12 runtime on x86_64.
 
+With --function-compute, dist/cloudsweep-fc.zip instead: the same build for Alibaba Cloud Function Compute's Python
+3.12 runtime (x86_64, manylinux wheels too), plus an `index.py` so that the handler is Function Compute's usual
+`index.handler` (it re-exports `scanner.alibaba.handler`).
+
 The dependencies are the manylinux wheels that Lambda's Amazon Linux runs, not this machine's: pip is asked for
 `--platform manylinux2014_x86_64 --implementation cp --python-version 3.12 --only-binary=:all:`, with the versions of
 constraints.txt. boto3/botocore stay in the zip (the runtime's own copies are not the ones aiobotocore pins). The zip is
@@ -23,11 +27,22 @@ ROOT = Path(__file__).resolve().parent.parent
 HANDLER = "scanner.lambda_handler.handler"
 HANDLER_FILE = "scanner/lambda_handler.py"
 RUNTIME = "python3.12"
+FC_HANDLER = "index.handler"
+FC_INDEX = '''"""Function Compute's entry point for Alibaba Cloud Config custom rules: handler `index.handler`."""
+
+from scanner.alibaba import handler
+
+__all__ = ["handler"]
+'''
+
 ARCHITECTURE = "x86_64"
 PIP_TARGET = ("--platform", "manylinux2014_x86_64", "--implementation", "cp", "--python-version", "3.12")
 # What `pip wheel` needs of the project; the same set the Dockerfile copies.
 PROJECT_FILES = ("pyproject.toml", "README.md")
 PROJECT_PACKAGES = ("scanner", "checks")
+# The alibaba extra's packages published as source only (pure Python): built into a wheel here first, since a
+# cross-platform install takes wheels.
+SOURCE_ONLY = ("alibabacloud-tea",)
 # Never in the function: the emulator and the development tools are not runtime dependencies.
 FORBIDDEN_TOP_LEVEL = ("moto", "pytest", "mypy", "ruff", "flask", "werkzeug")
 # Lambda's limits: 50 MB for a zip uploaded directly (larger ones go through S3), 250 MB unzipped in all.
@@ -72,18 +87,24 @@ def build_project_wheel(source: Path, wheelhouse: Path) -> Path:
     return wheels[0]
 
 
-def install_for_lambda(wheel: Path, constraints: Path, target: Path) -> None:
+def install_for_lambda(wheel: Path, constraints: Path, target: Path, *, function_compute: bool = False) -> None:
+    wheelhouse = wheel.parent
+    requirement = f"cloudsweep[alibaba] @ {wheel.as_uri()}" if function_compute else str(wheel)
+    if function_compute:
+        pip("wheel", "--quiet", "--no-deps", "--wheel-dir", wheelhouse, "--constraint", constraints, *SOURCE_ONLY)
     pip(
         "install",
         "--quiet",
         "--no-compile",
         *PIP_TARGET,
         "--only-binary=:all:",
+        "--find-links",
+        wheelhouse,
         "--target",
         target,
         "--constraint",
         constraints,
-        wheel,
+        requirement,
     )
     # Console scripts carry this machine's interpreter in their shebang: of no use on Lambda.
     shutil.rmtree(target / "bin", ignore_errors=True)
@@ -115,10 +136,20 @@ def wheel_tags(dist_info: Path) -> list[str]:
     return [line.split(":", 1)[1].strip() for line in wheel_file.read_text().splitlines() if line.startswith("Tag:")]
 
 
+def _stable_abi_fits(interpreter: str) -> bool:
+    # An abi3 wheel built for CPython 3.N runs on every later CPython 3 (cryptography ships cp311-abi3).
+    minor = interpreter.removeprefix("cp3")
+    return interpreter.startswith("cp3") and minor.isdigit() and int(minor) <= 12
+
+
 def tag_fits_lambda(tag: str) -> bool:
     interpreters, abi, platforms = tag.split("-")
-    python_ok = any(i in ("py3", "cp312") or i.startswith("py3") for i in interpreters.split("."))
-    abi_ok = any(a in ("none", "abi3", "cp312") for a in abi.split("."))
+    abis = abi.split(".")
+    python_ok = any(
+        i in ("py3", "cp312") or i.startswith("py3") or ("abi3" in abis and _stable_abi_fits(i))
+        for i in interpreters.split(".")
+    )
+    abi_ok = any(a in ("none", "abi3", "cp312") for a in abis)
     platform_ok = any(p == "any" or (p.startswith("manylinux") and p.endswith("_x86_64")) for p in platforms.split("."))
     return python_ok and abi_ok and platform_ok
 
@@ -188,10 +219,13 @@ def mib(size: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--output", type=Path, default=ROOT / "dist" / "cloudsweep-lambda.zip")
+    parser.add_argument("--output", type=Path, help="default: dist/cloudsweep-lambda.zip (or -fc.zip)")
     parser.add_argument("--constraints", type=Path, default=ROOT / "constraints.txt")
+    parser.add_argument("--function-compute", action="store_true", help="for Alibaba Cloud Function Compute")
     args = parser.parse_args(argv)
-    output: Path = args.output.resolve()
+    function_compute: bool = args.function_compute
+    default_name = "cloudsweep-fc.zip" if function_compute else "cloudsweep-lambda.zip"
+    output: Path = (args.output or ROOT / "dist" / default_name).resolve()
     constraints: Path = args.constraints.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
 
@@ -200,7 +234,9 @@ def main(argv: list[str] | None = None) -> int:
         wheelhouse = work / "wheels"
         target = work / "package"
         wheel = build_project_wheel(copy_project(work), wheelhouse)
-        install_for_lambda(wheel, constraints, target)
+        install_for_lambda(wheel, constraints, target, function_compute=function_compute)
+        if function_compute:
+            (target / "index.py").write_text(FC_INDEX, encoding="utf-8")
         check_build(target)
         unzipped = sum(path.stat().st_size for path in target.rglob("*") if path.is_file())
         if unzipped > UNZIPPED_LIMIT:
@@ -212,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"zip: {output}")
     print(f"size: {size} bytes ({mib(size)}); unzipped {unzipped} bytes ({mib(unzipped)}) in {files} files")
     print(f"runtime: {RUNTIME}, architecture: {ARCHITECTURE}")
-    print(f"handler: {HANDLER}")
+    print(f"handler: {FC_HANDLER if function_compute else HANDLER}")
     print(f"top level: {' '.join(top_level)}")
     if size > DIRECT_UPLOAD_LIMIT:
         print("note: over 50 MB, so upload it through S3 rather than directly", file=sys.stderr)
