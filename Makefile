@@ -23,9 +23,10 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
-# docs/checks.md comes from the checks' metadata; tests/test_check_docs.py fails when it is stale.
+# docs/checks.md and docs/alibaba-checks.md come from the checks' metadata; tests/test_check_docs.py fails when stale.
 docs: $(STAMP)
 	$(BIN)/python -m scanner.check_docs > docs/checks.md
+	$(BIN)/python -m scanner.check_docs --cloud alibaba > docs/alibaba-checks.md
 
 emulator: $(STAMP)
 	$(BIN)/cloudsweep emulator --seed demo

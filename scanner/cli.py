@@ -605,7 +605,7 @@ def checks_list(output_format: str, cloud: Cloud, checks_dirs: tuple[Path, ...])
         click.echo(json.dumps(catalogue, indent=2))
         return
     if output_format == "markdown":
-        click.echo(checks_markdown(registry), nl=False)
+        click.echo(checks_markdown(registry, cloud=cloud), nl=False)
         return
     table = Table(title=f"cloudsweep checks: {len(registry)} (cloudsweep checks describe ID for more)")
     table.add_column("id", no_wrap=True)

@@ -63,3 +63,29 @@ def test_the_table_and_json_show_every_check_with_its_cis_controls(monkeypatch: 
     assert by_id["restricted-ssh"]["cis"] == ["5.2", "5.3"]
     assert by_id["restricted-ssh"]["remediation_cli"].startswith("aws ec2 revoke-security-group-ingress ")
     assert all(check["rationale"] and check["source"] == "built-in" for check in described)
+
+
+ALIBABA_DOCS = DOCS.with_name("alibaba-checks.md")
+
+
+def test_docs_alibaba_checks_md_is_up_to_date(capsys: pytest.CaptureFixture[str]) -> None:
+    from checks.alibaba import BUILTIN as ALIBABA_BUILTIN
+    from scanner.registry import Cloud
+
+    expected = checks_markdown(load_registry(entry_points=False, cloud=Cloud.ALIBABA), cloud=Cloud.ALIBABA)
+    assert ALIBABA_DOCS.read_text(encoding="utf-8") == expected, f"docs/alibaba-checks.md is stale: run {REGENERATE}"
+    main(["--cloud", "alibaba"])
+    assert capsys.readouterr().out == expected
+    sections = {part.split("\n", 1)[0]: part for part in expected.split("\n## ")[1:]}
+    assert sorted(sections) == sorted(check.id for check in ALIBABA_BUILTIN)
+    for check in ALIBABA_BUILTIN:
+        assert f"```sh\n{check.remediation_cli}\n```" in sections[check.id]
+        assert (
+            "**RAM actions:** `config:ListDiscoveredResources`, `config:GetDiscoveredResource`." in sections[check.id]
+        )
+        assert "CIS" not in sections[check.id]
+
+
+def test_the_docs_tool_refuses_other_arguments() -> None:
+    with pytest.raises(SystemExit, match=r"usage: make docs \[--cloud alibaba\]"):
+        main(["--cloud", "gcp"])
