@@ -163,7 +163,8 @@ def _message(exc: BaseException) -> str:
     if isinstance(exc, AlibabaCloudException):
         return str(exc.message or exc)
     inner = getattr(exc, "inner_exception", None)
-    return f"{exc}" + (f" ({type(inner).__name__}: {inner})" if inner is not None else "")
+    text = str(exc) or type(exc).__name__
+    return text + (f" ({type(inner).__name__}: {inner})" if inner is not None else "")
 
 
 def _endpoint_parts(endpoint: str) -> tuple[str, str]:

@@ -58,13 +58,14 @@ def _tags(value: Any) -> dict[str, str]:
         except ValueError as exc:
             raise ItemError(f"tags is a string but not JSON: {exc}") from exc
     if isinstance(value, list):  # [{"Key": ..., "Value": ...}], as some describe APIs spell them
-        value = {
-            str(tag.get("Key", tag.get("TagKey", tag.get("key")))): tag.get(
-                "Value", tag.get("TagValue", tag.get("value"))
-            )
-            for tag in value
-            if isinstance(tag, Mapping)
-        }
+        pairs = {}
+        for tag in value:
+            if not isinstance(tag, Mapping):
+                continue
+            key = tag.get("Key", tag.get("TagKey", tag.get("key")))
+            if key is not None and str(key):
+                pairs[str(key)] = tag.get("Value", tag.get("TagValue", tag.get("value")))
+        value = pairs
     if not isinstance(value, Mapping):
         raise ItemError(f"tags must be a JSON object of key to values, got {type(value).__name__}")
     tags = {}

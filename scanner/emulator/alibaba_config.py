@@ -17,6 +17,7 @@ evaluations per call nor on annotation length), and its real error code for a ba
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -265,7 +266,7 @@ class AlibabaConfigEndpoint:
                 if fault.times <= 1:
                     del self._faults[index]
                 else:
-                    self._faults[index] = Fault(fault.action, fault.status, fault.code, fault.message, fault.times - 1)
+                    self._faults[index] = dataclasses.replace(fault, times=fault.times - 1)
                 return fault
         return None
 
@@ -296,10 +297,6 @@ class AlibabaConfigEndpoint:
         nonce = headers.get("x-acs-signature-nonce", "")
         if not nonce:
             raise ApiError(400, "MissingSignatureNonce", "x-acs-signature-nonce is required.")
-        with self._lock:
-            if nonce in self._nonces:
-                raise ApiError(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
-            self._nonces.add(nonce)
         digest = hashlib.sha256(body).hexdigest()
         if headers.get("x-acs-content-sha256") != digest:
             raise ApiError(400, "InvalidContentSha256", "x-acs-content-sha256 does not match the body.")
@@ -335,6 +332,11 @@ class AlibabaConfigEndpoint:
         expected = hmac.new(secret.encode(), string_to_sign.encode(), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, fields["Signature"]):
             raise ApiError(400, "SignatureDoesNotMatch", "Specified signature does not match our calculation.")
+        # Only a request that proves its key uses up its nonce: a forged one cannot burn a caller's nonces.
+        with self._lock:
+            if nonce in self._nonces:
+                raise ApiError(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
+            self._nonces.add(nonce)
 
     # --- the three actions ----------------------------------------------------------------------------------
 
@@ -427,7 +429,7 @@ def _check_evaluation(index: int, evaluation: Any) -> None:
     missing = [name for name in _REQUIRED_EVALUATION_FIELDS if evaluation.get(name) in (None, "")]
     if unknown or missing:
         raise ApiError(400, "InvalidParameter.Evaluations", f"{where}: unknown {sorted(unknown)}, missing {missing}.")
-    if evaluation["complianceType"] not in COMPLIANCE_TYPES:
+    if not isinstance(evaluation["complianceType"], str) or evaluation["complianceType"] not in COMPLIANCE_TYPES:
         raise ApiError(
             400, "InvalidParameter.ComplianceType", f"{where}.complianceType {evaluation['complianceType']!r}."
         )
@@ -453,7 +455,7 @@ def _integer(parameters: Mapping[str, str], name: str, *, required: bool) -> int
         if required:
             raise ApiError(400, f"Missing{name}", f"{name} is mandatory for this action.")
         return 0
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise ApiError(400, f"InvalidParameter.{name}", f"{name} must be a number, got {raw!r}.")
     return int(raw)
 
