@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: docs demo test lint typecheck pytest emulator bench bench-emulator bench-memory clean lock lambda-zip fc-zip
+.PHONY: docs demo test lint typecheck pytest emulator bench bench-emulator bench-alibaba bench-memory clean lock lambda-zip fc-zip
 
 demo: $(STAMP)
 	$(BIN)/cloudsweep demo
@@ -37,6 +37,10 @@ bench: $(STAMP)
 
 bench-emulator: $(STAMP)
 	$(BIN)/python bench/emulator_startup.py 5
+
+# A periodic Alibaba Cloud Config rule: the handler against a sample-style sequential baseline (~15 s).
+bench-alibaba: $(STAMP)
+	$(BIN)/python bench/alibaba_periodic.py
 
 bench-memory: $(STAMP)
 	$(BIN)/python bench/memory_scaling.py

@@ -342,6 +342,8 @@ def event(
     checks_dirs: tuple[Path, ...],
 ) -> None:
     """Print a realistic Config rule event (as `rdk sample-ci` and test-local would use)."""
+    if cloud is Cloud.ALIBABA and rule_name:
+        raise click.UsageError("--rule-name: an Alibaba Cloud Config event names no rule (the result token is opaque)")
     check = _check_option(check_id, checks_dirs, cloud)
     parameters = _rule_parameters(check, param_options)
     try:
@@ -418,6 +420,8 @@ def invoke(
 
     from scanner.errors import AlibabaError, EventError, RuleRuntimeError
 
+    if region and cloud is not Cloud.ALIBABA:
+        raise click.UsageError("--region is the Function Compute function's region: it goes with --cloud alibaba")
     try:
         raw = event_file.read_bytes()
         document = json.loads(raw)
@@ -485,6 +489,8 @@ def rule_json(
 ) -> None:
     """Print the rule definition for a check: `aws configservice put-config-rule`'s document, or Alibaba Cloud
     Config's CreateConfigRule parameters (--cloud alibaba)."""
+    if as_command and cloud is not Cloud.ALIBABA:
+        raise click.UsageError("--command prints an aliyun command: it goes with --cloud alibaba")
     check = _check_option(check_id, checks_dirs, cloud)
     parameters = _rule_parameters(check, param_options)
     if cloud is Cloud.ALIBABA:

@@ -101,7 +101,7 @@ class ParameterType(Enum):
     BOOLEAN = "boolean"  # "true" or "false", as AWS Config passes it
     STRING_LIST = "string_list"  # comma-separated, blanks dropped
     PORT_RANGE = "port_range"  # "8080" or an inclusive "1-1024"
-    RESOURCE_TYPE = "resource_type"  # a Config type such as AWS::EC2::Instance (or ACS::ECS::Instance)
+    RESOURCE_TYPE = "resource_type"  # an AWS Config type such as AWS::EC2::Instance
 
 
 class ParameterError(ValueError):
@@ -130,7 +130,9 @@ def _scalar(value: Any) -> bool:
     return isinstance(value, str | int | float) and not isinstance(value, bool)
 
 
-_RESOURCE_TYPE = re.compile(r"(?:AWS|ACS)::[A-Za-z0-9]+::[A-Za-z0-9]+")
+_RESOURCE_TYPE = re.compile(r"AWS::[A-Za-z0-9]+::[A-Za-z0-9]+")
+# What a check may declare: either cloud's types (each check's own cloud is checked beside).
+_DECLARED_TYPE = re.compile(r"(?:AWS|ACS)::[A-Za-z0-9]+::[A-Za-z0-9]+")
 _PORT_RANGE = re.compile(r"^\s*([0-9]{1,5})\s*(?:-\s*([0-9]{1,5})\s*)?$")
 
 
@@ -483,7 +485,7 @@ def _definition_problems(check: Check) -> list[str]:
     )
     example = "AWS::EC2::Instance" if check.cloud is Cloud.AWS else "ACS::ECS::Instance"
     for resource_type in (*check.resource_types, *check.lookup_types):
-        if not _RESOURCE_TYPE.fullmatch(resource_type) or not resource_type.startswith(check.cloud.type_prefix):
+        if not _DECLARED_TYPE.fullmatch(resource_type) or not resource_type.startswith(check.cloud.type_prefix):
             problems.append(f"resource type {resource_type!r} is not like {example}")
     if check.cloud is not Cloud.AWS and (
         check.extra_data

@@ -645,3 +645,40 @@ def test_the_sdks_own_debug_logging_is_silenced() -> None:
         assert all(logging.getLogger(name).getEffectiveLevel() >= logging.WARNING for name in QUIET_LIBRARIES)
     finally:
         logging.getLogger("botocore").setLevel(logging.NOTSET)
+
+
+# --- Alibaba Cloud's credentials -------------------------------------------------------------------------------
+
+ALIBABA_SECRET = "Fk3Ld9Qw2Zx8Vb7Nm6Hj5Gt4Rf3Ed1"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("key LTAI5tQ2k9xExampleKey12 refused", "key LTAI**** refused"),
+        ("Credential=LTAI5tQ2k9xExampleKey12,SignedHeaders=host", "Credential=****,SignedHeaders=host"),
+        ("temporary key STS.NTQ1mMx3oTjVg9k2ExampleKeyId", "temporary key STS.****"),
+        (f"access_key_secret: {ALIBABA_SECRET}", "access_key_secret: ****"),
+        (f"AccessKeySecret={ALIBABA_SECRET}&Format=JSON", "AccessKeySecret=****&Format=JSON"),
+        (f'{{"accessKeySecret": "{ALIBABA_SECRET}"}}', '{"accessKeySecret": "****"}'),
+        ("x-acs-security-token: CAISabc123", "x-acs-security-token: ****"),
+    ],
+)
+def test_alibaba_cloud_keys_and_named_secrets_are_masked(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "STS.GetCallerIdentity failed with NoPermission",
+        "STS.AssumeRoleWithWebIdentity",
+        "stack-WebServerSecurityGroup1A2B3C4D-abc",
+        "MyProdWebServerInstanceRole01x",
+        "image ubuntu_22_04_x64_20G_alibase_20240130.vhd is not one of m-bp1g7004ksh0oeuc6a1x",
+        "i-bp12g4xbl4i0brkn7x3a sg-bp1h96fz9fagaegp2r4k d-bp1c6n5mr7qdl2x0w8zq",
+        "request id: A7A0FFF8-0B44-40C6-8BBF-3A185EFDF3F7",
+    ],
+)
+def test_ordinary_alibaba_cloud_text_is_left_alone(text: str) -> None:
+    assert redact(text) is text

@@ -23,6 +23,7 @@ try:
     from alibabacloud_config20200907.client import Client
     from alibabacloud_tea_openapi.exceptions import AlibabaCloudException, ThrottlingException
     from alibabacloud_tea_openapi.utils_models import Config
+    from darabonba.exceptions import RequiredArgumentException, ValidateException
     from darabonba.runtime import RuntimeOptions
     from Tea.exceptions import TeaException, UnretryableException
 except ImportError as exc:  # pragma: no cover  (the test environment has the extra)
@@ -53,8 +54,9 @@ ENDPOINT_ENVIRONMENT = "CLOUDSWEEP_ALIBABA_ENDPOINT"  # http(s)://host[:port], f
 CONFIG_REGION_ENVIRONMENT = "CLOUDSWEEP_ALIBABA_CONFIG_REGION"
 # ListDiscoveredResources takes 1..100 a page.
 PAGE_SIZE = 100
-# Alibaba Cloud publishes Cloud Config's limits per region and API: ListDiscoveredResources 600 and PutEvaluations
-# 5000 calls per 60 s. The rest adapt (unlimited until the first throttle).
+# Cloud Config's limits per region and API as cloudsweep's reference notes give them (published, they say; not found
+# again in Alibaba Cloud's current API reference): ListDiscoveredResources 600 and PutEvaluations 5000 calls per 60 s.
+# The rest adapt (unlimited until the first throttle).
 PUBLISHED_RATES: Mapping[str, float] = {"ListDiscoveredResources": 10.0, "PutEvaluations": 5000 / 60}
 THROTTLING_STATUS = 429
 
@@ -69,6 +71,8 @@ class EvaluationsNotAccepted(Exception):
 
 
 _SDK_ERRORS = (TeaException, EvaluationsNotAccepted, OSError, asyncio.TimeoutError)
+# Raised by the SDK before anything is sent: a bad argument, not a transient failure.
+_CALLER_ERRORS = (TypeError, AttributeError, KeyError, RequiredArgumentException, ValidateException)
 
 
 @dataclass(frozen=True)
@@ -155,8 +159,11 @@ def is_retryable(exc: BaseException) -> bool:
         status = exc.status_code if isinstance(exc.status_code, int) else 0
         return status >= 500 or error_code(exc) in ("ServiceUnavailable", "InternalError")
     # Transport failures (refused, reset, timed out, an unreadable answer): the SDK wraps them in
-    # UnretryableException, which only means that it did not retry them itself.
-    return isinstance(exc, UnretryableException | OSError | asyncio.TimeoutError)
+    # UnretryableException, which only means that it did not retry them itself. It wraps its own argument errors
+    # the same way: those would fail again.
+    if isinstance(exc, UnretryableException):
+        return not isinstance(getattr(exc, "inner_exception", None), _CALLER_ERRORS)
+    return isinstance(exc, OSError | asyncio.TimeoutError)
 
 
 def _message(exc: BaseException) -> str:
@@ -165,6 +172,21 @@ def _message(exc: BaseException) -> str:
     inner = getattr(exc, "inner_exception", None)
     text = str(exc) or type(exc).__name__
     return text + (f" ({type(inner).__name__}: {inner})" if inner is not None else "")
+
+
+def _backoff(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
+    """Full-jitter exponential backoff, but never shorter than a throttle's `x-acs-retry-after` (milliseconds)."""
+    jitter = wait_random_exponential(multiplier=policy.base_seconds, max=policy.max_backoff_seconds)
+
+    def wait(state: RetryCallState) -> float:
+        seconds = float(jitter(state))
+        exc = state.outcome.exception() if state.outcome else None
+        asked = getattr(exc, "retry_after", None)
+        if isinstance(asked, int) and not isinstance(asked, bool) and asked > 0:
+            return min(max(seconds, asked / 1000), policy.max_backoff_seconds)
+        return seconds
+
+    return wait
 
 
 def _endpoint_parts(endpoint: str) -> tuple[str, str]:
@@ -230,7 +252,7 @@ class ConfigApi:
         retrying = AsyncRetrying(
             retry=retry_if_exception(is_retryable),
             stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.max_seconds),
-            wait=wait_random_exponential(multiplier=policy.base_seconds, max=policy.max_backoff_seconds),
+            wait=_backoff(policy),
             sleep=policy.sleep,
             before_sleep=before_sleep,
             reraise=True,
@@ -267,9 +289,12 @@ class ConfigApi:
             profiles = (body.get("DiscoveredResourceProfiles") or {}).get("DiscoveredResourceProfileList") or []
             for profile in profiles:
                 yield profile
-            token = (body.get("DiscoveredResourceProfiles") or {}).get("NextToken")
+            previous, token = token, (body.get("DiscoveredResourceProfiles") or {}).get("NextToken")
             if not token:
                 return
+            if token == previous:
+                # The same page again and again: an endless listing, never a complete one.
+                raise AlibabaError(SERVICE, "ListDiscoveredResources", "RepeatedNextToken", "NextToken did not advance")
 
     async def get_resource(self, resource_id: str, resource_type: str, region: str) -> dict[str, Any]:
         """GetDiscoveredResource's DiscoveredResourceDetail (its Configuration a JSON string)."""

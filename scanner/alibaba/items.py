@@ -18,8 +18,10 @@ from scanner.model import ConfigurationItem, ItemError
 
 # The deleted status cloudsweep's items use (scanner.model.DELETED_STATUSES), for either cloud.
 DELETED = "ResourceDeleted"
-# Resources that have no region (RAM) are evaluated in Alibaba Cloud's "global".
+# Resources that have no region (RAM's) are evaluated in Alibaba Cloud's "global", whatever region an event names:
+# the same user must not be put under two regions by a push and a periodic run.
 GLOBAL_REGION = "global"
+GLOBAL_TYPE_PREFIXES = ("ACS::RAM::",)
 
 _DETAIL_TO_EVENT = {
     "AccountId": "accountId",
@@ -75,6 +77,15 @@ def _tags(value: Any) -> dict[str, str]:
     return tags
 
 
+def _region(item: Mapping[str, Any], configuration: Mapping[str, Any] | None) -> str:
+    if str(item["resourceType"]).startswith(GLOBAL_TYPE_PREFIXES):
+        return GLOBAL_REGION
+    region = item.get("regionId") or (configuration or {}).get("RegionId")
+    if not isinstance(region, str) or not region:
+        raise ItemError("regionId is missing (and the configuration names no RegionId)")
+    return region
+
+
 def parse_item(raw: Mapping[str, Any], *, configuration_required: bool = True) -> ConfigurationItem:
     """A rule event's configurationItem, or a DiscoveredResourceDetail, as a ConfigurationItem.
 
@@ -98,11 +109,13 @@ def parse_item(raw: Mapping[str, Any], *, configuration_required: bool = True) -
     if configuration is None and configuration_required and not deleted:
         raise ItemError("configuration is missing")
     account = item.get("accountId")
-    if isinstance(account, bool) or not isinstance(account, int | str) or not str(account).strip():
+    account_text = str(account).strip()
+    digits = account_text.isascii() and account_text.isdigit()
+    if isinstance(account, bool) or not isinstance(account, int | str) or not digits:
         raise ItemError(f"accountId must be the account's number, got {account!r}")
-    region = item.get("regionId") or (configuration or {}).get("RegionId") or GLOBAL_REGION
+    region = _region(item, configuration)
     return ConfigurationItem(
-        account_id=str(account).strip(),
+        account_id=account_text,
         region=str(region),
         resource_type=item["resourceType"],
         resource_id=item["resourceId"],

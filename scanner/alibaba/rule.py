@@ -102,7 +102,8 @@ def _milliseconds(value: Any, name: str) -> datetime | None:
 
 
 def _account(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
+    text = str(value).strip()
+    if isinstance(value, bool) or not isinstance(value, int | str) or not (text.isascii() and text.isdigit()):
         raise EventError(name, f"must be the account's number, got {value!r}")
     return int(value)
 
@@ -243,8 +244,16 @@ class Invocation:
             self.names[(item.resource_type, item.resource_id)] = item.resource_name
 
     def evaluate(self, item: ConfigurationItem) -> None:
+        """The check's verdict on a live item; a deleted one is NOT_APPLICABLE without asking the check."""
+        if item.deleted:
+            self.record(item, Result(Compliance.NOT_APPLICABLE, "the resource is deleted"))
+            return
         snapshot = Snapshot(item.account_id, item.region, self.event.ordering, {item.resource_type: [item]})
         self.record(item, self.check.run_resource(item, self.params, snapshot))
+
+    def fail(self, what: str, reason: str) -> None:
+        self.failures.append(f"{what}: {reason}")
+        log.warning("not evaluated", what=what, reason=reason)
 
 
 def _not_applicable_reason(check: Check, item: ConfigurationItem, configuration_type: ConfigurationType) -> str | None:
@@ -257,9 +266,8 @@ def _not_applicable_reason(check: Check, item: ConfigurationItem, configuration_
 
 async def _evaluate_pushed_item(invocation: Invocation, raw_item: Mapping[str, Any]) -> None:
     event = invocation.event
-    oversized = event.configuration_type is ConfigurationType.OVERSIZE
     try:
-        summary = parse_item(raw_item, configuration_required=event.configuration_type is ConfigurationType.COMMON)
+        summary = parse_item(raw_item, configuration_required=False)
     except ItemError as exc:
         raise EventError("invokingEvent.configurationItem", f"is not a configuration item: {exc}") from exc
     reason = _not_applicable_reason(invocation.check, summary, event.configuration_type)
@@ -267,55 +275,79 @@ async def _evaluate_pushed_item(invocation: Invocation, raw_item: Mapping[str, A
         invocation.record(summary, Result(Compliance.NOT_APPLICABLE, reason))
         return
     item = summary
-    if oversized or summary.configuration is None:
+    # OVERSIZE leaves the configuration out on purpose; an empty one says nothing either: read it, never judge "{}".
+    if event.configuration_type is ConfigurationType.OVERSIZE or not summary.configuration:
         detail = await invocation.api.get_resource(summary.resource_id, summary.resource_type, summary.region)
         try:
             item = parse_item(detail)
         except ItemError as exc:
             raise RuleRuntimeError(f"GetDiscoveredResource's {summary.resource_id} is not readable: {exc}") from exc
-        if item.deleted:
-            invocation.record(item, Result(Compliance.NOT_APPLICABLE, "the resource is deleted"))
-            return
-    invocation.evaluate(item)
+    try:
+        invocation.evaluate(item)
+    except Exception as exc:  # a check's bug, said plainly (re-raised), as the AWS scanner's _guarded does
+        raise RuleRuntimeError(
+            f"{invocation.check.id} raised {type(exc).__name__} on {item.resource_id}: {exc}"
+        ) from exc
+
+
+def _profile_key(profile: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """(resource id, type, region) of a listed resource, None when the listing's entry lacks one."""
+    values = (profile.get("ResourceId"), profile.get("ResourceType"), profile.get("Region"))
+    if not all(isinstance(value, str) and value for value in values):
+        return None
+    return str(values[0]), str(values[1]), str(values[2])
 
 
 async def _evaluate_account(invocation: Invocation, concurrency: int) -> None:
-    """Every resource of the check's types in the account: listed (every page), then read and evaluated."""
+    """Every resource of the check's types in the account: listed (every page), then read and evaluated.
+
+    Nothing here ends the run early: a listing that breaks off, a resource that cannot be read and a check that
+    raises are each recorded as a failure, and what was evaluated is put all the same.
+    """
     check = invocation.check
     limiter = anyio.CapacityLimiter(concurrency)
+    listed: set[tuple[str, str]] = set()
 
-    async def read_and_evaluate(profile: Mapping[str, Any]) -> None:
-        resource = f"{profile.get('ResourceType')} {profile.get('ResourceId')}"
+    async def read_and_evaluate(resource_id: str, resource_type: str, region: str) -> None:
+        resource = f"{resource_type} {resource_id}"
         async with limiter:
             try:
-                detail = await invocation.api.get_resource(
-                    str(profile["ResourceId"]), str(profile["ResourceType"]), str(profile.get("Region") or "")
-                )
-                item = parse_item(detail)
+                item = parse_item(await invocation.api.get_resource(resource_id, resource_type, region))
             except AlibabaError as error:
-                invocation.failures.append(f"{resource}: {error.code}")
-                log.warning("resource not read", resource=resource, error_code=error.code)
+                invocation.fail(resource, error.code)
                 return
             except ItemError as exc:
-                invocation.failures.append(f"{resource}: {exc}")
-                log.warning("resource not readable", resource=resource, error=str(exc))
+                invocation.fail(resource, str(exc))
                 return
-        if item.deleted:
-            invocation.record(item, Result(Compliance.NOT_APPLICABLE, "the resource is deleted"))
-        else:
+        try:
             invocation.evaluate(item)
+        except Exception as exc:  # noqa: BLE001  (one resource's failure, as the AWS scanner's _guarded does)
+            invocation.fail(resource, f"{check.id} raised {type(exc).__name__}: {exc}")
 
     async with anyio.create_task_group() as group:
-        async for profile in invocation.api.list_resources(check.resource_types):
-            group.start_soon(read_and_evaluate, profile)
-    # Deleted resources: NOT_APPLICABLE from their listing alone, so an old NON_COMPLIANT does not linger.
-    async for profile in invocation.api.list_resources(check.resource_types, deleted=True):
         try:
-            item = parse_item(profile, configuration_required=False)
-        except ItemError as exc:
-            invocation.failures.append(f"{profile.get('ResourceType')} {profile.get('ResourceId')}: {exc}")
-            continue
-        invocation.record(item, Result(Compliance.NOT_APPLICABLE, "the resource is deleted"))
+            async for profile in invocation.api.list_resources(check.resource_types):
+                key = _profile_key(profile)
+                if key is None:
+                    invocation.fail(f"a listed resource {profile!r:.120}", "no ResourceId, ResourceType or Region")
+                    continue
+                listed.add((key[1], key[0]))
+                group.start_soon(read_and_evaluate, *key)
+        except AlibabaError as error:
+            # The reads already started finish; the resources on later pages are not evaluated, and the run fails.
+            invocation.fail("ListDiscoveredResources (live resources)", error.code)
+    # Deleted resources: NOT_APPLICABLE from their listing alone, so an old NON_COMPLIANT does not linger.
+    try:
+        async for profile in invocation.api.list_resources(check.resource_types, deleted=True):
+            try:
+                item = parse_item(profile, configuration_required=False)
+            except ItemError as exc:
+                invocation.fail(f"{profile.get('ResourceType')} {profile.get('ResourceId')}", str(exc))
+                continue
+            if (item.resource_type, item.resource_id) not in listed:
+                invocation.record(item, Result(Compliance.NOT_APPLICABLE, "the resource is deleted"))
+    except AlibabaError as error:
+        invocation.fail("ListDiscoveredResources (deleted resources)", error.code)
 
 
 def wire_evaluation(evaluation: Evaluation, resource_name: str | None = None) -> dict[str, Any]:
@@ -398,8 +430,8 @@ async def handle(
     if invocation.failures:
         shown = "; ".join(invocation.failures[:5])
         raise RuleRuntimeError(
-            f"{len(invocation.failures)} resources could not be read (the other {len(invocation.evaluations)} "
-            f"evaluations were put): {shown}"
+            f"{len(invocation.failures)} not evaluated (the {len(invocation.evaluations)} evaluations made were put): "
+            f"{shown}"
         )
     return summary
 

@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, quote
@@ -111,6 +112,8 @@ class Fault:
     message: str
     times: int = 1
     garbled: bool = False
+    retry_after_ms: int | None = None  # sent as x-acs-retry-after, which makes the SDK raise ThrottlingException
+    skip: int = 0  # let this many matching calls through first (page 2 of a listing fails, not page 1)
 
 
 @dataclass(frozen=True)
@@ -123,16 +126,18 @@ class RecordedCall:
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, retry_after_ms: int | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.retry_after_ms = retry_after_ms
 
 
-def throttling(action: str | None = None, times: int = 1) -> Fault:
-    """Alibaba Cloud's throttling answer for a user's request rate."""
-    return Fault(action, 400, "Throttling.User", "Request was denied due to user flow control.", times)
+def throttling(action: str | None = None, times: int = 1, *, retry_after_ms: int | None = None) -> Fault:
+    """Alibaba Cloud's throttling answer for a user's request rate (with `retry_after_ms`, a wait it asks for)."""
+    message = "Request was denied due to user flow control."
+    return Fault(action, 400, "Throttling.User", message, times, retry_after_ms=retry_after_ms)
 
 
 def server_error(action: str | None = None, times: int = 1) -> Fault:
@@ -242,7 +247,7 @@ class AlibabaConfigEndpoint:
                     start_response("200 OK", [("Content-Type", "application/json")])
                     return [fault.message.encode()]
                 if fault is not None:
-                    raise ApiError(fault.status, fault.code, fault.message)
+                    raise ApiError(fault.status, fault.code, fault.message, fault.retry_after_ms)
                 payload = self._dispatch(action, parameters)
         except ApiError as error:
             self.calls.append(RecordedCall(action, parameters, error.status, error.code, headers))
@@ -253,7 +258,18 @@ class AlibabaConfigEndpoint:
                 "Message": error.message,
                 "Recommend": f"https://api.aliyun.com/troubleshoot?q={error.code}&product=Config",
             }
-            return json_reply(start_response, error.status, document)
+            if error.retry_after_ms is None:
+                return json_reply(start_response, error.status, document)
+            body = json.dumps(document).encode()
+            start_response(
+                f"{error.status} {HTTPStatus(error.status).phrase}",
+                [
+                    ("Content-Type", "application/json"),
+                    ("Content-Length", str(len(body))),
+                    ("x-acs-retry-after", str(error.retry_after_ms)),
+                ],
+            )
+            return [body]
         finally:
             with self._lock:
                 self.in_flight -= 1
@@ -263,6 +279,9 @@ class AlibabaConfigEndpoint:
     def _take_fault(self, action: str) -> Fault | None:
         for index, fault in enumerate(self._faults):
             if fault.action in (None, action):
+                if fault.skip > 0:
+                    self._faults[index] = dataclasses.replace(fault, skip=fault.skip - 1)
+                    return None
                 if fault.times <= 1:
                     del self._faults[index]
                 else:
@@ -369,7 +388,8 @@ class AlibabaConfigEndpoint:
         if parameters.get("NextToken"):
             if parameters["NextToken"] not in self._pages:
                 raise ApiError(400, "InvalidParameter.NextToken", "The specified NextToken is invalid.")
-            start = self._pages.pop(parameters["NextToken"])
+            # A token stays good: a client retrying a page whose answer it lost asks with the same token again.
+            start = self._pages[parameters["NextToken"]]
         page = matching[start : start + size]
         listing: dict[str, Any] = {
             "DiscoveredResourceProfileList": [resource.profile() for resource in page],

@@ -208,3 +208,20 @@ def test_rule_json_refuses_a_lambda_arn_for_alibaba_cloud() -> None:
     result = CliRunner().invoke(cli, ["rule-json", *IMAGE, "--function-arn", arn, "--param", "imageIds=m-1"])
     assert result.exit_code == 2
     assert "--function-arn: expected acs:fc:REGION:ACCOUNT:services/SERVICE/functions/NAME" in result.output
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["event", "change", *IMAGE, "--param", "imageIds=m-1", "--rule-name", "r"], "--rule-name: an Alibaba Cloud"),
+        (
+            ["rule-json", "--check", "desired-instance-type", "--function-arn", "arn:aws:lambda:x", "--command"],
+            "--command prints an aliyun command: it goes with --cloud alibaba",
+        ),
+        (["invoke", "--event", "README.md", "--region", "cn-hangzhou"], "--region is the Function Compute function's"),
+    ],
+)
+def test_options_of_the_other_cloud_are_usage_errors(arguments: list[str], message: str) -> None:
+    result = CliRunner().invoke(cli, arguments)
+    assert result.exit_code == 2
+    assert message in result.output

@@ -456,3 +456,11 @@ def test_retryable_errors_become_an_alibaba_error_after_the_last_attempt(exc, co
     assert attempts == [1, 2, 3, 4]
     assert config_api.calls == {"PutEvaluations": 4}
     assert (caught.value.operation, caught.value.code, caught.value.message) == ("PutEvaluations", code, message)
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [TypeError("unexpected keyword"), AttributeError("no attribute"), KeyError("Code")],
+)
+def test_the_sdks_own_argument_errors_are_not_retried(inner: BaseException) -> None:
+    assert is_retryable(unretryable(inner)) is False

@@ -177,11 +177,20 @@ def test_the_region_defaults_to_the_configuration_region_id() -> None:
     assert parse_item(detail(Region=DELETE)).region == "cn-beijing"
 
 
-def test_the_region_defaults_to_global() -> None:
-    item = parse_item(event_item(regionId=DELETE, configuration=json.dumps({"UserName": "alice"})))
+def test_ram_resources_are_global_whatever_region_the_item_names() -> None:
+    item = parse_item(
+        event_item(
+            resourceType="ACS::RAM::User", regionId="ap-southeast-1", configuration=json.dumps({"UserName": "a"})
+        )
+    )
     assert item.region == GLOBAL_REGION == "global"
-    deleted = parse_item(detail(Region=DELETE, ResourceDeleted=0, Configuration=DELETE))
-    assert deleted.region == "global"
+
+
+def test_a_regional_item_without_a_region_is_refused() -> None:
+    with pytest.raises(ItemError, match=r"^regionId is missing \(and the configuration names no RegionId\)$"):
+        parse_item(event_item(regionId=DELETE, configuration=json.dumps({"ImageId": "m-1"})))
+    with pytest.raises(ItemError, match=r"^regionId is missing"):
+        parse_item(detail(Region=DELETE, ResourceDeleted=0, Configuration=DELETE))
 
 
 # --- tags ---------------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import pytest
 from structlog.testing import capture_logs
 
 import scanner.alibaba
-from scanner.alibaba.config_api import AlibabaCredentials, AlibabaSettings
+from scanner.alibaba.config_api import AlibabaCredentials, AlibabaSettings, RetryPolicy
 from scanner.alibaba.rule import PUT_BATCH, handle
 from scanner.emulator.alibaba_config import (
     AlibabaConfigEndpoint,
@@ -206,7 +206,7 @@ def periodic_estate(endpoint: AlibabaConfigEndpoint) -> None:
 
 
 def scheduled(endpoint: AlibabaConfigEndpoint, parameters: Mapping[str, str] | None = None) -> dict[str, Any]:
-    event = scheduled_event(parameters or {"imageIds": APPROVED}, ordering_timestamp=ORDERING)
+    event = scheduled_event({"imageIds": APPROVED} if parameters is None else parameters, ordering_timestamp=ORDERING)
     endpoint.result_tokens.add(event["resultToken"])
     return event
 
@@ -262,7 +262,10 @@ def test_a_resource_that_cannot_be_read_fails_the_invocation_after_the_others_ar
     endpoint.resources.extend(instance(f"i-{n}", APPROVED) for n in range(5))
     endpoint.fail(Fault("GetDiscoveredResource", 400, "NoPermission", "You are not authorized to do this operation."))
     event = scheduled(endpoint)
-    with pytest.raises(RuleRuntimeError, match=r"^1 resources could not be read \(the other 4 evaluations were put\)"):
+    with pytest.raises(
+        RuleRuntimeError,
+        match=r"^1 not evaluated \(the 4 evaluations made were put\): ACS::ECS::Instance i-\d: NoPermission$",
+    ):
         run(event, credentials, settings, {**IMAGE_CHECK, "CLOUDSWEEP_ALIBABA_CONCURRENCY": "1"})
     assert [e["complianceType"] for e in endpoint.put(event["resultToken"])] == ["COMPLIANT"] * 4
     assert [call.code for call in endpoint.calls_of("GetDiscoveredResource")].count("NoPermission") == 1
@@ -290,11 +293,9 @@ def test_put_evaluations_is_retried_through_transient_failures(endpoint, credent
     assert len(endpoint.put(event["resultToken"])) == 1
     retries = [entry for entry in logs if entry["event"] == "alibaba call retried"]
     assert [(r["operation"], r["attempt"]) for r in retries] == [("PutEvaluations", 1), ("PutEvaluations", 2)]
-    if fault.garbled:
-        # The SDK cannot parse the body (UnretryableException), or parses nothing useful: no Result, not accepted.
-        assert {r["error_code"] for r in retries} <= {"UnretryableException", "EvaluationsNotAccepted"}
-    else:
-        assert [r["error_code"] for r in retries] == [fault.code, fault.code]
+    # A body that is not JSON: the SDK cannot parse it and raises UnretryableException (transport-like, retried).
+    expected_code = "UnretryableException" if fault.garbled else fault.code
+    assert [r["error_code"] for r in retries] == [expected_code, expected_code]
     assert retries[0]["throttled"] is (fault.code == "Throttling.User")
 
 
@@ -530,3 +531,119 @@ def test_ordering_falls_back_to_the_notification_time() -> None:
     assert parsed.ordering == datetime(2020, 9, 20, 14, 7, 1, 106000, tzinfo=UTC)
     assert "resultToken" not in repr(parsed)
     assert event["resultToken"] not in repr(parsed)
+
+
+# --- failures part-way: what was evaluated is put, the rest is named ---------------------------------------------
+
+
+def test_a_listing_that_breaks_off_puts_what_was_evaluated_and_fails(endpoint, credentials, settings) -> None:
+    endpoint.resources.extend(instance(f"i-{n:03d}", APPROVED) for n in range(150))
+    endpoint.fail(Fault("ListDiscoveredResources", 400, "NoPermission", "not authorized", skip=1))
+    event = scheduled(endpoint)
+    with pytest.raises(RuleRuntimeError) as info:
+        run(event, credentials, settings)
+    # Page 1 (100 instances) was read and evaluated; page 2 was refused; the deleted listing went through.
+    assert str(info.value) == (
+        "1 not evaluated (the 100 evaluations made were put): ListDiscoveredResources (live resources): NoPermission"
+    )
+    assert len(endpoint.put(event["resultToken"])) == 100
+
+
+def test_a_failing_deleted_listing_still_puts_the_live_evaluations(endpoint, credentials, settings) -> None:
+    endpoint.resources.extend(instance(f"i-{n}", APPROVED) for n in range(5))
+    # The live listing is one page; the second ListDiscoveredResources call is the deleted one.
+    endpoint.fail(Fault("ListDiscoveredResources", 400, "NoPermission", "not authorized", skip=1))
+    event = scheduled(endpoint)
+    with pytest.raises(RuleRuntimeError, match=r"^1 not evaluated \(the 5 evaluations made were put\): "):
+        run(event, credentials, settings)
+    assert [e["complianceType"] for e in endpoint.put(event["resultToken"])] == ["COMPLIANT"] * 5
+
+
+def test_a_check_that_raises_fails_its_resource_only(endpoint, credentials, settings, tmp_path) -> None:
+    (tmp_path / "fragile.py").write_text(
+        """
+from scanner.model import Compliance
+from scanner.registry import Check, CheckScope, Cloud, Result, Severity
+
+
+def evaluate(item, params, snapshot):
+    if item.resource_id == "i-2":
+        raise KeyError("Cpu")
+    return Result(Compliance.COMPLIANT, "fine")
+
+
+CHECK = Check(
+    id="user-fragile", title="t", description="d", rationale="r", severity=Severity.LOW, remediation="r",
+    remediation_cli="aliyun ecs DescribeInstances", scope=CheckScope.RESOURCE, cloud=Cloud.ALIBABA,
+    resource_types=("ACS::ECS::Instance",), evaluate_resource=evaluate,
+)
+""",
+        encoding="utf-8",
+    )
+    endpoint.resources.extend(instance(f"i-{n}", APPROVED) for n in range(4))
+    event = scheduled(endpoint, {})
+    environment = {"CLOUDSWEEP_CHECK": "user-fragile", "CLOUDSWEEP_CHECKS_DIR": str(tmp_path)}
+    with pytest.raises(RuleRuntimeError) as info:
+        run(event, credentials, settings, environment)
+    assert str(info.value) == (
+        "1 not evaluated (the 3 evaluations made were put): ACS::ECS::Instance i-2: user-fragile raised KeyError: 'Cpu'"
+    )
+    assert sorted(e["complianceResourceId"] for e in endpoint.put(event["resultToken"])) == ["i-0", "i-1", "i-3"]
+
+
+def test_a_resource_with_a_malformed_account_is_one_failure(endpoint, credentials, settings) -> None:
+    odd = instance("i-odd", APPROVED)
+    odd.account_id = "1.8e15"  # type: ignore[assignment]
+    endpoint.resources.extend([instance("i-ok", APPROVED), odd])
+    event = scheduled(endpoint)
+    with pytest.raises(RuleRuntimeError, match=r"i-odd: accountId must be the account's number, got '1\.8e15'$"):
+        run(event, credentials, settings)
+    assert [e["complianceResourceId"] for e in endpoint.put(event["resultToken"])] == ["i-ok"]
+
+
+# --- pushed items that say little ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("configuration", ["", "{}"])
+def test_a_pushed_item_without_configuration_is_read_not_judged(endpoint, credentials, settings, configuration) -> None:
+    endpoint.resources.append(instance("i-bp12g4xbl4i0brkn7x3a", APPROVED))
+    event = change(endpoint, alibaba_item_document(INSTANCE, configuration=None) | {"configuration": configuration})
+    run(event, credentials, settings)
+    assert [call.action for call in endpoint.calls] == ["GetDiscoveredResource", "PutEvaluations"]
+    assert [e["complianceType"] for e in endpoint.put(event["resultToken"])] == ["COMPLIANT"]
+
+
+def test_a_pushed_item_whose_details_say_deleted_is_not_applicable(endpoint, credentials, settings) -> None:
+    endpoint.resources.append(instance("i-bp12g4xbl4i0brkn7x3a", APPROVED, deleted=True))
+    event = change(endpoint, alibaba_item_document(INSTANCE) | {"configuration": "{}"})
+    run(event, credentials, settings)
+    assert [(e["complianceType"], e["annotation"]) for e in endpoint.put(event["resultToken"])] == [
+        ("NOT_APPLICABLE", "the resource is deleted")
+    ]
+
+
+def test_a_ram_user_is_evaluated_in_the_global_region_whatever_the_event_says(endpoint, credentials, settings) -> None:
+    # Alibaba Cloud's documented event for a RAM user names regionId ap-southeast-1.
+    item = alibaba_item_document("ACS::RAM::User", regionId="ap-southeast-1")
+    event = change(endpoint, item, parameters={})
+    run(event, credentials, settings, {"CLOUDSWEEP_CHECK": "ram-user-mfa-enabled"})
+    assert [e["complianceRegionId"] for e in endpoint.put(event["resultToken"])] == ["global"]
+
+
+def test_a_throttle_that_asks_for_a_wait_is_waited_for(endpoint, credentials) -> None:
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    settings = AlibabaSettings(region="cn-shanghai", endpoint=endpoint.url, retry=RetryPolicy(sleep=record))
+    endpoint.fail(throttling("PutEvaluations", retry_after_ms=1500))
+    event = change(endpoint, alibaba_item_document(INSTANCE, configuration={"ImageId": APPROVED}))
+    with capture_logs() as logs:
+        run(event, credentials, settings)
+    assert len(waits) == 1
+    assert 1.5 <= waits[0] <= settings.retry.max_backoff_seconds
+    assert [
+        (entry["error_code"], entry["throttled"]) for entry in logs if entry["event"] == "alibaba call retried"
+    ] == [("Throttling.User", True)]
+    assert len(endpoint.put(event["resultToken"])) == 1

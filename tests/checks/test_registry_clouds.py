@@ -21,6 +21,7 @@ from scanner.registry import (
     Cloud,
     ExtraData,
     Parameter,
+    ParameterError,
     ParameterType,
     ParameterValues,
     Result,
@@ -115,10 +116,13 @@ def test_an_aws_check_may_not_name_alibaba_types() -> None:
         alibaba_check(cloud=Cloud.AWS, remediation_cli="aws ec2 describe-instances")
 
 
-def test_a_resource_type_parameter_takes_either_clouds_types() -> None:
+def test_a_resource_type_parameter_of_an_aws_check_refuses_alibaba_types() -> None:
     parameter = Parameter("applicableResourceType", ParameterType.RESOURCE_TYPE, "a type")
-    assert parameter.convert("c", "ACS::OSS::Bucket") == "ACS::OSS::Bucket"
     assert parameter.convert("c", "AWS::S3::Bucket") == "AWS::S3::Bucket"
+    with pytest.raises(
+        ParameterError, match="expected a resource type like AWS::EC2::Instance, got 'ACS::OSS::Bucket'"
+    ):
+        parameter.convert("c", "ACS::OSS::Bucket")
 
 
 def test_a_checks_directory_feeds_each_cloud_its_own_checks(tmp_path: Path) -> None:

@@ -375,16 +375,12 @@ def test_an_exact_last_page_has_no_next_token(fresh_endpoint) -> None:
     assert "NextToken" not in last
 
 
-def test_a_next_token_is_good_once(fresh_endpoint) -> None:
+def test_a_next_token_can_be_asked_again(fresh_endpoint) -> None:
+    # A retried page (its first answer lost) asks with the same token: it gets the same page.
     fresh_endpoint.resources[:] = [instance(f"i-{n}") for n in range(3)]
     token = listing(fresh_endpoint, MaxResults="1").json()["DiscoveredResourceProfiles"]["NextToken"]
     assert ids(listing(fresh_endpoint, MaxResults="1", NextToken=token)) == ["i-1"]
-    refused(
-        listing(fresh_endpoint, MaxResults="1", NextToken=token),
-        400,
-        "InvalidParameter.NextToken",
-        "The specified NextToken is invalid.",
-    )
+    assert ids(listing(fresh_endpoint, MaxResults="1", NextToken=token)) == ["i-1"]
 
 
 def test_an_invented_next_token_is_refused(endpoint) -> None:
