@@ -26,6 +26,11 @@ INSTANCE = "ACS::ECS::Instance"
 
 def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
     approved: tuple[str, ...] = params["imageIds"]
+    # The handler never hands this check either; said here too, so the rule reads whole wherever it runs.
+    if item.resource_type != INSTANCE:
+        return Result(Compliance.NOT_APPLICABLE, f"the rule evaluates {INSTANCE}, not {item.resource_type}")
+    if item.deleted:
+        return Result(Compliance.NOT_APPLICABLE, "the instance is deleted")
     configuration = item.configuration
     if configuration is None:
         return Result(Compliance.NON_COMPLIANT, "the configuration item has no configuration")

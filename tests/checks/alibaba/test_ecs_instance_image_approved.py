@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from checks.alibaba import ecs_instance_image_approved
 from scanner.model import Compliance, ConfigurationItem
-from scanner.registry import CheckScope, Cloud, ParameterError, Result
+from scanner.registry import CheckScope, Cloud, ParameterError, Result, Snapshot
 from scanner.testing import assert_evaluations, run_check
 from scanner.testing.alibaba import DELETE, alibaba_item
 
@@ -85,3 +86,19 @@ def test_image_ids_are_required(params: Any) -> None:
 def test_an_empty_or_malformed_list_is_refused(raw: Any) -> None:
     with pytest.raises(ParameterError, match=r"^check ecs-instance-image-approved, parameter imageIds: expected a"):
         CHECK.parameters.parse(CHECK.id, {"imageIds": raw})
+
+
+def test_a_deleted_instance_is_not_applicable() -> None:
+    item = alibaba_item("ACS::ECS::Instance", configuration={"ImageId": "m-other"}, resourceDeleted=0)
+    assert item.deleted
+    assert run(item, {"imageIds": "m-1"}) == Result(Compliance.NOT_APPLICABLE, "the instance is deleted")
+
+
+def test_another_resource_type_is_not_applicable() -> None:
+    # A scan never hands the check another type (run_check neither): call it as a careless caller would.
+    disk = alibaba_item("ACS::ECS::Disk")
+    params = CHECK.parameters.parse(CHECK.id, {"imageIds": "m-1"})
+    snapshot = Snapshot(disk.account_id, disk.region, datetime(2026, 1, 1, tzinfo=UTC))
+    assert CHECK.run_resource(disk, params, snapshot) == Result(
+        Compliance.NOT_APPLICABLE, "the rule evaluates ACS::ECS::Instance, not ACS::ECS::Disk"
+    )
