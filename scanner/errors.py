@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Mapping
+from typing import Any
 
 
 class CloudSweepError(Exception):
@@ -19,6 +22,23 @@ class EventError(CloudSweepError, ValueError):
     def __init__(self, field_name: str, message: str) -> None:
         super().__init__(f"{field_name}: {message}")
         self.field = field_name
+
+
+def event_object(document: Mapping[str, Any], name: str, *, required: bool) -> dict[str, Any]:
+    """A rule event's JSON-object field (`invokingEvent`, `ruleParameters`): an object, or a JSON string of one."""
+    value = document.get(name)
+    if value is None or value == "":
+        if required:
+            raise EventError(name, "is missing")
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError) as exc:
+            raise EventError(name, f"is not valid JSON ({exc})") from exc
+    if not isinstance(value, Mapping):
+        raise EventError(name, f"must be a JSON object, got {type(value).__name__}")
+    return dict(value)
 
 
 class RuleRuntimeError(CloudSweepError):

@@ -11,7 +11,6 @@ The check runs unchanged: the same registry, parameters, inventory and retry pol
 from __future__ import annotations
 
 import functools
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ import structlog
 
 from scanner.aws.clients import AwsClients, AwsSettings, CallContext
 from scanner.aws.credentials import CredentialBroker, RoleSpec, sts_fetcher
-from scanner.errors import AwsError, EventError, RuleRuntimeError, UsageError, token_for_logs
+from scanner.errors import AwsError, EventError, RuleRuntimeError, UsageError, event_object, token_for_logs
 from scanner.inventory import EXTRA_DATA_READERS, ConfigInventory
 from scanner.logs import configure_function_logging
 from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, ItemError, Target
@@ -49,25 +48,6 @@ class MessageType(Enum):
     SCHEDULED = "ScheduledNotification"
     CHANGE = "ConfigurationItemChangeNotification"
     OVERSIZED = "OversizedConfigurationItemChangeNotification"
-
-
-def _json_field(event: Mapping[str, Any], name: str, *, required: bool) -> dict[str, Any]:
-    raw = event.get(name)
-    if raw is None or raw == "":
-        if required:
-            raise EventError(name, "is missing")
-        return {}
-    if isinstance(raw, Mapping):
-        return dict(raw)
-    if not isinstance(raw, str):
-        raise EventError(name, f"must be a JSON string, got {type(raw).__name__}")
-    try:
-        document = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise EventError(name, f"is not valid JSON ({exc})") from exc
-    if not isinstance(document, dict):
-        raise EventError(name, "must be a JSON object")
-    return document
 
 
 def _string_field(document: Mapping[str, Any], name: str, prefix: str = "") -> str | None:
@@ -101,8 +81,8 @@ class RuleEvent:
     def parse(cls, event: Any, environment: Mapping[str, str]) -> RuleEvent:
         if not isinstance(event, Mapping):
             raise EventError("event", f"must be a JSON object, got {type(event).__name__}")
-        invoking = _json_field(event, "invokingEvent", required=True)
-        parameters = _json_field(event, "ruleParameters", required=False)
+        invoking = event_object(event, "invokingEvent", required=True)
+        parameters = event_object(event, "ruleParameters", required=False)
         raw_type = invoking.get("messageType")
         try:
             message_type = MessageType(raw_type)

@@ -29,7 +29,7 @@ import structlog
 
 from scanner.alibaba.config_api import AlibabaCredentials, AlibabaSettings, ConfigApi
 from scanner.alibaba.items import parse_item
-from scanner.errors import AlibabaError, EventError, RuleRuntimeError, UsageError, token_for_logs
+from scanner.errors import AlibabaError, EventError, RuleRuntimeError, UsageError, event_object, token_for_logs
 from scanner.logs import configure_function_logging
 from scanner.model import Compliance, ConfigurationItem, Evaluation, ItemError
 from scanner.plugins import CHECKS_DIR_ENVIRONMENT, CheckLoadError, checks_dirs_from, load_registry
@@ -73,23 +73,6 @@ def _decode(event: Any) -> Mapping[str, Any]:
     return event
 
 
-def _object(document: Mapping[str, Any], name: str, *, required: bool) -> dict[str, Any]:
-    """A JSON object field (Cloud Config sends objects; a JSON string of one is read too)."""
-    value = document.get(name)
-    if value is None or value == "":
-        if required:
-            raise EventError(name, "is missing")
-        return {}
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except (ValueError, RecursionError) as exc:
-            raise EventError(name, f"is not valid JSON ({exc})") from exc
-    if not isinstance(value, Mapping):
-        raise EventError(name, f"must be a JSON object, got {type(value).__name__}")
-    return dict(value)
-
-
 def _milliseconds(value: Any, name: str) -> datetime | None:
     if value is None or value == "":
         return None
@@ -126,8 +109,8 @@ class AlibabaRuleEvent:
             raise EventError(
                 missing[0], "is missing (a Cloud Config rule event has invokingEvent, ruleParameters, resultToken)"
             )
-        invoking = _object(document, "invokingEvent", required=True)
-        parameters = _object(document, "ruleParameters", required=False)
+        invoking = event_object(document, "invokingEvent", required=True)
+        parameters = event_object(document, "ruleParameters", required=False)
         for name, value in parameters.items():
             if not isinstance(value, str | int | float) or isinstance(value, bool):
                 raise EventError(

@@ -12,6 +12,7 @@ from scanner.alibaba.items import parse_item
 from scanner.errors import UsageError
 from scanner.model import ItemError
 from scanner.registry import Check, Severity
+from scanner.rule_tools import FREQUENCIES
 from scanner.testing.alibaba import (
     DEFAULT_ACCOUNT,
     DEFAULT_REGION,
@@ -79,7 +80,6 @@ _RISK_LEVELS = {
     Severity.LOW: 3,
     Severity.INFORMATIONAL: 3,
 }
-FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
 
 
 def rule_request(
