@@ -111,7 +111,9 @@ def redact_secrets(logger: WrappedLogger, method_name: str, event_dict: EventDic
     return event_dict if masked is event_dict else dict(masked)
 
 
-QUIET_LIBRARIES = ("botocore", "aiobotocore", "boto3", "urllib3", "aiohttp")
+# Alibaba Cloud's SDK: darabonba-core logs every request's headers (the signature, the STS token) at DEBUG, and sets
+# its own logger to DEBUG when imported; its credentials package logs refreshes.
+QUIET_LIBRARIES = ("botocore", "aiobotocore", "boto3", "urllib3", "aiohttp", "darabonba-core", "credentials")
 
 
 def configure_logging(level: str = "info", stream: TextIO | None = None) -> None:

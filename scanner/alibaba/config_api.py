@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,10 @@ from tenacity import (
 
 from scanner.aws.limits import TokenBucket
 from scanner.errors import AlibabaError, UsageError
+
+# darabonba-core sets its logger to DEBUG when imported (and logs request headers, the STS token among them, when
+# DEBUG is set in the environment): back to warnings, whenever this module is imported after logging was set up.
+logging.getLogger("darabonba-core").setLevel(logging.WARNING)
 
 log = structlog.get_logger("cloudsweep.alibaba")
 

@@ -464,3 +464,15 @@ def test_retryable_errors_become_an_alibaba_error_after_the_last_attempt(exc, co
 )
 def test_the_sdks_own_argument_errors_are_not_retried(inner: BaseException) -> None:
     assert is_retryable(unretryable(inner)) is False
+
+
+def test_the_sdks_header_logging_is_held_at_warnings() -> None:
+    import logging
+
+    from scanner.logs import configure_logging
+
+    # Imported above, after any logging setup: the module caps darabonba-core, which sets itself to DEBUG.
+    assert logging.getLogger("darabonba-core").getEffectiveLevel() >= logging.WARNING
+    configure_logging("debug")
+    for name in ("darabonba-core", "credentials"):
+        assert logging.getLogger(name).getEffectiveLevel() >= logging.WARNING
