@@ -88,11 +88,20 @@ def cli(log_level: str) -> None:
 @click.option("--latency-ms", default=0, show_default=True, type=click.IntRange(0, 60_000))
 @click.option("--throttle-rate", default=0.0, show_default=True, type=click.FloatRange(0.0, 1.0))
 @click.option("--fault-seed", default=0, show_default=True, type=int)
-def emulator(host: str, port: int, seed: str, latency_ms: int, throttle_rate: float, fault_seed: int) -> None:
-    """Run the AWS emulator (moto plus cloudsweep's Config and fault layers) in the foreground.
+@cloud_option
+def emulator(
+    host: str, port: int, seed: str, latency_ms: int, throttle_rate: float, fault_seed: int, cloud: Cloud
+) -> None:
+    """Run the AWS emulator (moto plus cloudsweep's Config and fault layers) in the foreground; with
+    --cloud alibaba, the local Alibaba Cloud Config endpoint and its demo account instead.
 
     The first line of standard output is `endpoint: http://HOST:PORT`.
     """
+    if cloud is Cloud.ALIBABA:
+        if host != "127.0.0.1" or throttle_rate or fault_seed:
+            raise click.UsageError("--host, --throttle-rate and --fault-seed are the AWS emulator's options")
+        _alibaba_endpoint(port, seed, latency_ms)
+        return
     # Imported here: the scanner itself never imports moto, only the emulator commands do.
     from scanner.emulator.server import Emulator, EmulatorError, EmulatorOptions
 
@@ -111,6 +120,12 @@ def emulator(host: str, port: int, seed: str, latency_ms: int, throttle_rate: fl
     click.echo(f"endpoint: {running.endpoint_url}")
     sys.stdout.flush()
     log.info("emulator started", endpoint=running.endpoint_url, seed=seed)
+    _wait_for_a_signal()
+    running.stop()
+    log.info("emulator stopped")
+
+
+def _wait_for_a_signal() -> None:
     stopped = threading.Event()
 
     def stop(*_: Any) -> None:
@@ -119,8 +134,33 @@ def emulator(host: str, port: int, seed: str, latency_ms: int, throttle_rate: fl
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     stopped.wait()
-    running.stop()
-    log.info("emulator stopped")
+
+
+def _alibaba_endpoint(port: int, seed: str, latency_ms: int) -> None:
+    from scanner.emulator.alibaba_config import DEMO_KEY_ID, DEMO_SECRET, AlibabaConfigEndpoint, demo_resources
+
+    endpoint = AlibabaConfigEndpoint(
+        {DEMO_KEY_ID: (DEMO_SECRET, None)},
+        resources=demo_resources() if seed == "demo" else (),
+        latency=latency_ms / 1000,
+        port=port,
+        accept_any_token=True,
+    )
+    try:
+        endpoint.start()
+    except OSError as exc:
+        raise click.UsageError(f"--port {port}: {exc}") from exc
+    click.echo(f"endpoint: {endpoint.url}")
+    # The demo account's key, made up for this endpoint alone: `invoke --cloud alibaba` reads it from these.
+    click.echo(f"export ALIBABA_CLOUD_ACCESS_KEY_ID={DEMO_KEY_ID} ALIBABA_CLOUD_ACCESS_KEY_SECRET={DEMO_SECRET}")
+    sys.stdout.flush()
+    log.info("alibaba cloud config endpoint started", endpoint=endpoint.url, resources=len(endpoint.resources))
+    try:
+        _wait_for_a_signal()
+    finally:
+        endpoint.stop()
+        accepted = sum(len(evaluations) for evaluations in endpoint.evaluations.values())
+        log.info("alibaba cloud config endpoint stopped", evaluations_put=accepted)
 
 
 @cli.command()

@@ -165,6 +165,8 @@ class AlibabaConfigEndpoint:
         result_tokens: Iterable[str] = (),
         clock: Any = None,
         latency: float = 0.0,
+        port: int = 0,
+        accept_any_token: bool = False,
     ) -> None:
         # AccessKey id -> (secret, STS token or None for a long-term key).
         self.credentials = dict(credentials)
@@ -178,6 +180,9 @@ class AlibabaConfigEndpoint:
         self._lock = threading.Lock()
         self._clock = clock or (lambda: datetime.now(UTC))
         self.latency = latency
+        self.port = port
+        # The demo (`cloudsweep emulator --cloud alibaba`) takes the tokens `cloudsweep event` makes up.
+        self.accept_any_token = accept_any_token
         self.in_flight = 0
         self.max_in_flight: dict[str, int] = {}
         self._server: BaseWSGIServer | None = None
@@ -202,21 +207,27 @@ class AlibabaConfigEndpoint:
             raise RuntimeError("the endpoint is not running")
         return f"http://127.0.0.1:{self._server.server_port}"
 
-    def __enter__(self) -> AlibabaConfigEndpoint:
-        self._server = make_server("127.0.0.1", 0, self, threaded=True, request_handler=_QuietHandler)
+    def start(self) -> AlibabaConfigEndpoint:
+        self._server = make_server("127.0.0.1", self.port, self, threaded=True, request_handler=_QuietHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="alibaba-config", daemon=True)
         self._thread.start()
         return self
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
+    def stop(self) -> None:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._server = None
+
+    def __enter__(self) -> AlibabaConfigEndpoint:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.stop()
 
     # --- WSGI ------------------------------------------------------------------------------------------------
 
@@ -421,7 +432,7 @@ class AlibabaConfigEndpoint:
         token = parameters.get("ResultToken")
         if not token:
             raise ApiError(400, "MissingResultToken", "ResultToken is mandatory for this action.")
-        if token not in self.result_tokens:
+        if token not in self.result_tokens and not self.accept_any_token:
             raise ApiError(400, "Invalid.ResultToken", "The specified ResultToken is invalid or expired.")
         if parameters.get("DeleteMode") not in (None, "true", "false"):
             raise ApiError(400, "InvalidParameter.DeleteMode", "DeleteMode must be true or false.")
@@ -490,3 +501,81 @@ class _QuietHandler(WSGIRequestHandler):
 
     def log_error(self, *args: Any) -> None:
         return
+
+
+# --- the demo account (`cloudsweep emulator --cloud alibaba`) -------------------------------------------------------
+
+DEMO_KEY_ID = "LTAI5tCloudSweepDemoKey1"
+DEMO_SECRET = "CloudSweepDemoSecret0000000001"  # noqa: S105  (the local demo's, printed for the user to export)
+
+
+def demo_resources() -> list[DiscoveredResource]:
+    """One account with a passing and a failing resource for every built-in Alibaba Cloud check, and a deleted one."""
+    from scanner.testing.alibaba import DEFAULT_ACCOUNT, alibaba_item_document
+
+    def resource(
+        resource_type: str, resource_id: str, name: str, region: str = "cn-hangzhou", **changes: Any
+    ) -> DiscoveredResource:
+        document = alibaba_item_document(resource_type, configuration=changes, region=region)
+        configuration = json.loads(document["configuration"])
+        return DiscoveredResource(
+            DEFAULT_ACCOUNT,
+            document["regionId"],
+            resource_type,
+            resource_id,
+            configuration,
+            resource_name=name,
+            resource_status=document["resourceStatus"],
+            availability_zone=document["availabilityZone"],
+            tags={"env": ["demo"]},
+        )
+
+    open_ssh = {
+        "Direction": "ingress",
+        "Policy": "Accept",
+        "IpProtocol": "TCP",
+        "PortRange": "22/22",
+        "SourceCidrIp": "0.0.0.0/0",
+        "Description": "ssh from anywhere",
+    }
+    deleted = resource("ACS::ECS::Instance", "i-demodeleted0000001", "old-web", ImageId="m-demounvetted000001")
+    deleted.deleted = True
+    return [
+        resource("ACS::ECS::Instance", "i-demoapproved000001", "web-1", InstanceId="i-demoapproved000001"),
+        resource(
+            "ACS::ECS::Instance",
+            "i-demounvetted000001",
+            "batch-1",
+            region="cn-shanghai",
+            InstanceId="i-demounvetted000001",
+            ImageId="m-demounvetted000001",
+        ),
+        deleted,
+        resource("ACS::ECS::Disk", "d-demoencrypted00001", "data-1", DiskId="d-demoencrypted00001"),
+        resource("ACS::ECS::Disk", "d-demoplain000000001", "scratch", DiskId="d-demoplain000000001", Encrypted=False),
+        resource("ACS::ECS::SecurityGroup", "sg-demoweb0000000001", "web", SecurityGroupId="sg-demoweb0000000001"),
+        resource(
+            "ACS::ECS::SecurityGroup",
+            "sg-demossh0000000001",
+            "bastion",
+            SecurityGroupId="sg-demossh0000000001",
+            Permissions={"Permission": [open_ssh]},
+        ),
+        resource("ACS::OSS::Bucket", "demo-private-logs", "demo-private-logs", Name="demo-private-logs"),
+        resource(
+            "ACS::OSS::Bucket",
+            "demo-public-assets",
+            "demo-public-assets",
+            Name="demo-public-assets",
+            AccessControlList={"Grant": "public-read"},
+        ),
+        resource("ACS::RAM::User", "200828888731170001", "alice", UserName="alice"),
+        resource(
+            "ACS::RAM::User",
+            "200828888731170002",
+            "bob",
+            UserName="bob",
+            LoginProfile={"UserName": "bob", "MFABindRequired": False, "PasswordResetRequired": False},
+        ),
+        resource("ACS::RAM::User", "200828888731170003", "ci-bot", UserName="ci-bot", LoginProfile=None),
+    ]

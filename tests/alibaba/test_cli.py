@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +18,7 @@ from scanner.testing.alibaba import DEFAULT_ACCOUNT, alibaba_item_document
 from tests.alibaba.conftest import LONG_TERM_KEY_ID, LONG_TERM_SECRET
 
 IMAGE = ["--cloud", "alibaba", "--check", "ecs-instance-image-approved"]
+DEMO_IMAGE = "aliyun_3_x64_20G_alibase_20240528.vhd"
 
 
 @pytest.fixture
@@ -225,3 +230,66 @@ def test_options_of_the_other_cloud_are_usage_errors(arguments: list[str], messa
     result = CliRunner().invoke(cli, arguments)
     assert result.exit_code == 2
     assert message in result.output
+
+
+# --- the demo endpoint: `cloudsweep emulator --cloud alibaba` ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_endpoint() -> Iterator[tuple[str, dict[str, str]]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scanner", "emulator", "--cloud", "alibaba"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    endpoint = process.stdout.readline().strip()
+    exports = process.stdout.readline().strip()
+    assert endpoint.startswith("endpoint: http://127.0.0.1:"), endpoint
+    assert exports.startswith("export ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI"), exports
+    variables = dict(pair.split("=", 1) for pair in exports.removeprefix("export ").split())
+    yield endpoint.removeprefix("endpoint: "), variables
+    process.send_signal(signal.SIGTERM)
+    _, errors = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert '"evaluations_put": 12' in errors
+
+
+@pytest.mark.parametrize(
+    ("check", "parameters", "counts"),
+    [
+        ("ecs-instance-image-approved", ["--param", f"imageIds={DEMO_IMAGE}"], (1, 1, 1)),
+        ("ecs-disk-encrypted", [], (1, 1, 0)),
+        ("ecs-security-group-risky-ports", [], (1, 1, 0)),
+        ("oss-bucket-public-read-prohibited", [], (1, 1, 0)),
+        ("ram-user-mfa-enabled", [], (1, 1, 1)),
+    ],
+)
+def test_every_check_passes_and_fails_in_the_demo_account(
+    demo_endpoint: tuple[str, dict[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    check: str,
+    parameters: list[str],
+    counts: tuple[int, int, int],
+) -> None:
+    url, variables = demo_endpoint
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("ALIBABA_CLOUD_SECURITY_TOKEN", raising=False)
+    arguments = ["--cloud", "alibaba", "--check", check]
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(event_json("scheduled", *arguments, *parameters)))
+    result = CliRunner().invoke(
+        cli, ["--log-level", "error", "invoke", "--event", str(path), "--endpoint-url", url, *arguments]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert (summary["COMPLIANT"], summary["NON_COMPLIANT"], summary["NOT_APPLICABLE"]) == counts
+
+
+def test_the_demo_endpoint_takes_only_its_own_options() -> None:
+    result = CliRunner().invoke(cli, ["emulator", "--cloud", "alibaba", "--throttle-rate", "0.5"])
+    assert result.exit_code == 2
+    assert "--host, --throttle-rate and --fault-seed are the AWS emulator's options" in result.output
