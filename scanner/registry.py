@@ -487,16 +487,20 @@ def _definition_problems(check: Check) -> list[str]:
     for resource_type in (*check.resource_types, *check.lookup_types):
         if not _DECLARED_TYPE.fullmatch(resource_type) or not resource_type.startswith(check.cloud.type_prefix):
             problems.append(f"resource type {resource_type!r} is not like {example}")
+    resource_type_parameters = any(p.type is ParameterType.RESOURCE_TYPE for p in check.parameters.parameters)
     if check.cloud is not Cloud.AWS and (
         check.extra_data
         or check.cis
         or check.lookup_types
         or check.count_types
+        or resource_type_parameters
         or check.scope is not CheckScope.RESOURCE
     ):
-        # Extra data, lookups, counts and account snapshots are read by the AWS scanner; the CIS ids are AWS's.
+        # Extra data, lookups, counts and account snapshots are read by the AWS scanner; the CIS ids and the
+        # resource-type parameter (AWS::... only) are AWS's.
         problems.append(
-            f"{check.cloud.display_name} checks evaluate one resource at a time: no extra_data, lookups, counts or cis"
+            f"{check.cloud.display_name} checks evaluate one resource at a time: no extra_data, lookups, counts, "
+            "resource-type parameters or cis"
         )
     if (check.scope is CheckScope.RESOURCE) != (check.evaluate_resource is not None):
         problems.append("a resource-scope check has evaluate_resource, and only it")

@@ -9,6 +9,7 @@ left into `AlibabaError` once, here. Tests point `endpoint` at a local HTTP serv
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
@@ -24,9 +25,9 @@ try:
     from alibabacloud_config20200907.client import Client
     from alibabacloud_tea_openapi.exceptions import AlibabaCloudException, ThrottlingException
     from alibabacloud_tea_openapi.utils_models import Config
-    from darabonba.exceptions import RequiredArgumentException, ValidateException
+    from darabonba.exceptions import ValidateException as DaraValidateException
     from darabonba.runtime import RuntimeOptions
-    from Tea.exceptions import TeaException, UnretryableException
+    from Tea.exceptions import RequiredArgumentException, TeaException, UnretryableException, ValidateException
 except ImportError as exc:  # pragma: no cover  (the test environment has the extra)
     raise ImportError(f"Alibaba Cloud Config support needs its SDK: pip install 'cloudsweep[alibaba]' ({exc})") from exc
 from tenacity import (
@@ -34,7 +35,7 @@ from tenacity import (
     RetryCallState,
     retry_if_exception,
     stop_after_attempt,
-    stop_after_delay,
+    stop_before_delay,
     wait_random_exponential,
 )
 
@@ -43,7 +44,8 @@ from scanner.errors import AlibabaError, UsageError
 
 # darabonba-core sets its logger to DEBUG when imported (and logs request headers, the STS token among them, when
 # DEBUG is set in the environment): back to warnings, whenever this module is imported after logging was set up.
-logging.getLogger("darabonba-core").setLevel(logging.WARNING)
+for _name in ("darabonba-core", "credentials"):
+    logging.getLogger(_name).setLevel(max(logging.getLogger(_name).level, logging.WARNING))
 
 log = structlog.get_logger("cloudsweep.alibaba")
 
@@ -66,18 +68,26 @@ PUBLISHED_RATES: Mapping[str, float] = {"ListDiscoveredResources": 10.0, "PutEva
 THROTTLING_STATUS = 429
 
 
-class EvaluationsNotAccepted(Exception):
-    """PutEvaluations answered 200 without `"Result": true`: retried like a 5xx, then an AlibabaError."""
+class UnexpectedAnswer(Exception):
+    """A 200 whose body is not what the action answers (the SDK hands back no body for one it cannot read):
+    retried like a 5xx, then an AlibabaError with this code."""
 
-    code = "EvaluationsNotAccepted"
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class EvaluationsNotAccepted(UnexpectedAnswer):
+    """PutEvaluations answered without `"Result": true`."""
 
     def __init__(self, result: object) -> None:
-        super().__init__(f"PutEvaluations returned Result={result!r}")
+        super().__init__("EvaluationsNotAccepted", f"PutEvaluations returned Result={result!r}")
 
 
-_SDK_ERRORS = (TeaException, EvaluationsNotAccepted, OSError, asyncio.TimeoutError)
-# Raised by the SDK before anything is sent: a bad argument, not a transient failure.
-_CALLER_ERRORS = (TypeError, AttributeError, KeyError, RequiredArgumentException, ValidateException)
+_SDK_ERRORS = (TeaException, UnexpectedAnswer, OSError, asyncio.TimeoutError)
+# Raised by the SDK before anything is sent: a missing or invalid argument, not a transient failure. (Not TypeError
+# and the like: the SDK raises those for an error answer it cannot read, which is worth another try.)
+_CALLER_ERRORS = (RequiredArgumentException, ValidateException, DaraValidateException)
 
 
 @dataclass(frozen=True)
@@ -145,7 +155,7 @@ class AlibabaSettings:
 
 
 def error_code(exc: BaseException) -> str:
-    if isinstance(exc, AlibabaCloudException | EvaluationsNotAccepted) and exc.code and exc.code != "None":
+    if isinstance(exc, AlibabaCloudException | UnexpectedAnswer) and exc.code and exc.code != "None":
         return str(exc.code)
     return type(exc).__name__
 
@@ -158,7 +168,7 @@ def is_throttle(exc: BaseException) -> bool:
 
 
 def is_retryable(exc: BaseException) -> bool:
-    if is_throttle(exc) or isinstance(exc, EvaluationsNotAccepted):
+    if is_throttle(exc) or isinstance(exc, UnexpectedAnswer):
         return True
     if isinstance(exc, AlibabaCloudException):
         status = exc.status_code if isinstance(exc.status_code, int) else 0
@@ -180,7 +190,8 @@ def _message(exc: BaseException) -> str:
 
 
 def _backoff(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
-    """Full-jitter exponential backoff, but never shorter than a throttle's `x-acs-retry-after` (milliseconds)."""
+    """Full-jitter exponential backoff, but never shorter than a throttle's `x-acs-retry-after` (milliseconds), which
+    is honoured whole: the stop condition gives up instead when it does not fit the policy's time budget."""
     jitter = wait_random_exponential(multiplier=policy.base_seconds, max=policy.max_backoff_seconds)
 
     def wait(state: RetryCallState) -> float:
@@ -188,7 +199,7 @@ def _backoff(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
         exc = state.outcome.exception() if state.outcome else None
         asked = getattr(exc, "retry_after", None)
         if isinstance(asked, int) and not isinstance(asked, bool) and asked > 0:
-            return min(max(seconds, asked / 1000), policy.max_backoff_seconds)
+            return max(seconds, asked / 1000)
         return seconds
 
     return wait
@@ -256,7 +267,8 @@ class ConfigApi:
 
         retrying = AsyncRetrying(
             retry=retry_if_exception(is_retryable),
-            stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.max_seconds),
+            # Before, not after: a wait that would end past the budget (a long x-acs-retry-after) is not slept.
+            stop=stop_after_attempt(policy.max_attempts) | stop_before_delay(policy.max_seconds),
             wait=_backoff(policy),
             sleep=policy.sleep,
             before_sleep=before_sleep,
@@ -275,6 +287,7 @@ class ConfigApi:
     ) -> AsyncIterator[dict[str, Any]]:
         """Every live (or, with `deleted`, every deleted) discovered resource of these types, every page."""
         token: str | None = None
+        seen: set[str] = set()
         while True:
             request = models.ListDiscoveredResourcesRequest(
                 resource_types=",".join(resource_types),
@@ -284,37 +297,45 @@ class ConfigApi:
                 max_results=PAGE_SIZE,
                 next_token=token,
             )
-            response = await self.call(
-                "ListDiscoveredResources",
-                lambda request=request: self._client.list_discovered_resources_with_options_async(  # type: ignore[misc]
-                    request, _runtime()
-                ),
-            )
-            body = response.body.to_map() if response.body is not None else {}
-            profiles = (body.get("DiscoveredResourceProfiles") or {}).get("DiscoveredResourceProfileList") or []
-            for profile in profiles:
+            listing = await self.call("ListDiscoveredResources", functools.partial(self._page, request))
+            for profile in listing.get("DiscoveredResourceProfileList") or []:
                 yield profile
-            previous, token = token, (body.get("DiscoveredResourceProfiles") or {}).get("NextToken")
+            token = listing.get("NextToken") or None
             if not token:
                 return
-            if token == previous:
-                # The same page again and again: an endless listing, never a complete one.
-                raise AlibabaError(SERVICE, "ListDiscoveredResources", "RepeatedNextToken", "NextToken did not advance")
+            if token in seen:
+                # A page asked for again: the listing would never end, and never be complete.
+                raise AlibabaError(SERVICE, "ListDiscoveredResources", "RepeatedNextToken", "NextToken came back")
+            seen.add(token)
+
+    async def _page(self, request: Any) -> dict[str, Any]:
+        response = await self._client.list_discovered_resources_with_options_async(request, _runtime())
+        body = response.body.to_map() if response.body is not None else None
+        listing = (body or {}).get("DiscoveredResourceProfiles")
+        if not isinstance(listing, dict) or not all(
+            isinstance(p, dict) for p in listing.get("DiscoveredResourceProfileList") or []
+        ):
+            # Never an empty page: a listing cut short here would pass for a complete one.
+            raise UnexpectedAnswer("MalformedResponse", "ListDiscoveredResources answered no readable page")
+        return listing
 
     async def get_resource(self, resource_id: str, resource_type: str, region: str) -> dict[str, Any]:
         """GetDiscoveredResource's DiscoveredResourceDetail (its Configuration a JSON string)."""
         request = models.GetDiscoveredResourceRequest(
             resource_id=resource_id, resource_type=resource_type, region=region
         )
-        response = await self.call(
-            "GetDiscoveredResource",
-            lambda: self._client.get_discovered_resource_with_options_async(request, _runtime()),
-        )
-        body = response.body.to_map() if response.body is not None else {}
-        detail = body.get("DiscoveredResourceDetail")
-        if not isinstance(detail, dict):
-            raise AlibabaError(SERVICE, "GetDiscoveredResource", "EmptyResponse", f"no detail for {resource_id}")
-        return detail
+
+        async def get() -> dict[str, Any]:
+            response = await self._client.get_discovered_resource_with_options_async(request, _runtime())
+            body = response.body.to_map() if response.body is not None else {}
+            detail = body.get("DiscoveredResourceDetail")
+            if not isinstance(detail, dict):
+                raise UnexpectedAnswer(
+                    "MalformedResponse", f"GetDiscoveredResource answered no detail for {resource_id}"
+                )
+            return detail
+
+        return await self.call("GetDiscoveredResource", get)
 
     async def put_evaluations(self, result_token: str, evaluations: Sequence[Mapping[str, Any]]) -> None:
         """One PutEvaluations call; a `Result` other than true is an error (retried like a 5xx)."""

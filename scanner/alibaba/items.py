@@ -57,7 +57,7 @@ def _tags(value: Any) -> dict[str, str]:
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise ItemError(f"tags is a string but not JSON: {exc}") from exc
     if isinstance(value, list):  # [{"Key": ..., "Value": ...}], as some describe APIs spell them
         pairs = {}
@@ -102,7 +102,7 @@ def parse_item(raw: Mapping[str, Any], *, configuration_required: bool = True) -
     if isinstance(configuration, str):
         try:
             configuration = json.loads(configuration) if configuration else None
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise ItemError(f"configuration is a string but not JSON: {exc}") from exc
     if configuration is not None and not isinstance(configuration, Mapping):
         raise ItemError("configuration must be a JSON object")

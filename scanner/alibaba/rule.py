@@ -14,6 +14,7 @@ invocation, after the others' evaluations were put: nothing is lost, and nothing
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import os
@@ -28,7 +29,7 @@ import anyio
 import structlog
 
 from scanner.alibaba.config_api import AlibabaCredentials, AlibabaSettings, ConfigApi
-from scanner.alibaba.items import parse_item
+from scanner.alibaba.items import GLOBAL_REGION, GLOBAL_TYPE_PREFIXES, parse_item
 from scanner.errors import AlibabaError, EventError, RuleRuntimeError, UsageError, event_object, token_for_logs
 from scanner.logs import configure_function_logging
 from scanner.model import Compliance, ConfigurationItem, Evaluation, ItemError
@@ -42,6 +43,10 @@ CONCURRENCY_ENVIRONMENT = "CLOUDSWEEP_ALIBABA_CONCURRENCY"
 DEFAULT_CONCURRENCY = 8
 PUT_BATCH = 100
 _EVENT_KEYS = ("invokingEvent", "ruleParameters", "resultToken")
+# What a check (synchronous code, no await inside) may raise that is its own failure: anything but the interpreter
+# stopping. A CancelledError or GeneratorExit raised by a check is not anyio's: left to fly, it would cancel the
+# task group and quietly drop the resources after it.
+CHECK_FAILURES = (Exception, asyncio.CancelledError, GeneratorExit)
 
 
 class MessageType(Enum):
@@ -232,7 +237,10 @@ class Invocation:
             self.record(item, Result(Compliance.NOT_APPLICABLE, "the resource is deleted"))
             return
         snapshot = Snapshot(item.account_id, item.region, self.event.ordering, {item.resource_type: [item]})
-        self.record(item, self.check.run_resource(item, self.params, snapshot))
+        result = self.check.run_resource(item, self.params, snapshot)
+        if not isinstance(result, Result) or not isinstance(result.compliance, Compliance):
+            raise TypeError(f"returned {result!r}, not a Result with a Compliance")
+        self.record(item, result)
 
     def fail(self, what: str, reason: str) -> None:
         self.failures.append(f"{what}: {reason}")
@@ -260,14 +268,16 @@ async def _evaluate_pushed_item(invocation: Invocation, raw_item: Mapping[str, A
     item = summary
     # OVERSIZE leaves the configuration out on purpose; an empty one says nothing either: read it, never judge "{}".
     if event.configuration_type is ConfigurationType.OVERSIZE or not summary.configuration:
-        detail = await invocation.api.get_resource(summary.resource_id, summary.resource_type, summary.region)
+        # Read where the event says the resource is (a RAM user's item names a region, evaluated as "global").
+        region = str(raw_item.get("regionId") or summary.region)
+        detail = await invocation.api.get_resource(summary.resource_id, summary.resource_type, region)
         try:
             item = parse_item(detail)
         except ItemError as exc:
             raise RuleRuntimeError(f"GetDiscoveredResource's {summary.resource_id} is not readable: {exc}") from exc
     try:
         invocation.evaluate(item)
-    except Exception as exc:  # a check's bug, said plainly (re-raised), as the AWS scanner's _guarded does
+    except CHECK_FAILURES as exc:  # a check's bug, said plainly (re-raised), as the AWS scanner's _guarded does
         raise RuleRuntimeError(
             f"{invocation.check.id} raised {type(exc).__name__} on {item.resource_id}: {exc}"
         ) from exc
@@ -275,7 +285,11 @@ async def _evaluate_pushed_item(invocation: Invocation, raw_item: Mapping[str, A
 
 def _profile_key(profile: Mapping[str, Any]) -> tuple[str, str, str] | None:
     """(resource id, type, region) of a listed resource, None when the listing's entry lacks one."""
-    values = (profile.get("ResourceId"), profile.get("ResourceType"), profile.get("Region"))
+    resource_type = profile.get("ResourceType")
+    region = profile.get("Region")
+    if not region and isinstance(resource_type, str) and resource_type.startswith(GLOBAL_TYPE_PREFIXES):
+        region = GLOBAL_REGION
+    values = (profile.get("ResourceId"), resource_type, region)
     if not all(isinstance(value, str) and value for value in values):
         return None
     return str(values[0]), str(values[1]), str(values[2])
@@ -304,7 +318,7 @@ async def _evaluate_account(invocation: Invocation, concurrency: int) -> None:
                 return
         try:
             invocation.evaluate(item)
-        except Exception as exc:  # noqa: BLE001  (one resource's failure, as the AWS scanner's _guarded does)
+        except CHECK_FAILURES as exc:  # one resource's failure, as the AWS scanner's _guarded does
             invocation.fail(resource, f"{check.id} raised {type(exc).__name__}: {exc}")
 
     async with anyio.create_task_group() as group:
@@ -405,7 +419,7 @@ async def handle(
     summary = {
         "check": check.id,
         "evaluations": len(invocation.evaluations),
-        "not_read": len(invocation.failures),
+        "failures": len(invocation.failures),
         "calls": dict(api.calls),
         **counts,
     }
@@ -413,8 +427,8 @@ async def handle(
     if invocation.failures:
         shown = "; ".join(invocation.failures[:5])
         raise RuleRuntimeError(
-            f"{len(invocation.failures)} not evaluated (the {len(invocation.evaluations)} evaluations made were put): "
-            f"{shown}"
+            f"incomplete, {len(invocation.failures)} failures (the {len(invocation.evaluations)} evaluations made "
+            f"were put): {shown}"
         )
     return summary
 

@@ -114,6 +114,7 @@ class Fault:
     garbled: bool = False
     retry_after_ms: int | None = None  # sent as x-acs-retry-after, which makes the SDK raise ThrottlingException
     skip: int = 0  # let this many matching calls through first (page 2 of a listing fails, not page 1)
+    answer: Any = None  # with status 200: this JSON instead of the action's answer (a malformed one)
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,11 @@ def unavailable(action: str | None = None, times: int = 1) -> Fault:
     """The documented 503."""
     message = "The request has failed due to a temporary failure of the server."
     return Fault(action, 503, "ServiceUnavailable", message, times)
+
+
+def malformed(action: str | None, answer: Any, times: int = 1) -> Fault:
+    """A 200 whose JSON is not what the action answers."""
+    return Fault(action, 200, "Malformed", "", times, answer=answer)
 
 
 def garbled(action: str | None = None, times: int = 1) -> Fault:
@@ -253,6 +259,9 @@ class AlibabaConfigEndpoint:
             self._authenticate(environ, headers, query, body)
             with self._lock:
                 fault = self._take_fault(action)
+                if fault is not None and fault.answer is not None:
+                    self.calls.append(RecordedCall(action, parameters, fault.status, fault.code, headers))
+                    return json_reply(start_response, fault.status, fault.answer)
                 if fault is not None and fault.garbled:
                     self.calls.append(RecordedCall(action, parameters, fault.status, fault.code, headers))
                     start_response("200 OK", [("Content-Type", "application/json")])

@@ -24,6 +24,7 @@ from scanner.emulator.alibaba_config import (
     DiscoveredResource,
     Fault,
     garbled,
+    malformed,
     server_error,
     throttling,
     unavailable,
@@ -103,7 +104,7 @@ def test_an_instance_of_an_approved_image_is_put_compliant(endpoint, credentials
     assert summary == {
         "check": "ecs-instance-image-approved",
         "evaluations": 1,
-        "not_read": 0,
+        "failures": 0,
         "calls": {"PutEvaluations": 1},
         "COMPLIANT": 1,
         "NON_COMPLIANT": 0,
@@ -264,7 +265,7 @@ def test_a_resource_that_cannot_be_read_fails_the_invocation_after_the_others_ar
     event = scheduled(endpoint)
     with pytest.raises(
         RuleRuntimeError,
-        match=r"^1 not evaluated \(the 4 evaluations made were put\): ACS::ECS::Instance i-\d: NoPermission$",
+        match=r"^incomplete, 1 failures \(the 4 evaluations made were put\): ACS::ECS::Instance i-\d: NoPermission$",
     ):
         run(event, credentials, settings, {**IMAGE_CHECK, "CLOUDSWEEP_ALIBABA_CONCURRENCY": "1"})
     assert [e["complianceType"] for e in endpoint.put(event["resultToken"])] == ["COMPLIANT"] * 4
@@ -544,7 +545,8 @@ def test_a_listing_that_breaks_off_puts_what_was_evaluated_and_fails(endpoint, c
         run(event, credentials, settings)
     # Page 1 (100 instances) was read and evaluated; page 2 was refused; the deleted listing went through.
     assert str(info.value) == (
-        "1 not evaluated (the 100 evaluations made were put): ListDiscoveredResources (live resources): NoPermission"
+        "incomplete, 1 failures (the 100 evaluations made were put): ListDiscoveredResources (live resources): "
+        "NoPermission"
     )
     assert len(endpoint.put(event["resultToken"])) == 100
 
@@ -554,21 +556,38 @@ def test_a_failing_deleted_listing_still_puts_the_live_evaluations(endpoint, cre
     # The live listing is one page; the second ListDiscoveredResources call is the deleted one.
     endpoint.fail(Fault("ListDiscoveredResources", 400, "NoPermission", "not authorized", skip=1))
     event = scheduled(endpoint)
-    with pytest.raises(RuleRuntimeError, match=r"^1 not evaluated \(the 5 evaluations made were put\): "):
+    with pytest.raises(RuleRuntimeError, match=r"^incomplete, 1 failures \(the 5 evaluations made were put\): "):
         run(event, credentials, settings)
     assert [e["complianceType"] for e in endpoint.put(event["resultToken"])] == ["COMPLIANT"] * 5
 
 
-def test_a_check_that_raises_fails_its_resource_only(endpoint, credentials, settings, tmp_path) -> None:
+@pytest.mark.parametrize(
+    ("statement", "raised"),
+    [
+        ('raise KeyError("Cpu")', "KeyError: 'Cpu'"),
+        # Not anyio's: left to fly, it would cancel the task group and drop the resources after it.
+        ('raise asyncio.CancelledError("mine")', "CancelledError: mine"),
+        (
+            'return Result("COMPLIANT", "a string")',
+            "TypeError: returned Result(compliance='COMPLIANT', annotation='a string'), not a Result with a Compliance",
+        ),
+    ],
+    ids=["raises", "cancels", "wrong-result"],
+)
+def test_a_check_that_fails_fails_its_resource_only(
+    endpoint, credentials, settings, tmp_path, statement, raised
+) -> None:
     (tmp_path / "fragile.py").write_text(
-        """
+        f"""
+import asyncio
+
 from scanner.model import Compliance
 from scanner.registry import Check, CheckScope, Cloud, Result, Severity
 
 
 def evaluate(item, params, snapshot):
     if item.resource_id == "i-2":
-        raise KeyError("Cpu")
+        {statement}
     return Result(Compliance.COMPLIANT, "fine")
 
 
@@ -586,7 +605,8 @@ CHECK = Check(
     with pytest.raises(RuleRuntimeError) as info:
         run(event, credentials, settings, environment)
     assert str(info.value) == (
-        "1 not evaluated (the 3 evaluations made were put): ACS::ECS::Instance i-2: user-fragile raised KeyError: 'Cpu'"
+        "incomplete, 1 failures (the 3 evaluations made were put): ACS::ECS::Instance i-2: "
+        f"user-fragile raised {raised}"
     )
     assert sorted(e["complianceResourceId"] for e in endpoint.put(event["resultToken"])) == ["i-0", "i-1", "i-3"]
 
@@ -647,3 +667,33 @@ def test_a_throttle_that_asks_for_a_wait_is_waited_for(endpoint, credentials) ->
         (entry["error_code"], entry["throttled"]) for entry in logs if entry["event"] == "alibaba call retried"
     ] == [("Throttling.User", True)]
     assert len(endpoint.put(event["resultToken"])) == 1
+
+
+def test_a_listing_page_that_cannot_be_read_is_a_failure_never_an_end(endpoint, credentials, settings) -> None:
+    endpoint.resources.extend(instance(f"i-{n}", APPROVED) for n in range(3))
+    broken = {"DiscoveredResourceProfiles": {"DiscoveredResourceProfileList": ["oops"], "MaxResults": 100}}
+    endpoint.fail(malformed("ListDiscoveredResources", broken, times=6))
+    event = scheduled(endpoint)
+    with pytest.raises(RuleRuntimeError) as info:
+        run(event, credentials, settings)
+    assert str(info.value) == (
+        "incomplete, 1 failures (the 0 evaluations made were put): ListDiscoveredResources (live resources): "
+        "MalformedResponse"
+    )
+    assert [call.code for call in endpoint.calls_of("ListDiscoveredResources")] == ["Malformed"] * 6 + [None]
+    assert endpoint.calls_of("GetDiscoveredResource") == []
+
+
+def test_a_throttle_asking_for_more_than_the_time_budget_is_not_slept_through(endpoint, credentials) -> None:
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    settings = AlibabaSettings(region="cn-shanghai", endpoint=endpoint.url, retry=RetryPolicy(sleep=record))
+    endpoint.fail(throttling("PutEvaluations", retry_after_ms=120_000))
+    event = change(endpoint, alibaba_item_document(INSTANCE, configuration={"ImageId": APPROVED}))
+    with pytest.raises(RuleRuntimeError, match=r"^config:PutEvaluations failed with Throttling\.User$"):
+        run(event, credentials, settings)
+    assert waits == []
+    assert len(endpoint.calls_of("PutEvaluations")) == 1

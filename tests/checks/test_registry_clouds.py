@@ -22,6 +22,7 @@ from scanner.registry import (
     ExtraData,
     Parameter,
     ParameterError,
+    ParameterSchema,
     ParameterType,
     ParameterValues,
     Result,
@@ -29,6 +30,10 @@ from scanner.registry import (
     Snapshot,
 )
 
+ONE_AT_A_TIME = (
+    "Alibaba Cloud checks evaluate one resource at a time: no extra_data, lookups, counts, resource-type parameters "
+    "or cis"
+)
 ALIBABA_IDS = [
     "ecs-disk-encrypted",
     "ecs-instance-image-approved",
@@ -92,17 +97,21 @@ def test_an_alibaba_check_reads_with_cloud_configs_permissions() -> None:
         ),
         (
             {"cis": ("1.4",)},
-            "Alibaba Cloud checks evaluate one resource at a time: no extra_data, lookups, counts or cis",
+            ONE_AT_A_TIME,
         ),
         (
             {"extra_data": (ExtraData.IAM_CREDENTIAL_REPORT,)},
-            "Alibaba Cloud checks evaluate one resource at a time: no extra_data, lookups, counts or cis",
+            ONE_AT_A_TIME,
         ),
         (
             {"lookup_types": ("ACS::ECS::SecurityGroup",)},
-            "Alibaba Cloud checks evaluate one resource at a time: no extra_data, lookups, counts or cis",
+            ONE_AT_A_TIME,
         ),
         ({"cloud": "alibaba"}, "cloud must be a Cloud member"),
+        (
+            {"parameters": ParameterSchema((Parameter("t", ParameterType.RESOURCE_TYPE, "a type"),))},
+            ONE_AT_A_TIME,
+        ),
     ],
 )
 def test_an_alibaba_check_is_held_to_its_cloud(overrides: dict[str, Any], problem: str) -> None:
