@@ -6,6 +6,7 @@ the ids in amiIds.
 
 from __future__ import annotations
 
+from checks.common import approved_image
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import (
     Check,
@@ -27,13 +28,7 @@ def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapsho
     configuration = item.configuration
     if configuration is None:
         return Result(Compliance.NON_COMPLIANT, "the configuration item has no configuration")
-    image_id = configuration.get("imageId")
-    if not isinstance(image_id, str) or not image_id:
-        return Result(Compliance.NON_COMPLIANT, "the configuration item has no imageId")
-    # Whole ids only: a substring test would approve "ami-1" because "ami-12" is listed.
-    if image_id in approved:
-        return Result(Compliance.COMPLIANT, f"image {image_id} is approved")
-    return Result(Compliance.NON_COMPLIANT, f"image {image_id} is not one of {', '.join(approved)}")
+    return approved_image(configuration.get("imageId"), approved, "the configuration item has no imageId")
 
 
 CHECK = Check(

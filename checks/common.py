@@ -5,8 +5,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from scanner.model import ANNOTATION_LIMIT
-from scanner.registry import ExtraData, Parameter, ParameterError, Snapshot
+from scanner.model import ANNOTATION_LIMIT, Compliance
+from scanner.registry import ExtraData, Parameter, ParameterError, Result, Snapshot
+
+
+def approved_image(image_id: Any, approved: Sequence[str], missing: str) -> Result:
+    """An instance's image against an approved list: whole ids only (a substring test would approve "ami-1" because
+    "ami-12" is listed, as Alibaba Cloud's sample does); `missing` is the note for an absent or non-string id."""
+    if not isinstance(image_id, str) or not image_id:
+        return Result(Compliance.NON_COMPLIANT, missing)
+    if image_id in approved:
+        return Result(Compliance.COMPLIANT, f"image {image_id} is approved")
+    return Result(Compliance.NON_COMPLIANT, f"image {image_id} is not one of {', '.join(approved)}")
+
+
+def flag(value: Any) -> bool | None:
+    """A configuration's boolean: true or false, or the strings "true"/"false" in any case; None for anything else."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
 
 
 def kms_key_id(key: str) -> str | None:

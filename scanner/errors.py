@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 
 class CloudSweepError(Exception):
@@ -39,6 +40,18 @@ def event_object(document: Mapping[str, Any], name: str, *, required: bool) -> d
     if not isinstance(value, Mapping):
         raise EventError(name, f"must be a JSON object, got {type(value).__name__}")
     return dict(value)
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def event_enum(kind: type[E], raw: Any, field_name: str, what: str) -> E:
+    """A rule event's enumerated field (`messageType`), or an EventError naming the values it may take."""
+    try:
+        return kind(raw)
+    except ValueError as exc:
+        known = ", ".join(str(member.value) for member in kind)
+        raise EventError(field_name, f"unknown {what} {raw!r} (known: {known})") from exc
 
 
 class RuleRuntimeError(CloudSweepError):

@@ -25,7 +25,7 @@ import structlog
 
 from scanner.aws.clients import AwsClients, AwsSettings, CallContext
 from scanner.aws.credentials import CredentialBroker, RoleSpec, sts_fetcher
-from scanner.errors import AwsError, EventError, RuleRuntimeError, UsageError, event_object, token_for_logs
+from scanner.errors import AwsError, EventError, RuleRuntimeError, UsageError, event_enum, event_object, token_for_logs
 from scanner.inventory import EXTRA_DATA_READERS, ConfigInventory
 from scanner.logs import configure_function_logging
 from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, ItemError, Target
@@ -83,14 +83,7 @@ class RuleEvent:
             raise EventError("event", f"must be a JSON object, got {type(event).__name__}")
         invoking = event_object(event, "invokingEvent", required=True)
         parameters = event_object(event, "ruleParameters", required=False)
-        raw_type = invoking.get("messageType")
-        try:
-            message_type = MessageType(raw_type)
-        except ValueError as exc:
-            known = ", ".join(kind.value for kind in MessageType)
-            raise EventError(
-                "invokingEvent.messageType", f"unknown message type {raw_type!r} (known: {known})"
-            ) from exc
+        message_type = event_enum(MessageType, invoking.get("messageType"), "invokingEvent.messageType", "message type")
         token = _string_field(event, "resultToken")
         if token is None:
             raise EventError("resultToken", "is missing")

@@ -15,6 +15,14 @@ from scanner.registry import Check, CheckScope
 
 FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
 DEFAULT_ACCOUNT = "123456789012"
+
+
+def check_frequency(periodic: str | None) -> None:
+    """A periodic rule's MaximumExecutionFrequency: the same five values in AWS Config and Alibaba Cloud Config."""
+    if periodic is not None and periodic not in FREQUENCIES:
+        raise UsageError(f"--periodic must be one of {', '.join(FREQUENCIES)}")
+
+
 DEFAULT_REGION = "us-east-1"
 
 # API model -> Lambda invocation model (what the samples' convert_api_configuration does).
@@ -172,8 +180,7 @@ def rule_document(
     periodic: str | None = None,
 ) -> dict[str, Any]:
     """The `put-config-rule` document the samples' walkthrough writes by hand."""
-    if periodic is not None and periodic not in FREQUENCIES:
-        raise UsageError(f"--periodic must be one of {', '.join(FREQUENCIES)}")
+    check_frequency(periodic)
     if check.scope is CheckScope.ACCOUNT and periodic is None:
         periodic = "TwentyFour_Hours"
     rule: dict[str, Any] = {

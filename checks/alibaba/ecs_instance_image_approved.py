@@ -7,6 +7,7 @@ instance's own ImageId must be exactly one of imageIds.
 
 from __future__ import annotations
 
+from checks.common import approved_image
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import (
     Check,
@@ -34,12 +35,7 @@ def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapsho
     configuration = item.configuration
     if configuration is None:
         return Result(Compliance.NON_COMPLIANT, "the configuration item has no configuration")
-    image_id = configuration.get("ImageId")
-    if not isinstance(image_id, str) or not image_id:
-        return Result(Compliance.NON_COMPLIANT, "the instance's configuration has no ImageId")
-    if image_id in approved:
-        return Result(Compliance.COMPLIANT, f"image {image_id} is approved")
-    return Result(Compliance.NON_COMPLIANT, f"image {image_id} is not one of {', '.join(approved)}")
+    return approved_image(configuration.get("ImageId"), approved, "the instance's configuration has no ImageId")
 
 
 CHECK = Check(

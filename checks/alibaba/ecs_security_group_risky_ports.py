@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from checks.common import fit_findings
+from checks.common import fit_findings, flag
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import (
     Check,
@@ -138,8 +138,7 @@ def _finding(rule: Mapping[str, Any], risky: Sequence[PortRange]) -> str | None:
 
 
 def _service_managed(configuration: Mapping[str, Any]) -> bool:
-    managed = configuration.get("ServiceManaged")
-    return managed is True or _text(managed).lower() == "true"
+    return flag(configuration.get("ServiceManaged")) is True
 
 
 def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:

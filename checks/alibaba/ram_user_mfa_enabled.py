@@ -12,21 +12,12 @@ what cannot be read is never passed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
+from checks.common import flag
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import Check, CheckScope, Cloud, ParameterValues, Result, Severity, Snapshot
 
 USER = "ACS::RAM::User"
-
-
-def _flag(value: Any) -> bool | None:
-    """A boolean, or "true"/"false" in any case; None for anything else."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    return None
 
 
 def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
@@ -42,10 +33,10 @@ def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapsho
             Compliance.NON_COMPLIANT, f"user {name}'s LoginProfile is not an object ({profile!r}): MFA unknown"
         )
     required = profile.get("MFABindRequired")
-    flag = _flag(required)
-    if flag is True:
+    required_flag = flag(required)
+    if required_flag is True:
         return Result(Compliance.COMPLIANT, f"console user {name} is required to use MFA")
-    if flag is False:
+    if required_flag is False:
         return Result(Compliance.NON_COMPLIANT, f"console user {name} is not required to use MFA")
     return Result(
         Compliance.NON_COMPLIANT,

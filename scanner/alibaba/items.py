@@ -39,7 +39,8 @@ _DETAIL_TO_EVENT = {
 }
 
 
-def _milliseconds(value: Any, field_name: str) -> datetime | None:
+def epoch_milliseconds(value: Any, field_name: str) -> datetime | None:
+    """Cloud Config's times (epoch milliseconds, a number or its digits); None for none."""
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | str):
@@ -48,6 +49,14 @@ def _milliseconds(value: Any, field_name: str) -> datetime | None:
         return datetime.fromtimestamp(float(value) / 1000, UTC)
     except (ValueError, OverflowError, OSError) as exc:
         raise ItemError(f"{field_name} is not a time in epoch milliseconds: {value!r}") from exc
+
+
+def account_number(value: Any) -> str | None:
+    """An Alibaba Cloud account id (a number, or its ASCII digits) as text; None for anything else."""
+    text = str(value).strip()
+    if isinstance(value, bool) or not isinstance(value, int | str) or not (text.isascii() and text.isdigit()):
+        return None
+    return text
 
 
 def _tags(value: Any) -> dict[str, str]:
@@ -109,9 +118,8 @@ def parse_item(raw: Mapping[str, Any], *, configuration_required: bool = True) -
     if configuration is None and configuration_required and not deleted:
         raise ItemError("configuration is missing")
     account = item.get("accountId")
-    account_text = str(account).strip()
-    digits = account_text.isascii() and account_text.isdigit()
-    if isinstance(account, bool) or not isinstance(account, int | str) or not digits:
+    account_text = account_number(account)
+    if account_text is None:
         raise ItemError(f"accountId must be the account's number, got {account!r}")
     region = _region(item, configuration)
     return ConfigurationItem(
@@ -121,10 +129,10 @@ def parse_item(raw: Mapping[str, Any], *, configuration_required: bool = True) -
         resource_id=item["resourceId"],
         status=DELETED if deleted else "OK",
         configuration=configuration,
-        capture_time=_milliseconds(item.get("captureTime"), "captureTime"),
+        capture_time=epoch_milliseconds(item.get("captureTime"), "captureTime"),
         resource_name=item.get("resourceName") or None,
         arn=item.get("arn") or None,
         availability_zone=item.get("availabilityZone") or None,
-        creation_time=_milliseconds(item.get("resourceCreateTime"), "resourceCreateTime"),
+        creation_time=epoch_milliseconds(item.get("resourceCreateTime"), "resourceCreateTime"),
         tags=_tags(item.get("tags")),
     )

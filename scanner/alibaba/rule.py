@@ -29,8 +29,16 @@ import anyio
 import structlog
 
 from scanner.alibaba.config_api import AlibabaCredentials, AlibabaSettings, ConfigApi
-from scanner.alibaba.items import GLOBAL_REGION, GLOBAL_TYPE_PREFIXES, parse_item
-from scanner.errors import AlibabaError, EventError, RuleRuntimeError, UsageError, event_object, token_for_logs
+from scanner.alibaba.items import GLOBAL_REGION, GLOBAL_TYPE_PREFIXES, account_number, epoch_milliseconds, parse_item
+from scanner.errors import (
+    AlibabaError,
+    EventError,
+    RuleRuntimeError,
+    UsageError,
+    event_enum,
+    event_object,
+    token_for_logs,
+)
 from scanner.logs import configure_function_logging
 from scanner.model import Compliance, ConfigurationItem, Evaluation, ItemError
 from scanner.plugins import CHECKS_DIR_ENVIRONMENT, CheckLoadError, checks_dirs_from, load_registry
@@ -79,21 +87,17 @@ def _decode(event: Any) -> Mapping[str, Any]:
 
 
 def _milliseconds(value: Any, name: str) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise EventError(name, f"must be a time in epoch milliseconds, got {value!r}")
     try:
-        return datetime.fromtimestamp(float(value) / 1000, UTC)
-    except (ValueError, OverflowError, OSError) as exc:
+        return epoch_milliseconds(value, name)
+    except ItemError as exc:
         raise EventError(name, f"must be a time in epoch milliseconds, got {value!r}") from exc
 
 
 def _account(value: Any, name: str) -> int:
-    text = str(value).strip()
-    if isinstance(value, bool) or not isinstance(value, int | str) or not (text.isascii() and text.isdigit()):
+    text = account_number(value)
+    if text is None:
         raise EventError(name, f"must be the account's number, got {value!r}")
-    return int(value)
+    return int(text)
 
 
 @dataclass(frozen=True)
@@ -121,14 +125,7 @@ class AlibabaRuleEvent:
                 raise EventError(
                     f"ruleParameters.{name}", f"must be a string, as Cloud Config passes it; got {value!r}"
                 )
-        raw_type = invoking.get("messageType")
-        try:
-            message_type = MessageType(raw_type)
-        except ValueError as exc:
-            known = ", ".join(kind.value for kind in MessageType)
-            raise EventError(
-                "invokingEvent.messageType", f"unknown message type {raw_type!r} (known: {known})"
-            ) from exc
+        message_type = event_enum(MessageType, invoking.get("messageType"), "invokingEvent.messageType", "message type")
         token = document.get("resultToken")
         if not isinstance(token, str) or not token:
             raise EventError("resultToken", "must be a non-empty string")
@@ -141,15 +138,12 @@ class AlibabaRuleEvent:
             raise EventError("invokingEvent.configurationItem", f"must be a JSON object, got {type(raw_item).__name__}")
         if item is None and message_type is MessageType.CHANGE:
             raise EventError("invokingEvent.configurationItem", "is missing from a change notification")
-        raw_configuration_type = invoking.get("configurationType") or ConfigurationType.COMMON.value
-        try:
-            configuration_type = ConfigurationType(raw_configuration_type)
-        except ValueError as exc:
-            known = ", ".join(kind.value for kind in ConfigurationType)
-            raise EventError(
-                "invokingEvent.configurationType",
-                f"unknown configuration type {raw_configuration_type!r} (known: {known})",
-            ) from exc
+        configuration_type = event_enum(
+            ConfigurationType,
+            invoking.get("configurationType") or ConfigurationType.COMMON.value,
+            "invokingEvent.configurationType",
+            "configuration type",
+        )
         account_source = invoking.get("accountId", (item or {}).get("accountId"))
         if account_source is None:
             raise EventError("invokingEvent.accountId", "is missing (neither the event nor its item names the account)")

@@ -12,7 +12,7 @@ from scanner.alibaba.items import parse_item
 from scanner.errors import UsageError
 from scanner.model import ItemError
 from scanner.registry import Check, Severity
-from scanner.rule_tools import FREQUENCIES
+from scanner.rule_tools import check_frequency
 from scanner.testing.alibaba import (
     DEFAULT_ACCOUNT,
     DEFAULT_REGION,
@@ -96,8 +96,7 @@ def rule_request(
             f"--function-arn: expected acs:fc:REGION:ACCOUNT:services/SERVICE/functions/NAME (or "
             f"acs:fc:REGION:ACCOUNT:functions/NAME), got {function_arn!r}"
         )
-    if periodic is not None and periodic not in FREQUENCIES:
-        raise UsageError(f"--periodic must be one of {', '.join(FREQUENCIES)}")
+    check_frequency(periodic)
     request: dict[str, Any] = {
         "ConfigRuleName": rule_name or check.id,
         "Description": check.title,

@@ -12,40 +12,10 @@ from checks.credential_report import MissingReportError
 from scanner.model import Compliance
 from scanner.orchestrator import SelectedCheck, plan_target
 from scanner.registry import CheckScope, ExtraData, ParameterError, Result, Snapshot
+from tests.checks.credential_rows import ACCOUNT, root_row
 
 CHECK = root_account_mfa_enabled.CHECK
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
-ACCOUNT = "112233445566"
-
-
-def root_row(**columns: str) -> dict[str, str]:
-    """Every column of the root user's row, as IAM writes it: a root user who signs in with MFA, no keys."""
-    base = {
-        "user": "<root_account>",
-        "arn": f"arn:aws:iam::{ACCOUNT}:root",
-        "user_creation_time": "2016-09-01T10:12:44+00:00",
-        "password_enabled": "not_supported",
-        "password_last_used": "2026-02-20T08:15:03+00:00",
-        "password_last_changed": "not_supported",
-        "password_next_rotation": "not_supported",
-        "mfa_active": "true",
-        "access_key_1_active": "false",
-        "access_key_1_last_rotated": "N/A",
-        "access_key_1_last_used_date": "N/A",
-        "access_key_1_last_used_region": "N/A",
-        "access_key_1_last_used_service": "N/A",
-        "access_key_2_active": "false",
-        "access_key_2_last_rotated": "N/A",
-        "access_key_2_last_used_date": "N/A",
-        "access_key_2_last_used_region": "N/A",
-        "access_key_2_last_used_service": "N/A",
-        "cert_1_active": "false",
-        "cert_1_last_rotated": "N/A",
-        "cert_2_active": "false",
-        "cert_2_last_rotated": "N/A",
-    }
-    assert set(columns) <= set(base), f"not credential report columns: {sorted(set(columns) - set(base))}"
-    return base | columns
 
 
 def user_row(name: str, mfa: str) -> dict[str, str]:
