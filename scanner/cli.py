@@ -294,7 +294,7 @@ def scan(**options: Any) -> None:
     error; 3 incomplete (a role, region or read failed: every result that succeeded is still written); 130 / 143
     stopped by SIGINT / SIGTERM (outputs and --state written with what was done).
     """
-    from scanner.outputs.summary import account_table, failures_table, summary_table
+    from scanner.outputs.summary import account_table, failures_table, summary_table, table_console
     from scanner.progress import ScanProgress
     from scanner.scan import run_scan
     from scanner.scan_options import build_request
@@ -316,10 +316,11 @@ def scan(**options: Any) -> None:
     except Exception as exc:
         log.error("scan aborted", error=f"{type(exc).__name__}: {exc}", exc_info=exc)
         sys.exit(EXIT_INCOMPLETE)
-    console.print(summary_table(report.counts, [choice.check for choice in request.checks]))
-    console.print(account_table(report.counts))
+    tables = table_console(console)
+    tables.print(summary_table(report.counts, [choice.check for choice in request.checks]))
+    tables.print(account_table(report.counts))
     if report.all_failures:
-        console.print(failures_table(report.all_failures))
+        tables.print(failures_table(report.all_failures))
     severities = {choice.check.id: choice.check.severity for choice in request.checks}
     sys.exit(report.exit_code(request.fail_on, severities))
 
@@ -459,9 +460,12 @@ def invoke(
 
     if region and cloud is not Cloud.ALIBABA:
         raise click.UsageError("--region is the Function Compute function's region: it goes with --cloud alibaba")
+    from scanner.documents import load_json
+
     try:
         raw = event_file.read_bytes()
-        document = json.loads(raw)
+        # Bounded in depth: a deeply nested event is a usage error, not a RecursionError.
+        document = load_json(raw)
     except (OSError, ValueError) as exc:
         raise click.UsageError(f"{event_file} is not valid JSON: {exc}") from exc
     environment = dict(os.environ)
@@ -555,11 +559,13 @@ def diff(old: Path, new: Path, output_format: str, fail_on_new: bool) -> None:
     """What changed between two scans' outputs (JSON lines or JSON documents): new, resolved, gone, unchanged
     and suppressed non-compliant findings, for periodic runs that report only the changes."""
     from scanner.diff import diff_document, diff_files, render_diff_text
+    from scanner.text import terminal_safe
 
     try:
         result = diff_files(old, new)
     except UsageError as exc:
-        raise click.UsageError(str(exc)) from exc
+        # The message quotes the file's values.
+        raise click.UsageError(terminal_safe(str(exc))) from exc
     if output_format == "json":
         click.echo(json.dumps(diff_document(result), indent=2))
     else:

@@ -41,6 +41,7 @@ from typing import Any, NamedTuple, TextIO
 
 from scanner.errors import UsageError
 from scanner.model import Compliance
+from scanner.text import terminal_safe
 
 KEY_FIELDS = ("account_id", "region", "check", "resource_type", "resource_id")
 REQUIRED_FIELDS = (*KEY_FIELDS, "compliance")
@@ -218,7 +219,9 @@ def diff_files(old: Path, new: Path) -> DiffResult:
 
 def render_diff_text(result: DiffResult) -> str:
     """Counts on the first line, then one line per new, resolved and gone finding (no trailing newline).
-    Unchanged and suppressed findings are only counted: `diff_document` lists them."""
+    Unchanged and suppressed findings are only counted: `diff_document` lists them. The records' text (ids,
+    annotations) is shown with its control characters escaped (`terminal_safe`): one line per finding, and nothing
+    a terminal would run."""
     counts = result.counts
     lines = [", ".join(f"{counts[change.value]} {change.value}" for change in Change)]
     sections = (
@@ -232,7 +235,7 @@ def render_diff_text(result: DiffResult) -> str:
             continue
         lines += ["", f"{title} ({len(items)}):"]
         for item in items:
-            lines.append(f"  {mark} {_describe(item)}")
+            lines.append(f"  {mark} {terminal_safe(_describe(item))}")
     return "\n".join(lines)
 
 

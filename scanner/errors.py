@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any, TypeVar
+
+from scanner.documents import check_depth, load_json
 
 
 class CloudSweepError(Exception):
@@ -26,7 +27,8 @@ class EventError(CloudSweepError, ValueError):
 
 
 def event_object(document: Mapping[str, Any], name: str, *, required: bool) -> dict[str, Any]:
-    """A rule event's JSON-object field (`invokingEvent`, `ruleParameters`): an object, or a JSON string of one."""
+    """A rule event's JSON-object field (`invokingEvent`, `ruleParameters`): an object, or a JSON string of one; at
+    most `MAX_DEPTH` levels deep either way."""
     value = document.get(name)
     if value is None or value == "":
         if required:
@@ -34,12 +36,26 @@ def event_object(document: Mapping[str, Any], name: str, *, required: bool) -> d
         return {}
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = load_json(value)
         except (ValueError, RecursionError) as exc:
-            raise EventError(name, f"is not valid JSON ({exc})") from exc
+            problem = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise EventError(name, f"is not valid JSON ({problem})") from None
+    else:
+        try:
+            check_depth(value)
+        except ValueError as exc:
+            raise EventError(name, f"is {exc}") from None
     if not isinstance(value, Mapping):
         raise EventError(name, f"must be a JSON object, got {type(value).__name__}")
     return dict(value)
+
+
+def event_document(event: Any) -> None:
+    """Refuse a whole rule event (already parsed, as the Lambda runtime hands it) nested deeper than `MAX_DEPTH`."""
+    try:
+        check_depth(event)
+    except ValueError as exc:
+        raise EventError("event", str(exc)) from None
 
 
 E = TypeVar("E", bound=Enum)
@@ -56,6 +72,15 @@ def event_enum(kind: type[E], raw: Any, field_name: str, what: str) -> E:
 
 class RuleRuntimeError(CloudSweepError):
     """A rule invocation that failed loudly (so the function's retry and the logs see it)."""
+
+
+class OutputError(CloudSweepError):
+    """An output file that could not be written whole (a full disk, a quota): the previous file is kept. Exit 3."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
 
 
 def token_for_logs(token: str) -> str:
@@ -102,6 +127,14 @@ class AlibabaError(CloudSweepError):
 # never masked alone while the rest of the secret stays.
 REDACTED = "****"
 _BASE64 = "A-Za-z0-9+/"
+# One character of a base64 run as text carries it: itself, URL-encoded (`%2B`, `%2F`, `%3D`, in either case, and
+# encoded again: `%252F`, as in a presigned URL inside a URL), or a JSON-escaped slash (`\/`).
+_BASE64_UNIT = rf"(?:[{_BASE64}=]|%(?:25)*(?:2[BbFf]|3[Dd])|\\/)"
+# `=` or `:` after a name, plain or URL-encoded (`X-Amz-Security-Token%3D...` in an encoded redirect URL).
+_EQUALS = r"(?:=|%(?:25)*3[Dd])"
+_ASSIGN = r"(?:[:=]|%(?:25)*3[AaDd])"
+# A value runs to a delimiter, or to an URL-encoded `&` (the next parameter of an encoded query string).
+_NOT_ENCODED_AMPERSAND = r"(?!%(?:25)*26)"
 _SECRETS: tuple[tuple[re.Pattern[str], str], ...] = (
     # A value after a credential's name (`aws_secret_access_key=`, `"SessionToken": "`, `X-Amz-Security-Token=`,
     # `ExternalId=` in an AssumeRole body, `password:`), however short: the name says what it is. "The security
@@ -109,16 +142,17 @@ _SECRETS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"(?i)(secret[-_]?access[-_]?key|access[-_]?key[-_]?secret|session[-_]?token|security[-_]?token|external[-_]?id|password)"
-            r"([\"']?\s*[:=]\s*[\"']?)[^\s\"'&,;<>(){}\[\]]+"
+            rf"([\"']?\s*{_ASSIGN}\s*[\"']?)(?:{_NOT_ENCODED_AMPERSAND}[^\s\"'&,;<>(){{}}\[\]])+"
         ),
         rf"\1\2{REDACTED}",
     ),
     # SigV4 (and SigV2) signatures and credential scopes, in Authorization headers and presigned URLs
     # (`X-Amz-Signature=`, `X-Amz-Credential=`), as signature errors quote them back.
-    (re.compile(r"(Signature=)[^\s\"'&,;<>]+"), rf"\1{REDACTED}"),
-    (re.compile(r"(Credential=)[^\s\"'&,;<>]+"), rf"\1{REDACTED}"),
-    # Session tokens and AWS Config result tokens: base64 runs of 100 characters or more never belong in text.
-    (re.compile(rf"[{_BASE64}=]{{100,}}"), REDACTED),
+    (re.compile(rf"(Signature{_EQUALS})(?:{_NOT_ENCODED_AMPERSAND}[^\s\"'&,;<>])+"), rf"\1{REDACTED}"),
+    (re.compile(rf"(Credential{_EQUALS})(?:{_NOT_ENCODED_AMPERSAND}[^\s\"'&,;<>])+"), rf"\1{REDACTED}"),
+    # Session tokens and AWS Config result tokens: base64 runs of 100 characters or more never belong in text, nor
+    # do they URL-encoded (a presigned URL's `X-Amz-Security-Token`, however it is quoted) or JSON-escaped.
+    (re.compile(rf"{_BASE64_UNIT}{{100,}}"), REDACTED),
     # Secret access keys: exactly 40 base64 characters with both cases (a hex digest, an all-caps id or a
     # path of words is not one), standing alone.
     (
@@ -140,7 +174,7 @@ _SECRETS: tuple[tuple[re.Pattern[str], str], ...] = (
 # a name before a `:`, or a run of 16 base64 characters): most strings a scan logs (timestamps, account ids,
 # regions, messages) are passed over with one search.
 _SHORTEST_SECRET = 10
-_MAY_HOLD_SECRET = re.compile(rf"(?i)=|[{_BASE64}]{{16}}|(?:key|token|id|password|secret)[\"']?\s*:")
+_MAY_HOLD_SECRET = re.compile(rf"(?i)=|%(?:25)*3[ad]|[{_BASE64}]{{16}}|(?:key|token|id|password|secret)[\"']?\s*:")
 MESSAGE_LIMIT = 500
 
 

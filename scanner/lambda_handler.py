@@ -25,7 +25,16 @@ import structlog
 
 from scanner.aws.clients import AwsClients, AwsSettings, CallContext
 from scanner.aws.credentials import CredentialBroker, RoleSpec, sts_fetcher
-from scanner.errors import AwsError, EventError, RuleRuntimeError, UsageError, event_enum, event_object, token_for_logs
+from scanner.errors import (
+    AwsError,
+    EventError,
+    RuleRuntimeError,
+    UsageError,
+    event_document,
+    event_enum,
+    event_object,
+    token_for_logs,
+)
 from scanner.inventory import EXTRA_DATA_READERS, ConfigInventory
 from scanner.logs import configure_function_logging
 from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, ItemError, Target
@@ -81,6 +90,7 @@ class RuleEvent:
     def parse(cls, event: Any, environment: Mapping[str, str]) -> RuleEvent:
         if not isinstance(event, Mapping):
             raise EventError("event", f"must be a JSON object, got {type(event).__name__}")
+        event_document(event)
         invoking = event_object(event, "invokingEvent", required=True)
         parameters = event_object(event, "ruleParameters", required=False)
         message_type = event_enum(MessageType, invoking.get("messageType"), "invokingEvent.messageType", "message type")
@@ -478,6 +488,7 @@ async def run_scheduled_scan(event: Mapping[str, Any], environment: Mapping[str,
 
     from scanner.cli import scan as scan_command
     from scanner.outputs.files import AccountFilesSink, write_summary
+    from scanner.scan import output_failure
     from scanner.scan import scan as run_scan_async
     from scanner.scan_options import build_request
 
@@ -507,9 +518,8 @@ async def run_scheduled_scan(event: Mapping[str, Any], environment: Mapping[str,
             report = await run_scan_async(
                 dataclasses.replace(request, now=started, output=None, output_dir=None), files
             )
-            for outcome in report.outcomes:
-                if not outcome.failures:
-                    files.ensure(outcome.target.account_id)
+            files.ensure_scanned(report.outcomes)
+            report.failures += [output_failure(error) for error in files.commit()]
         write_summary(folder / "summary.json", report)
         async with AwsClients(AwsSettings(endpoint_url=environment.get("AWS_ENDPOINT_URL"))) as clients:
             s3 = await clients.client("s3", environment.get("AWS_REGION") or "us-east-1")

@@ -1,7 +1,9 @@
 """structlog set-up: key/value events to stderr, a console renderer on a TTY and JSON lines otherwise.
 
 Every event passes `redact_secrets` just before it is rendered, whatever its level and whichever renderer:
-credentials never reach a log line, even when a debug event or an exception carries them.
+credentials never reach a log line, even when a debug event or an exception carries them. On a terminal it then
+passes `escape_for_terminal`: values (resource ids, AWS messages) are data, and their control characters are shown
+escaped, never sent (the JSON renderer escapes them itself).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import structlog
 from structlog.typing import EventDict, WrappedLogger
 
 from scanner.errors import REDACTED, redact
+from scanner.text import terminal_safe
 
 # Key names that say their value is a secret (lower-cased, `-` and `_` removed): `secret_access_key`,
 # `SessionToken`, `X-Amz-Security-Token`, `password`, `credentials`, `Authorization`, `result_token`,
@@ -111,6 +114,45 @@ def redact_secrets(logger: WrappedLogger, method_name: str, event_dict: EventDic
     return event_dict if masked is event_dict else dict(masked)
 
 
+# Written by ConsoleRenderer as they are, on lines of their own: their line breaks are kept.
+_MULTILINE_KEYS = frozenset({"exception", "stack"})
+
+
+class _Shown:
+    """A value whose console form is decided here: ConsoleRenderer writes `repr()` of anything not a string."""
+
+    __slots__ = ("_text",)
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def __repr__(self) -> str:
+        return self._text
+
+
+def escape_for_terminal(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
+    """structlog processor, for ConsoleRenderer: no control character of the event's values reaches the terminal.
+
+    ConsoleRenderer writes the event and some strings as they are (only strings with spaces or quotes are `repr`-ed):
+    the event is escaped with `terminal_safe`, a string value with a control character is shown as its `repr`
+    (Python's escapes, the same as `terminal_safe`'s), and any other value whose `repr` has one (a custom
+    `__repr__`) has it escaped. Values without control characters are left as they are.
+    """
+    escaped: EventDict = {}
+    for key, value in event_dict.items():
+        if key == "event" and isinstance(value, str):
+            escaped[key] = terminal_safe(value)
+        elif key in _MULTILINE_KEYS and isinstance(value, str):
+            escaped[key] = terminal_safe(value, newlines=True)
+        elif isinstance(value, str):
+            escaped[key] = value if terminal_safe(value) == value else _Shown(repr(value))
+        else:
+            shown = repr(value)
+            safe = terminal_safe(shown)
+            escaped[key] = value if safe == shown else _Shown(safe)
+    return escaped
+
+
 # Alibaba Cloud's SDK: darabonba-core logs every request's headers (the signature, the STS token) at DEBUG, and sets
 # its own logger to DEBUG when imported; its credentials package logs refreshes.
 QUIET_LIBRARIES = ("botocore", "aiobotocore", "boto3", "urllib3", "aiohttp", "darabonba-core", "credentials")
@@ -118,10 +160,10 @@ QUIET_LIBRARIES = ("botocore", "aiobotocore", "boto3", "urllib3", "aiohttp", "da
 
 def configure_logging(level: str = "info", stream: TextIO | None = None) -> None:
     stream = stream or sys.stderr
-    renderer: structlog.typing.Processor = (
-        structlog.dev.ConsoleRenderer(colors=stream.isatty())
+    rendering: list[structlog.typing.Processor] = (
+        [escape_for_terminal, structlog.dev.ConsoleRenderer(colors=True)]
         if stream.isatty()
-        else structlog.processors.JSONRenderer()
+        else [structlog.processors.JSONRenderer()]
     )
     structlog.configure(
         processors=[
@@ -131,7 +173,7 @@ def configure_logging(level: str = "info", stream: TextIO | None = None) -> None
             structlog.processors.format_exc_info,
             # Last before rendering: it must see every key the processors above add (tracebacks included).
             redact_secrets,
-            renderer,
+            *rendering,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
         # One write per line: non-interactive stderr is unbuffered, and print's separate newline let the lines of

@@ -180,13 +180,15 @@ def load_item_document(path: str | os.PathLike[str]) -> dict[str, Any]:
     The file holds the item itself, a list of exactly one item, or an invoking event around it
     (`{"configurationItem": {...}}`), as AWS's published examples do.
     """
+    from scanner.documents import load_json
+
     source = Path(path)
     try:
         text = source.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ItemError(f"cannot read configuration item file {source}: {exc}") from exc
     try:
-        document = json.loads(text)
+        document = load_json(text)  # bounded in depth: never a RecursionError
     except ValueError as exc:
         raise ItemError(f"configuration item file {source} is not valid JSON: {exc}") from exc
     if isinstance(document, list):

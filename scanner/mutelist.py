@@ -1,4 +1,4 @@
-"""Mutelist: suppressions of known, accepted findings (like Prowler's mutelist, simpler).
+r"""Mutelist: suppressions of known, accepted findings (like Prowler's mutelist, simpler).
 
 A mutelist is a YAML file with one top-level key, `entries`, a list of entries:
 
@@ -26,6 +26,15 @@ An evaluation matches an entry when all of the following hold:
 - `tags`: every listed tag is present on the resource and its value fully matches the regex; a resource without
   the tag never matches. Tag keys are literal. No `tags` means tags are not looked at.
 
+Regexes run on RE2 (google-re2), whose matching takes time linear in the id or tag value, whatever the pattern:
+resource ids and tag values are chosen by whoever creates the resource, and a backtracking engine (Python's `re`)
+can spend minutes on `([a-z0-9-]+)+\.legacy` against a 29-character bucket name, blocking the scan. A regex must be
+valid Python `re` syntax *and* compile in RE2, so it means what it says in Python's documentation, with these
+differences: backreferences (`\1`, `(?P=name)`), lookaround (`(?=`, `(?!`, `(?<=`, `(?<!`), atomic groups,
+possessive quantifiers, conditionals, `\Z` (not needed: the whole id must match) and comments are refused when the
+mutelist loads; `[[:alpha:]]` (a POSIX class in RE2, a set of characters in Python) and `{,n}` (a repeat in Python,
+text in RE2) are refused as ambiguous; `\d`, `\w`, `\s` and `\b` match ASCII only (as with Python's `re.ASCII`).
+
 The first matching active entry wins: its reason is the one reported. Lists must not be empty (leave the key out
 to match everything), account ids must be quoted (YAML reads an unquoted `012345678901`-style number as a number,
 and a leading zero can even make it octal), and every problem, including duplicate keys, is a `MutelistError`
@@ -48,15 +57,18 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import re
+import warnings
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import re2
 import structlog
 import yaml
 
+from scanner.documents import BoundedLoader, load_yaml, shown_text
 from scanner.errors import UsageError
 from scanner.model import Evaluation
 from scanner.outputs.findings import Suppression
@@ -78,6 +90,45 @@ class MutelistError(UsageError):
 _Fail = Callable[[str, str], MutelistError]
 
 
+def _re2_options() -> Any:
+    options = re2.Options()
+    # RE2 would print every refused pattern on standard error; the MutelistError says it once, cut to size.
+    options.log_errors = False
+    return options
+
+
+class Regexes:
+    """Regexes of which one must match a whole string (a resource id, a tag value), all tried in one pass by an RE2
+    set: time linear in the string, whatever the patterns. Compared, hashed, pickled and shown by its patterns (the
+    `--state` fingerprint is made of the entries' repr, and `--workers` pickles the mutelist)."""
+
+    __slots__ = ("_set", "patterns")
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self.patterns = patterns
+        matcher = re2.Set.FullMatchSet(_re2_options())
+        for pattern in patterns:
+            matcher.Add(pattern)
+        matcher.Compile()
+        self._set = matcher
+
+    def fullmatch(self, text: str) -> bool:
+        """Whether one of the patterns matches the whole of `text`."""
+        return self._set.Match(text) is not None
+
+    def __repr__(self) -> str:
+        return f"Regexes({self.patterns!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Regexes) and other.patterns == self.patterns
+
+    def __hash__(self) -> int:
+        return hash(self.patterns)
+
+    def __reduce__(self) -> tuple[type[Regexes], tuple[tuple[str, ...]]]:
+        return (Regexes, (self.patterns,))
+
+
 @dataclass(frozen=True)
 class MutelistEntry:
     """One compiled entry. `None` patterns match everything."""
@@ -89,8 +140,8 @@ class MutelistEntry:
     accounts: re.Pattern[str] | None
     checks: re.Pattern[str] | None
     regions: re.Pattern[str] | None
-    resources: tuple[re.Pattern[str], ...] | None
-    tags: tuple[tuple[str, re.Pattern[str]], ...]
+    resources: Regexes | None
+    tags: tuple[tuple[str, Regexes], ...]
     suppression: Suppression
 
     def in_scope(self, account_id: str, region: str, check: str) -> bool:
@@ -102,13 +153,11 @@ class MutelistEntry:
         )
 
     def matches_resource(self, resource_id: str, tags: Mapping[str, str]) -> bool:
-        if self.resources is not None and not any(
-            pattern.fullmatch(resource_id) is not None for pattern in self.resources
-        ):
+        if self.resources is not None and not self.resources.fullmatch(resource_id):
             return False
         for key, pattern in self.tags:
             value = tags.get(key)
-            if value is None or pattern.fullmatch(value) is None:
+            if value is None or not pattern.fullmatch(value):
                 return False
         return True
 
@@ -174,9 +223,10 @@ def load_mutelist(path: Path, *, today: date | None = None) -> Mutelist:
     return Mutelist(source=str(path), entries=tuple(active), expired=tuple(expired))
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys (PyYAML keeps the last silently) and reads dates as strings (so that
-    `2026-02-30` is our clear error rather than a ValueError out of the YAML constructor)."""
+class _Loader(BoundedLoader):
+    """SafeLoader (bounded in depth and alias expansion) that refuses duplicate keys (PyYAML keeps the last silently)
+    and reads dates as strings (so that `2026-02-30` is our clear error rather than a ValueError out of the YAML
+    constructor)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         seen: set[str] = set()
@@ -185,7 +235,7 @@ class _Loader(yaml.SafeLoader):
             if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
                 if key_node.value in seen:
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key '{key_node.value}'", key_node.start_mark
+                        None, None, f"duplicate key '{shown_text(key_node.value)}'", key_node.start_mark
                     )
                 seen.add(key_node.value)
         return super().construct_mapping(node, deep=deep)
@@ -206,14 +256,14 @@ def _read_yaml(path: Path) -> Any:
         raise MutelistError(f"mutelist {path}: cannot read: {exc.strerror or exc}") from None
     try:
         # _Loader is a SafeLoader: no arbitrary objects.
-        return yaml.load(text, Loader=_Loader)  # noqa: S506  (a SafeLoader subclass)
+        return load_yaml(text, _Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        raise MutelistError(f"mutelist {path}: not valid YAML: {where}{exc.problem}") from None
+        raise MutelistError(f"mutelist {path}: not valid YAML: {where}{shown_text(exc.problem)}") from None
     except (yaml.YAMLError, ValueError) as exc:
         # Explicit tags with bad values (`!!int x`) fail in the constructor with a bare ValueError.
-        raise MutelistError(f"mutelist {path}: not valid YAML: {exc}") from None
+        raise MutelistError(f"mutelist {path}: not valid YAML: {shown_text(str(exc))}") from None
     except RecursionError:
         raise MutelistError(f"mutelist {path}: not valid YAML: nested too deeply") from None
 
@@ -244,30 +294,33 @@ def _compile_entry(raw: Any, index: int, path: Path) -> MutelistEntry:
         if values is None or "*" in values:
             globs[key] = None
         else:
-            globs[key] = re.compile("|".join(fnmatch.translate(value) for value in values))
+            # Once each: YAML aliases can repeat a value many times. Globs are Python regexes, of fnmatch's making
+            # (atomic groups around each `*`: no backtracking blow-up).
+            globs[key] = re.compile("|".join(fnmatch.translate(value) for value in dict.fromkeys(values)))
 
-    resources: tuple[re.Pattern[str], ...] | None = None
+    resources: Regexes | None = None
     resource_values = _string_list(raw, "resources", locator, fail, quote_numbers=False)
     if resource_values is not None:
-        resources = tuple(
-            _regex(value, f"{locator}.resources[{position}]", fail) for position, value in enumerate(resource_values)
+        first_position = {value: position for position, value in reversed(list(enumerate(resource_values)))}
+        resources = _regexes(
+            {value: f"{locator}.resources[{position}]" for value, position in first_position.items()}, locator, fail
         )
 
-    tags: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    tags: tuple[tuple[str, Regexes], ...] = ()
     if "tags" in raw:
         raw_tags = raw["tags"]
         if not isinstance(raw_tags, dict):
             raise fail(f"{locator}.tags", f"expected a mapping of tag key to value regex, got {_kind(raw_tags)}")
         if not raw_tags:
             raise fail(f"{locator}.tags", "empty mapping (leave the key out to ignore tags)")
-        compiled: list[tuple[str, re.Pattern[str]]] = []
+        compiled: list[tuple[str, Regexes]] = []
         for key, value in raw_tags.items():
             if not isinstance(key, str):
                 raise fail(f"{locator}.tags", f"tag key {_quote(key)} is {_kind(key)}, expected a string")
-            where = f"{locator}.tags['{key}']"
+            where = f"{locator}.tags['{shown_text(key)}']"
             if not isinstance(value, str):
                 raise fail(where, f"expected a string (a regex on the tag's value), got {_kind(value)}")
-            compiled.append((key, _regex(value, where, fail)))
+            compiled.append((key, _regexes({value: where}, locator, fail)))
         tags = tuple(compiled)
 
     expires: date | None = None
@@ -280,7 +333,7 @@ def _compile_entry(raw: Any, index: int, path: Path) -> MutelistEntry:
                 raise ValueError(raw_expires)
             expires = date.fromisoformat(raw_expires)
         except ValueError:
-            raise fail(f"{locator}.expires", f"not a date YYYY-MM-DD: '{raw_expires}'") from None
+            raise fail(f"{locator}.expires", f"not a date YYYY-MM-DD: '{shown_text(raw_expires)}'") from None
 
     name = f"{path.name} {locator}"
     return MutelistEntry(
@@ -327,11 +380,71 @@ def _string_list(
     return values
 
 
-def _regex(pattern: str, where: str, fail: _Fail) -> re.Pattern[str]:
+# What RE2 refuses that Python's `re` takes, recognised in RE2's message: (what it is, why RE2 has none of it).
+_UNSUPPORTED = (
+    ("invalid escape sequence: \\Z", r"\Z (the regex must match the whole id anyway: leave it out)"),
+    ("(?P", "backreferences ((?P=name))"),
+    ("(?=", "lookaround (lookahead (?=...))"),
+    ("(?!", "lookaround (negative lookahead (?!...))"),
+    ("(?<=", "lookaround (lookbehind (?<=...))"),
+    ("(?<!", "lookaround (negative lookbehind (?<!...))"),
+    ("(?>", "atomic groups ((?>...))"),
+    ("(?(", "conditionals ((?(1)...|...))"),
+    ("(?#", "comments ((?#...))"),
+    ("bad repetition operator: *+", "possessive quantifiers (*+, ++, ?+, {n}+)"),
+    ("bad repetition operator: ++", "possessive quantifiers (*+, ++, ?+, {n}+)"),
+    ("bad repetition operator: ?+", "possessive quantifiers (*+, ++, ?+, {n}+)"),
+    ("bad repetition operator: }+", "possessive quantifiers (*+, ++, ?+, {n}+)"),
+)
+_BACKREFERENCE = re.compile(r"invalid escape sequence: \\[1-9]")
+# Read differently by the two engines: refused rather than matched otherwise than Python's documentation says.
+_POSIX_CLASS = re.compile(
+    r"\[:\^?(?:alnum|alpha|ascii|blank|cntrl|digit|graph|lower|print|punct|space|upper|word|xdigit):\]"
+)
+_NO_LOWER_BOUND = re.compile(r"(?<!\\)(?:\\\\)*\{,[0-9]*\}")
+
+
+def _re2_refusal(pattern: str) -> str | None:
+    """Why RE2 cannot run `pattern` (already valid for Python's `re`), or None when it can."""
+    if _POSIX_CLASS.search(pattern):
+        return "[[:class:]] is a POSIX class in RE2 and a set of characters in Python: write the set out, e.g. [a-zA-Z]"
+    no_lower_bound = _NO_LOWER_BOUND.search(pattern)
+    if no_lower_bound is not None:
+        written = no_lower_bound.group().lstrip("\\")
+        return f"{written} is a repeat in Python and text in RE2: write {{0,{written[2:]}"
     try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise fail(where, f"invalid regex '{pattern}': {exc}") from None
+        re2.compile(pattern, _re2_options())
+    except re2.error as exc:
+        message = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        engine = "RE2, the engine mutelist regexes run on (linear time, no backtracking)"
+        if _BACKREFERENCE.search(message):
+            return f"backreferences (\\1 ... \\9): {engine}, has none"
+        what = next((what for marker, what in _UNSUPPORTED if marker in message), None)
+        if what is not None:
+            return f"{what}: {engine}, has none"
+        return f"{engine}, cannot compile it: {shown_text(message)}"
+    return None
+
+
+def _regexes(where_by_pattern: Mapping[str, str], locator: str, fail: _Fail) -> Regexes:
+    """The patterns (each with its locator) as one RE2 set, once each is valid Python syntax and RE2 takes it."""
+    for pattern, where in where_by_pattern.items():
+        try:
+            with warnings.catch_warnings():
+                # "Possible nested set" and the like: about what a future Python may read; RE2 reads them as Python
+                # does now, but for POSIX classes, refused below.
+                warnings.simplefilter("ignore", FutureWarning)
+                re.compile(pattern)
+        except re.error as exc:
+            raise fail(where, f"invalid regex '{shown_text(pattern)}': {exc}") from None
+        refusal = _re2_refusal(pattern)
+        if refusal is not None:
+            raise fail(where, f"regex '{shown_text(pattern)}' is not supported: {refusal}")
+    try:
+        return Regexes(tuple(where_by_pattern))
+    except re2.error:
+        # Each compiled alone; together they exceed RE2's memory budget (8 MiB).
+        raise fail(locator, "too many or too large regexes to match together (RE2's memory budget)") from None
 
 
 def _kind(value: Any) -> str:
@@ -343,7 +456,7 @@ def _kind(value: Any) -> str:
     if isinstance(value, int | float):
         return f"a number ({value})"
     if isinstance(value, str):
-        return f"a string ('{value}')"
+        return f"a string ('{shown_text(value)}')"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -352,11 +465,11 @@ def _kind(value: Any) -> str:
 
 
 def _quote(key: Any) -> str:
-    return f"'{key}'"
+    return f"'{shown_text(key)}'"
 
 
 def _did_you_mean(key: Any, known: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(str(key), known, n=1)
+    close = difflib.get_close_matches(shown_text(key), known, n=1)
     expected = ", ".join(known)
     if close:
         return f" (did you mean '{close[0]}'? expected: {expected})"

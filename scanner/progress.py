@@ -11,7 +11,7 @@ import structlog
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from scanner.model import Evaluation
+from scanner.model import Evaluation, Target
 from scanner.orchestrator import TargetOutcome
 
 log = structlog.get_logger("cloudsweep.scan")
@@ -19,6 +19,8 @@ log = structlog.get_logger("cloudsweep.scan")
 
 class ProgressListener(Protocol):
     def targets_planned(self, count: int) -> None: ...
+
+    def target_started(self, target: Target) -> None: ...
 
     def target_done(self, outcome: TargetOutcome) -> None: ...
 
@@ -101,6 +103,9 @@ class ScanProgress:
     def targets_planned(self, count: int) -> None:
         self.planned += count
         self._report()
+
+    def target_started(self, target: Target) -> None:
+        return None
 
     def target_done(self, outcome: TargetOutcome) -> None:
         self.done += 1

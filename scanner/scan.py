@@ -14,9 +14,10 @@ import functools
 import os
 import re
 import signal
+import sys
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
@@ -32,9 +33,10 @@ from scanner.aws.clients import AwsClients, AwsSettings, CallContext, Credential
 from scanner.aws.credentials import DEFAULT_SESSION_SECONDS, CredentialBroker, RoleSpec, sts_fetcher
 from scanner.aws.limits import RateLimits
 from scanner.aws.retry import RetryPolicy
-from scanner.errors import AwsError, UsageError
+from scanner.errors import AwsError, CloudSweepError, OutputError, UsageError
 from scanner.model import Target
 from scanner.orchestrator import EvaluationSink, Failure, SelectedCheck, TargetOutcome, scan_target
+from scanner.outputs.atomic import AtomicFile
 from scanner.outputs.config_evaluations import ConfigEvaluationsSink, ResultTokens
 from scanner.outputs.findings import ScanInfo
 from scanner.outputs.jsonl import CountingSink, JsonLinesSink, TeeSink
@@ -211,6 +213,11 @@ class ScanReport:
         return self.caller_account
 
     @property
+    def read_nothing(self) -> bool:
+        """The scan failed before any target: the caller's identity, the organization, no account to scan."""
+        return bool(self.failures) and not self.outcomes and self.counts.total == 0
+
+    @property
     def all_failures(self) -> list[Failure]:
         return self.failures + [failure for outcome in self.outcomes for failure in outcome.failures]
 
@@ -343,8 +350,13 @@ class Scan:
         if len(unique) != len(accounts):
             log.warning("accounts listed more than once are scanned once", listed=len(accounts), unique=len(unique))
             accounts = unique
+        if not accounts:
+            raise NoAccountsError(no_accounts_failure(source))
         if source.shard is not None:
+            # An empty shard is no failure: the other shards hold the accounts.
             accounts = select_shard(accounts, *source.shard)
+            if not accounts:
+                log.warning("this shard has no account", shard=f"{source.shard[0]}/{source.shard[1]}")
         for account in accounts:
             # Every role must be usable before any account is entered: a bad one is the user's mistake (exit 2).
             self._role_spec(account)
@@ -460,6 +472,8 @@ class Scan:
             if self.stopping:
                 self._interrupted(target)
                 return
+            if self.listener is not None:
+                self.listener.target_started(target)
             try:
                 outcome = await self._scanned(target, global_only)
                 # What the target made is put (by sinks that put) before it is closed, even after a failure.
@@ -527,6 +541,36 @@ class Scan:
         self.report.outcomes.append(outcome)
         if self.listener is not None:
             self.listener.target_done(outcome)
+
+
+class NoAccountsError(CloudSweepError):
+    """The selection holds no account: a scan of zero accounts is never a success (exit 3)."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+
+
+def no_accounts_failure(source: AccountSource) -> Failure:
+    """A scan of zero accounts is never a success: say which selection left none."""
+    filters = ", ".join(
+        name
+        for name, used in (("--tag", source.tags), ("--exclude-accounts", source.exclude), ("--shard", source.shard))
+        if used
+    )
+    if source.organization:
+        where = f"organizational unit {source.ou}" if source.ou else "the organization"
+        message = (
+            f"no ACTIVE account of {where} is left after {filters}"
+            if filters
+            else f"{where} has no ACTIVE account, or the caller's account belongs to no organization"
+        )
+    else:
+        message = (
+            f"none of the {len(source.accounts)} accounts given is left after {filters}" if filters else "no account"
+        )
+    log.error("scan failed", error_code="NoAccounts", error=message)
+    return Failure("-", "-", "accounts", "NoAccounts", f"nothing scanned: {message}", ("every check",))
 
 
 def _unexpected(exc: BaseException, account_id: str) -> AwsError:
@@ -605,6 +649,8 @@ async def scan(
                 Failure("unknown", "-", error.operation, error.code, error.message, ("every check",))
             )
             log.error("scan failed", error_code=error.code, error=error.message)
+        except NoAccountsError as error:
+            report.failures.append(error.failure)
         finally:
             report.api_calls, report.retries, report.throttles = clients.calls, clients.retries, clients.throttles
     report.outcomes.sort(key=lambda outcome: (outcome.target.account_id, outcome.target.region))
@@ -668,76 +714,133 @@ async def _run_until_signalled(run: Scan, report: ScanReport, grace_seconds: flo
 scan_account = scan
 
 
-@contextlib.contextmanager
-def _output_stream(path: Path | None) -> Iterator[TextIO]:
-    if path is None:
-        import sys
+class ScanOutputs:
+    """The local outputs of one scan: JSON lines (a file or stdout), the `--output` reports and the per-account
+    files. Each file is written under a fresh temporary name; `commit` puts them in place when the scan is done,
+    `abandon` (also on leaving the `with` block uncommitted) keeps every previous file as it was."""
 
-        yield sys.stdout
-        return
-    # Written beside its name and renamed into place at the end: a reader never sees half a file, and a scan that
-    # stops on an error leaves the previous file as it was.
-    partial = path.with_name(path.name + ".partial")
-    try:
-        stream = partial.open("w", encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write --output {path}: {exc.strerror}") from exc
-    try:
-        with stream:
-            yield stream
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    os.replace(partial, path)
+    def __init__(self, request: ScanRequest) -> None:
+        from scanner.outputs.files import AccountFilesSink
+
+        self._output_dir = request.output_dir
+        self._lines_file: AtomicFile | None = None
+        self.lines: TextIO | None = None
+        self.files: AccountFilesSink | None = None
+        self.reports: ReportsSink | None = None
+        self._done = False
+        try:
+            if request.output is not None:
+                self._lines_file = AtomicFile(request.output)
+                self.lines = self._lines_file.stream
+            elif request.output_dir is None and not request.reports:
+                self.lines = sys.stdout
+            if request.output_dir is not None:
+                self.files = AccountFilesSink(request.output_dir)
+            if request.reports:
+                self.reports = _reports_sink(request)
+        except BaseException:
+            self.abandon()
+            raise
+
+    def __enter__(self) -> ScanOutputs:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.abandon()
+
+    def sinks(self) -> list[EvaluationSink]:
+        sinks: list[EvaluationSink] = []
+        if self.lines is not None:
+            sinks.append(JsonLinesSink(self.lines))
+        if self.files is not None:
+            sinks.append(self.files)
+        if self.reports is not None:
+            sinks.append(self.reports)
+        return sinks
+
+    def commit(self, report: ScanReport) -> None:
+        """Every output in place, the summary last; a file that cannot be written is a failure of the scan
+        (named in the reports and the summary that could be written), its previous version kept."""
+        self._done = True
+        errors: list[OutputError] = []
+        if self._lines_file is not None:
+            try:
+                self._lines_file.commit()
+            except OutputError as error:
+                errors.append(error)
+        if self.files is not None:
+            self.files.ensure_scanned(report.outcomes)
+            errors += self.files.commit()
+        report.failures += [output_failure(error) for error in errors]
+        if self.reports is not None:
+            failures = [dataclasses.asdict(failure) for failure in report.all_failures]
+            report.failures += [output_failure(error) for error in self.reports.close(report.caller_account, failures)]
+        if self._output_dir is not None:
+            from scanner.outputs.files import write_summary
+
+            try:
+                write_summary(self._output_dir / "summary.json", report)
+            except OutputError as error:
+                report.failures.append(output_failure(error))
+
+    def abandon(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        if self._lines_file is not None:
+            self._lines_file.abandon()
+        if self.files is not None:
+            self.files.abandon()
+        if self.reports is not None:
+            self.reports.abandon()
+
+
+def output_failure(error: OutputError) -> Failure:
+    """An output file the scan could not write, as a failure of the scan (exit 3)."""
+    log.error("output not written", path=error.path, error=error.reason)
+    return Failure("-", "-", "output", "OutputNotWritten", f"{error.path}: {error.reason}", ("every check",))
 
 
 def run_scan(request: ScanRequest, progress: ScanProgress | None = None, log_level: str = "info") -> ScanReport:
     """The CLI's scan: JSON lines to `request.output` (stdout when nothing else is asked for), the `--output`
-    reports, per-account files."""
-    from scanner.outputs.files import AccountFilesSink, write_summary
+    reports, per-account files and their summary, put in place together at the end.
 
+    A scan that failed before any target (the caller's identity, the organization, no account to scan) leaves
+    every previous output file as it was; one that scanned writes its outputs, failures named in them."""
     now, scan_id = request.now or datetime.now(UTC), request.scan_id or str(uuid.uuid4())
     request = dataclasses.replace(request, scan_id=scan_id, now=now)
     state = _open_state(request, now, scan_id)
     if state is not None:
         # A resumed scan is the interrupted one: same start (every ordering timestamp) and id.
         request = dataclasses.replace(request, now=state.now, scan_id=state.scan_id)
-    use_stdout = request.output is not None or (request.output_dir is None and not request.reports)
     with contextlib.ExitStack() as stack:
         if state is not None:
             stack.callback(state.close)
-        reports = _reports_sink(request) if request.reports else None
-        if reports is not None:
-            stack.callback(reports.abandon)  # a no-op once the reports are committed
+        outputs = stack.enter_context(ScanOutputs(request))
         if request.workers > 1 and not request.source.caller_only:
             from scanner.workers import scan_in_workers
 
-            stream = stack.enter_context(_output_stream(request.output)) if use_stdout else None
-            if request.output_dir is not None:
-                # The workers write the account files; the directory must exist (and be writable) first.
-                stack.enter_context(AccountFilesSink(request.output_dir))
-            report = anyio.run(scan_in_workers, request, request.workers, stream, progress, log_level, reports)
+            report = anyio.run(scan_in_workers, request, request.workers, outputs, progress, log_level)
         else:
-            sinks: list[EvaluationSink] = []
-            if use_stdout:
-                sinks.append(JsonLinesSink(stack.enter_context(_output_stream(request.output))))
-            files = stack.enter_context(AccountFilesSink(request.output_dir)) if request.output_dir else None
-            if files is not None:
-                sinks.append(files)
-            if reports is not None:
-                sinks.append(reports)
-            if progress is not None:
-                sinks.append(progress)
+            sinks = outputs.sinks() + ([progress] if progress is not None else [])
             report = anyio.run(scan, request, TeeSink(sinks), progress, state)
-            if files is not None:
-                files.ensure_scanned(report.outcomes)
-        if reports is not None:
-            reports.close(report.caller_account, [dataclasses.asdict(failure) for failure in report.all_failures])
+        if report.read_nothing:
+            outputs.abandon()
+            kept = [str(path) for path in _output_paths(request)]
+            if kept:
+                log.warning("outputs left as they were: the scan failed before reading anything", outputs=kept)
+        else:
+            outputs.commit(report)
         if state is not None and report.interrupted is None and not report.all_failures:
             state.complete()
-    if request.output_dir is not None:
-        write_summary(request.output_dir / "summary.json", report)
     return report
+
+
+def _output_paths(request: ScanRequest) -> list[Path]:
+    paths = [path for path in (request.output,) if path is not None] + [spec.path for spec in request.reports]
+    if request.output_dir is not None:
+        paths.append(request.output_dir)
+    return paths
 
 
 def _source_fingerprint(source: AccountSource) -> list[Any]:

@@ -98,7 +98,7 @@ def build_request(
     if options.get("put_test_mode") and not result_tokens:
         raise UsageError("--put-test-mode needs --result-token")
     _one_rule_per_resource(checks, result_tokens)
-    return ScanRequest(
+    request = ScanRequest(
         checks=checks,
         regions=parse_regions(options.get("regions")),
         source=account_source(options, environ),
@@ -125,6 +125,49 @@ def build_request(
         state_file=options.get("state_file"),
         target_timeout=float(options.get("target_timeout") or 900),
     )
+    if request.workers > 1:
+        from scanner.workers import check_caps
+
+        check_caps(request, request.workers)
+    check_paths(request, inputs=[options.get(name) for name in ("params_file", "accounts_file", "mutelist")])
+    return request
+
+
+def check_paths(request: ScanRequest, inputs: Sequence[Path | None] = ()) -> None:
+    """Outputs that would overwrite each other, the state file or an input, or that name a directory, are refused
+    before any API call."""
+    outputs: dict[Path, str] = {}
+
+    def claim(path: Path, what: str) -> None:
+        resolved = path.resolve()
+        if resolved in outputs:
+            raise UsageError(f"{what} {path} is also {outputs[resolved]}: give each its own file")
+        outputs[resolved] = what
+
+    files = [("--output", path) for path in [request.output] if path is not None]
+    files += [("--output", spec.path) for spec in request.reports]
+    if request.state_file is not None:
+        files.append(("--state", request.state_file))
+    for what, path in files:
+        if path.is_dir():
+            raise UsageError(f"{what} {path} is a directory: give a file name")
+        claim(path, what)
+    for given in inputs:
+        if given is not None and given.resolve() in outputs:
+            raise UsageError(
+                f"{outputs[given.resolve()]} {given} is also an input of the scan: it would be overwritten"
+            )
+    directory = request.output_dir
+    if directory is None:
+        return
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"--output-dir {directory} is not a directory")
+    root = directory.resolve()
+    for resolved, what in outputs.items():
+        if resolved.parent == root and (
+            resolved.name == "summary.json" or re.fullmatch(r"[0-9]{12}\.jsonl", resolved.name)
+        ):
+            raise UsageError(f"{what} {resolved} is a file --output-dir {directory} writes: name another")
 
 
 def _outputs(given: Any) -> tuple[Path | None, tuple[OutputSpec, ...]]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from scanner.documents import load_json, load_yaml, shown, shown_text
 from scanner.errors import UsageError
 from scanner.orchestrator import SelectedCheck
 from scanner.registry import ParameterError, Registry
@@ -17,17 +17,20 @@ ParamsByCheck = dict[str, dict[str, Any]]
 
 
 def load_params_file(path: Path) -> ParamsByCheck:
-    """A JSON or YAML file mapping check id to its parameters."""
+    """A JSON or YAML file mapping check id to its parameters (bounded: at most MAX_DEPTH levels deep, YAML aliases
+    standing for at most MAX_ALIAS_NODES values)."""
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot read parameters file {path}: {exc.strerror}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise UsageError(f"cannot read parameters file {path}: {reason}") from exc
+    yaml_file = path.suffix.lower() in (".yaml", ".yml")
     try:
-        document = yaml.safe_load(text) if path.suffix.lower() in (".yaml", ".yml") else json.loads(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise UsageError(
-            f"parameters file {path} is not valid {path.suffix.lstrip('.').upper() or 'JSON'}: {exc}"
-        ) from exc
+        document = load_yaml(text) if yaml_file else load_json(text)
+    except (ValueError, RecursionError, yaml.YAMLError) as exc:
+        problem = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        kind = "YAML" if yaml_file else path.suffix.lstrip(".").upper() or "JSON"
+        raise UsageError(f"parameters file {path} is not valid {kind}: {shown_text(problem, 500)}") from None
     if document is None:
         return {}
     if not isinstance(document, Mapping) or not all(isinstance(value, Mapping) for value in document.values()):
@@ -68,7 +71,7 @@ def select_checks(registry: Registry, check_ids: Iterable[str] | None, params: P
     """
     for check_id in params:
         if check_id not in registry:
-            raise UsageError(f"parameters given for unknown check {check_id!r}")
+            raise UsageError(f"parameters given for unknown check {shown(check_id)}")
     explicit = check_ids is not None
     candidates = (
         [registry.get(check_id) for check_id in dict.fromkeys(check_ids)] if check_ids is not None else list(registry)
@@ -81,7 +84,8 @@ def select_checks(registry: Registry, check_ids: Iterable[str] | None, params: P
         try:
             selected.append(SelectedCheck(check, check.parameters.parse(check.id, given or {})))
         except ParameterError as exc:
-            raise UsageError(str(exc)) from exc
+            # The message may quote the value given, whatever its size.
+            raise UsageError(shown_text(str(exc), 500)) from exc
     if not selected:
         raise UsageError("no check to run: name checks with --checks and give their required parameters")
     return selected

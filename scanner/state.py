@@ -33,6 +33,7 @@ from typing import IO, Any
 
 from scanner.errors import UsageError
 from scanner.model import Evaluation, Target
+from scanner.outputs.atomic import fresh_partial, open_for_append, read_bytes
 
 STATE_VERSION = 1
 
@@ -61,6 +62,8 @@ class ScanState:
     @classmethod
     def open(cls, path: Path, fingerprint: str, now: datetime, scan_id: str) -> ScanState:
         """Resume from `path` when it holds this scan, or start it there."""
+        if path.is_symlink():
+            raise UsageError(f"--state {path} is a symbolic link (refused: state is never written through links)")
         state = cls._read(path, fingerprint) if path.exists() and path.stat().st_size else None
         if state is None:
             state = cls(path, fingerprint, now, scan_id)
@@ -97,10 +100,14 @@ class ScanState:
         return state
 
     def _start(self) -> None:
+        # Made exclusively under a fresh name, then renamed into place: no planted file or link is opened.
+        descriptor, partial = fresh_partial(self.path, "--state")
+        self._stream = open(descriptor, "w", encoding="utf-8")  # noqa: SIM115  (closed by close())
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._stream = self.path.open("w", encoding="utf-8")
+            os.replace(partial, self.path)
         except OSError as exc:
+            self.close()
+            partial.unlink(missing_ok=True)
             raise UsageError(f"cannot write --state {self.path}: {exc.strerror}") from exc
         header = {
             "kind": "scan",
@@ -154,10 +161,7 @@ def fingerprint(parts: Sequence[Any]) -> str:
 
 
 def _whole_lines(path: Path) -> list[str]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read --state {path}: {exc.strerror}") from exc
+    data = read_bytes(path, "--state")
     whole = data[: data.rfind(b"\n") + 1]
     try:
         return whole.decode("utf-8").splitlines()
@@ -176,7 +180,4 @@ def _json(line: str, path: Path, number: int) -> dict[str, Any]:
 
 
 def _open_append(path: Path) -> IO[str]:
-    try:
-        return path.open("a", encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write --state {path}: {exc.strerror}") from exc
+    return open_for_append(path, "--state")

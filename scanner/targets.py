@@ -13,14 +13,15 @@ points cloudsweep at the same file:
 
 Shards split the accounts between the workers of one scan (a Kubernetes Indexed Job, an AWS Batch array
 job) by rendezvous hashing: each worker computes its own share from the account ids alone, and growing
-the worker count from N to N+1 only moves accounts into the new shard.
+the worker count from N to N+1 only moves accounts into the new shard. At most MAX_SHARDS (10,000) shards.
+
+Error messages quote at most a few hundred characters of a value, and never an external id (a shared secret).
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
-import json
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,11 +32,15 @@ from typing import Any
 import yaml
 
 from scanner.aws.clients import AwsClients, CallContext
-from scanner.errors import UsageError
+from scanner.documents import BoundedLoader, load_json, load_yaml, shown, shown_text
+from scanner.errors import UsageError, redact
 
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 SHARD_INDEX_VARIABLES = ("JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX")
 SHARD_COUNT_VARIABLE = "CLOUDSWEEP_SHARD_COUNT"
+# AWS Batch's largest array job, and more workers than an organization has accounts to give them: a count beyond it is
+# a mistake (or `0/99999999999999999999`, which rendezvous hashing would take minutes per account to honour).
+MAX_SHARDS = 10_000
 
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 # IAM's own character set for role names and path segments.
@@ -51,7 +56,7 @@ _TOP_LEVEL_KEYS = frozenset({"accounts", "vars", "subscriptions", "projects", "t
 
 def _check_account_id(value: object) -> str:
     if not isinstance(value, str) or not _ACCOUNT_ID.fullmatch(value):
-        raise UsageError(f"account id must be 12 digits, got {value!r}")
+        raise UsageError(f"account id must be 12 digits, got {shown(value)}")
     return value
 
 
@@ -88,7 +93,7 @@ class Account:
 # --- the accounts file -----------------------------------------------------------------------------------------
 
 
-class _AccountsLoader(yaml.SafeLoader):
+class _AccountsLoader(BoundedLoader):
     """YAML 1.1 reads an unquoted `012345670123` as an octal number: keep such digits as written instead."""
 
 
@@ -110,22 +115,35 @@ def _read_document(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else str(exc)
         raise UsageError(f"cannot read accounts file {path}: {reason}") from exc
+    kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
     try:
-        if path.suffix.lower() == ".json":
-            return json.loads(text)
-        return yaml.load(text, Loader=_AccountsLoader)  # noqa: S506  (a SafeLoader subclass)
+        return load_json(text) if kind == "JSON" else load_yaml(text, _AccountsLoader)
+    except yaml.MarkedYAMLError as exc:
+        # What is wrong and where, never the snippet of the file around it: that line may hold an external id.
+        raise UsageError(f"accounts file {path} is not valid YAML: {_yaml_problem(exc)}") from None
     except (ValueError, RecursionError, yaml.YAMLError) as exc:
-        kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
-        raise UsageError(f"accounts file {path} is not valid {kind}: {exc}") from exc
+        raise UsageError(f"accounts file {path} is not valid {kind}: {shown_text(redact(str(exc)))}") from None
+
+
+def _yaml_problem(error: yaml.MarkedYAMLError) -> str:
+    def at(mark: Any) -> str:
+        return f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+
+    where = at(error.problem_mark)
+    problem = f"{where}: {error.problem}" if where else str(error.problem)
+    if error.context:
+        context_at = at(error.context_mark)
+        problem += f" ({error.context}{f' at {context_at}' if context_at else ''})"
+    return shown_text(redact(problem))
 
 
 def _entry_label(index: int, entry: Any) -> str:
     label = f"entry {index}"
     if isinstance(entry, Mapping):
         if isinstance(entry.get("account_id"), str | int) and not isinstance(entry.get("account_id"), bool):
-            label += f" (account {entry['account_id']})"
+            label += f" (account {shown_text(entry['account_id'], 40)})"
         elif isinstance(entry.get("name"), str):
-            label += f" (name {entry['name']!r})"
+            label += f" (name {shown(entry['name'])})"
     return label
 
 
@@ -139,12 +157,13 @@ def _account_id_of(value: Any) -> str:
         return f"{value:012d}"
     if isinstance(value, str):
         if not _ACCOUNT_ID.fullmatch(value.strip()):
-            raise UsageError(f"account_id must be 12 digits, got {value!r}")
+            raise UsageError(f"account_id must be 12 digits, got {shown(value)}")
         return value.strip()
-    raise UsageError(f"account_id must be 12 digits, got {value!r}")
+    raise UsageError(f"account_id must be 12 digits, got {shown(value)}")
 
 
-def _optional_string(entry: Mapping[str, Any], key: str) -> str | None:
+def _optional_string(entry: Mapping[str, Any], key: str, *, secret: bool = False) -> str | None:
+    """The entry's string under `key`, stripped; None when absent. A `secret` value is never shown in the error."""
     value = entry.get(key)
     if value is None:
         return None
@@ -152,15 +171,32 @@ def _optional_string(entry: Mapping[str, Any], key: str) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or not value.strip():
-        raise UsageError(f"{key} must be a non-empty string, got {value!r}")
+        raise UsageError(f"{key} must be a non-empty string, got {_kind_of_secret(value) if secret else shown(value)}")
     return value.strip()
+
+
+def _kind_of_secret(value: Any) -> str:
+    """What a value is, with nothing of what it says: how an external id that is not a string is described."""
+    if isinstance(value, str):
+        return f"a blank string of {len(value)} characters" if value else "an empty string"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item{'' if len(value) == 1 else 's'}"
+    if isinstance(value, Mapping):
+        return f"a mapping of {len(value)} key{'' if len(value) == 1 else 's'}"
+    if isinstance(value, bytes):
+        return "bytes"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, float):
+        return "a number"
+    return f"a {type(value).__name__}"
 
 
 def _regions_of(value: Any) -> tuple[str, ...] | None:
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(region, str) and region.strip() for region in value):
-        raise UsageError(f"regions must be a list of region names, got {value!r}")
+        raise UsageError(f"regions must be a list of region names, got {shown(value)}")
     regions = tuple(dict.fromkeys(region.strip() for region in value))
     # c7n-org treats an empty list as "no regions given": the run's regions apply.
     return regions or None
@@ -169,7 +205,7 @@ def _regions_of(value: Any) -> tuple[str, ...] | None:
 def _split_tag(text: str) -> tuple[str, str]:
     key, colon, value = text.partition(":")
     if not colon or not key.strip():
-        raise UsageError(f"tag {text!r} is not key:value")
+        raise UsageError(f"tag {shown(text)} is not key:value")
     return key.strip(), value.strip()
 
 
@@ -180,21 +216,21 @@ def _tags_of(value: Any) -> dict[str, str]:
     if isinstance(value, Mapping):
         for key, item in value.items():
             if not isinstance(key, str) or not key.strip():
-                raise UsageError(f"tag key {key!r} is not a non-empty string")
+                raise UsageError(f"tag key {shown(key)} is not a non-empty string")
             if not isinstance(item, str | int | float) or isinstance(item, bool):
-                raise UsageError(f"tag {key!r} must have a string value, got {item!r}")
+                raise UsageError(f"tag {shown(key)} must have a string value, got {shown(item)}")
             pairs.append((key.strip(), str(item).strip()))
     elif isinstance(value, list):
         for text in value:
             if not isinstance(text, str):
-                raise UsageError(f"tag {text!r} is not a key:value string")
+                raise UsageError(f"tag {shown(text)} is not a key:value string")
             pairs.append(_split_tag(text))
     else:
-        raise UsageError(f"tags must be a list of key:value strings or a mapping, got {value!r}")
+        raise UsageError(f"tags must be a list of key:value strings or a mapping, got {shown(value)}")
     tags: dict[str, str] = {}
     for key, item in pairs:
         if key in tags and tags[key] != item:
-            raise UsageError(f"tag {key!r} given twice, as {tags[key]!r} and {item!r}")
+            raise UsageError(f"tag {shown(key)} given twice, as {shown(tags[key])} and {shown(item)}")
         tags[key] = item
     return tags
 
@@ -203,13 +239,13 @@ def _check_role(role: str, account_id: str) -> None:
     if role.startswith("arn:"):
         _parse_role_arn(role, account_id)
     elif not _ROLE_NAME.fullmatch(role.strip("/")):
-        raise UsageError(f"role {role!r} is neither a role ARN nor a role name")
+        raise UsageError(f"role {shown(role)} is neither a role ARN nor a role name")
 
 
 def _account_of(entry: Any) -> Account:
     if not isinstance(entry, Mapping):
-        raise UsageError(f"an account must be an object, got {entry!r}")
-    unknown = sorted(str(key) for key in entry if key not in _ACCOUNT_KEYS | _IGNORED_ACCOUNT_KEYS)
+        raise UsageError(f"an account must be an object, got {shown_text(redact(shown(entry)))}")
+    unknown = sorted(shown_text(key, 80) for key in entry if key not in _ACCOUNT_KEYS | _IGNORED_ACCOUNT_KEYS)
     if "profile" in unknown:
         raise UsageError("profile is not supported: give a role to assume instead")
     if unknown:
@@ -225,7 +261,7 @@ def _account_of(entry: Any) -> Account:
         account_id=account_id,
         name=_optional_string(entry, "name"),
         role=role,
-        external_id=_optional_string(entry, "external_id"),
+        external_id=_optional_string(entry, "external_id", secret=True),
         regions=_regions_of(entry.get("regions")),
         tags=_tags_of(entry.get("tags")),
     )
@@ -241,7 +277,7 @@ def load_accounts_file(path: Path) -> list[Account]:
         raise UsageError(f"accounts file {path} must hold an `accounts:` list")
     unknown = sorted(str(key) for key in document if key not in _TOP_LEVEL_KEYS)
     if unknown:
-        raise UsageError(f"accounts file {path}: unknown top-level key {', '.join(map(repr, unknown))}")
+        raise UsageError(f"accounts file {path}: unknown top-level key {shown_text(', '.join(map(shown, unknown)))}")
     accounts: list[Account] = []
     first_seen: dict[str, int] = {}
     for index, entry in enumerate(document["accounts"]):
@@ -267,7 +303,7 @@ def parse_tag_filter(text: str) -> tuple[str, str]:
     try:
         return _split_tag(text)
     except UsageError as exc:
-        raise UsageError(f"--tag {text!r}: expected key:value, e.g. env:prod") from exc
+        raise UsageError(f"--tag {shown(text)}: expected key:value, e.g. env:prod") from exc
 
 
 def filter_accounts(
@@ -279,7 +315,7 @@ def filter_accounts(
     """The accounts carrying every one of `tags` and not excluded by id, in their order."""
     for account_id in exclude:
         if not _ACCOUNT_ID.fullmatch(account_id):
-            raise UsageError(f"--exclude {account_id!r}: expected a 12-digit account id")
+            raise UsageError(f"--exclude {shown(account_id)}: expected a 12-digit account id")
     excluded = frozenset(exclude)
     return [
         account
@@ -293,16 +329,16 @@ def filter_accounts(
 
 def _check_partition(partition: str) -> None:
     if partition not in PARTITIONS:
-        raise UsageError(f"unknown partition {partition!r}: expected one of {', '.join(PARTITIONS)}")
+        raise UsageError(f"unknown partition {shown(partition)}: expected one of {', '.join(PARTITIONS)}")
 
 
 def _parse_role_arn(arn: str, account_id: str) -> str:
     """The ARN's partition, once the ARN is known to name a role in `account_id`."""
     match = _ROLE_ARN.fullmatch(arn)
     if not match or not _ROLE_NAME.fullmatch(match["name"]):
-        raise UsageError(f"role {arn!r} is not an IAM role ARN (arn:PARTITION:iam::ACCOUNT:role/NAME)")
+        raise UsageError(f"role {shown(arn)} is not an IAM role ARN (arn:PARTITION:iam::ACCOUNT:role/NAME)")
     if match["account"] != account_id:
-        raise UsageError(f"role {arn} is in account {match['account']}, not in account {account_id}")
+        raise UsageError(f"role {shown_text(arn)} is in account {match['account']}, not in account {account_id}")
     return match["partition"]
 
 
@@ -314,11 +350,13 @@ def role_arn(role: str, account_id: str, partition: str) -> str:
         arn_partition = _parse_role_arn(role, account_id)
         if arn_partition != partition:
             # A role cannot be assumed across partitions: fail here rather than at AssumeRole.
-            raise UsageError(f"role {role} is in partition {arn_partition}, the credentials are in {partition}")
+            raise UsageError(
+                f"role {shown_text(role)} is in partition {arn_partition}, the credentials are in {partition}"
+            )
         return role
     name = role.strip("/")
     if not _ROLE_NAME.fullmatch(name):
-        raise UsageError(f"role {role!r} is neither a role ARN nor a role name")
+        raise UsageError(f"role {shown(role)} is neither a role ARN nor a role name")
     return f"arn:{partition}:iam::{account_id}:role/{name}"
 
 
@@ -326,7 +364,7 @@ def partition_of_arn(arn: str) -> str:
     """The partition of an ARN, e.g. of the caller identity `arn:aws-cn:sts::123456789012:assumed-role/...`."""
     parts = arn.split(":", 5)
     if len(parts) != 6 or parts[0] != "arn" or not parts[1]:
-        raise UsageError(f"not an ARN: {arn!r}")
+        raise UsageError(f"not an ARN: {shown(arn)}")
     return parts[1]
 
 
@@ -336,6 +374,8 @@ def partition_of_arn(arn: str) -> str:
 def _check_shard(index: int, count: int) -> None:
     if count < 1 or not 0 <= index < count:
         raise UsageError(f"shard {index}/{count}: expected 0 <= index < count, count >= 1")
+    if count > MAX_SHARDS:
+        raise UsageError(f"shard {index}/{count}: expected at most {MAX_SHARDS} shards")
 
 
 def _weight(account_id: str, shard: int) -> int:
@@ -348,10 +388,28 @@ def shard_of(account_id: str, count: int) -> int:
     return max(range(count), key=lambda shard: (_weight(account_id, shard), -shard))
 
 
+def _in_shard(account_id: str, index: int, count: int) -> bool:
+    """Whether `shard_of(account_id, count) == index`, stopping at the first shard that outweighs `index`.
+
+    For an account of another shard that comes after a handful of weights on average (about ln(count)); only the
+    account's own shard's accounts (1/count of them) need every weight. So a worker's share of A accounts costs
+    about A * ln(count) hashes instead of A * count.
+    """
+    own = _weight(account_id, index)
+    for shard in range(count):
+        if shard == index:
+            continue
+        weight = _weight(account_id, shard)
+        # Ties go to the lower shard.
+        if weight > own or (weight == own and shard < index):
+            return False
+    return True
+
+
 def select_shard(accounts: Sequence[Account], index: int, count: int) -> list[Account]:
     """The accounts of shard `index` of `count`, in their order."""
     _check_shard(index, count)
-    return [account for account in accounts if shard_of(account.account_id, count) == index]
+    return [account for account in accounts if _in_shard(account.account_id, index, count)]
 
 
 def _parse_shard_option(option: str) -> tuple[int, int]:
@@ -364,6 +422,8 @@ def _parse_shard_option(option: str) -> tuple[int, int]:
         raise UsageError(f"--shard {option!r}: the numbers are too long") from exc
     if count < 1 or index >= count:
         raise UsageError(f"--shard {option!r}: expected 0 <= INDEX < COUNT, e.g. 0/4 to 3/4")
+    if count > MAX_SHARDS:
+        raise UsageError(f"--shard {option!r}: expected COUNT <= {MAX_SHARDS} (AWS Batch's largest array job)")
     return index, count
 
 
@@ -401,6 +461,10 @@ def shard_from_environment(option: str | None, environ: Mapping[str, str]) -> tu
         raise UsageError(
             f"{name} is set but {SHARD_COUNT_VARIABLE} is not: set it to the number of workers "
             "(the job's completions or array size)"
+        )
+    if count > MAX_SHARDS:
+        raise UsageError(
+            f"{SHARD_COUNT_VARIABLE}={count}: expected at most {MAX_SHARDS} shards (AWS Batch's largest array job)"
         )
     if count < 1 or index >= count:
         raise UsageError(f"{name}={index} with {SHARD_COUNT_VARIABLE}={count}: expected 0 <= index < count")

@@ -7,34 +7,35 @@ processes (`python -m scanner.workers`), and merges what they report:
 
 - a worker gets its request (pickled, on stdin) with its own accounts and the parent's ordering timestamp, so
   every evaluation of the scan carries the same one;
-- it writes its evaluations' JSON lines to a file of its own (when the parent writes JSON lines), which the parent
-  appends to the output once every worker is done: a pipe would make a worker's event loop wait for the parent;
-- it writes frames on stdout, one per line: `P` + a progress event and, last, `R` + its report (pickled, base64);
-- per-account files (`--output-dir`) are written by the worker that owns the account; `summary.json` by the parent.
+- it writes its evaluations' JSON lines to a file of its own, and reports a target done only once that target's
+  lines are in the file; once every worker is done the parent reads the files back into every output (JSON lines,
+  per-account files, reports) and counts them: a pipe would make a worker's event loop wait for the parent;
+- it writes frames on stdout, one per line: `P` + a progress event (targets planned, started, done) and, last,
+  `R` + its report (pickled, base64).
 
-A worker that dies is a failure of the scan (exit 3) naming the accounts it held; the others finish.
+A worker that dies (SIGKILL included) costs exactly what it held: the targets it reported done are in the outputs
+whole, each other target of its accounts is a named failure (`WorkerFailed`, exit 3), none of their evaluations is
+in any output, and the totals are the lines written. The other workers finish.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import copyreg
 import io
 import json
-import math
 import os
 import pickle
-import shutil
+import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TextIO
+from typing import Any
 
 import anyio
 import anyio.abc
@@ -42,12 +43,20 @@ import structlog
 from anyio.streams.buffered import BufferedByteReceiveStream
 
 from scanner.errors import AwsError, UsageError
-from scanner.model import Evaluation
-from scanner.orchestrator import EvaluationSink, Failure, TargetOutcome
+from scanner.model import Evaluation, Target
+from scanner.orchestrator import Failure, TargetOutcome
 from scanner.outputs.jsonl import TeeSink
 from scanner.plugins import CHECKS_DIR_ENVIRONMENT, checks_dirs_from, load_registry
 from scanner.progress import ProgressListener, ScanProgress
-from scanner.scan import AccountSource, ScanReport, ScanRequest, resolve_accounts
+from scanner.scan import (
+    AccountSource,
+    NoAccountsError,
+    ScanOutputs,
+    ScanReport,
+    ScanRequest,
+    default_global_region,
+    resolve_accounts,
+)
 from scanner.targets import Account
 
 log = structlog.get_logger("cloudsweep.scan")
@@ -101,19 +110,52 @@ def deal(accounts: list[Account], workers: int) -> list[list[Account]]:
     return [hand for hand in (ordered[index::workers] for index in range(workers)) if hand]
 
 
+def share(total: int, parts: int) -> list[int]:
+    """`total` split into `parts` whole shares that add up to it, the first ones taking the remainder."""
+    return [total // parts + (index < total % parts) for index in range(parts)]
+
+
+def check_caps(request: ScanRequest, workers: int) -> None:
+    """The caps are the scan's, shared among the workers: each needs at least one call and one target."""
+    for option, value in (("--max-concurrency", request.max_concurrency), ("--max-targets", request.max_targets)):
+        if workers > value:
+            raise UsageError(
+                f"--workers {workers} with {option} {value}: the cap is shared among the workers and each needs at "
+                f"least 1; raise {option} to {workers} or use fewer workers"
+            )
+
+
+@dataclass
+class _WorkerRun:
+    """What the parent learned of one worker: the targets it started and finished, its report if it sent one."""
+
+    job: WorkerJob
+    started: set[Target] = field(default_factory=set)
+    finished: list[TargetOutcome] = field(default_factory=list)
+    report: ScanReport | None = None
+    status: int | None = None
+    problem: str = ""
+
+    @property
+    def healthy(self) -> bool:
+        return self.status == 0 and self.report is not None and not self.problem
+
+
 async def scan_in_workers(
     request: ScanRequest,
     workers: int,
-    evaluations: TextIO | None,
+    outputs: ScanOutputs,
     listener: ProgressListener | None,
     log_level: str = "info",
-    reports: EvaluationSink | None = None,
 ) -> ScanReport:
-    """The scan of `request` over `workers` processes; JSON lines to `evaluations` when given, and each
-    evaluation, read back from the workers' lines, to `reports`."""
+    """The scan of `request` over `workers` processes, its evaluations read back from the workers' files into
+    `outputs` (JSON lines, per-account files, reports). A worker that dies costs exactly what it held: the targets
+    it finished are kept whole, every other target of its accounts is a named failure and none of its
+    evaluations is in any output."""
     if request.event_hooks:
         # A hook would run in the worker processes, out of its owner's sight.
         raise UsageError("event_hooks observe one process's calls: scan with workers=1 to use them")
+    check_caps(request, workers)
     started = request.now or datetime.now(UTC)
     report = ScanReport(caller_account=None, started=started)
     try:
@@ -122,24 +164,18 @@ async def scan_in_workers(
         report.failures.append(Failure("unknown", "-", error.operation, error.code, error.message, ("every check",)))
         log.error("scan failed", error_code=error.code, error=error.message)
         return report
+    except NoAccountsError as error:
+        report.failures.append(error.failure)
+        return report
     report.api_calls += resolve_calls
     hands = deal(accounts, workers)
     if not hands:
-        log.info("scan finished", account_id=report.caller_account, evaluations=0, failures=0, accounts=0)
         return report
-    # The caps are the scan's, not each worker's: shared out, at least one each.
-    concurrency = [
-        request.max_concurrency // len(hands) + (index < request.max_concurrency % len(hands))
-        for index in range(len(hands))
-    ]
-    targets = max(1, math.ceil(request.max_targets / len(hands)))
+    concurrency, targets = share(request.max_concurrency, len(hands)), share(request.max_targets, len(hands))
     log.info("scan started", accounts=len(accounts), workers=len(hands))
     with tempfile.TemporaryDirectory(prefix="cloudsweep-workers-") as scratch:
-        parts = [
-            Path(scratch) / f"worker-{index}.jsonl" if evaluations is not None or reports is not None else None
-            for index in range(len(hands))
-        ]
-        jobs: list[tuple[WorkerJob, bytes]] = []
+        runs: list[_WorkerRun] = []
+        payloads: list[bytes] = []
         for index, hand in enumerate(hands):
             job = WorkerJob(
                 index,
@@ -148,32 +184,26 @@ async def scan_in_workers(
                     now=started,
                     source=AccountSource(accounts=tuple(hand)),
                     output=None,
+                    output_dir=None,
+                    reports=(),
                     workers=1,
-                    max_concurrency=max(1, concurrency[index]),
-                    max_targets=targets,
+                    max_concurrency=concurrency[index],
+                    max_targets=targets[index],
                 ),
-                evaluations=parts[index],
+                evaluations=Path(scratch) / f"worker-{index}.jsonl",
                 log_level=log_level,
             )
             try:
-                jobs.append((job, _dumps(job)))
+                payloads.append(_dumps(job))
             except (pickle.PicklingError, TypeError, AttributeError) as exc:
                 raise UsageError(f"--workers: the scan cannot be handed to a worker process: {exc}") from exc
+            runs.append(_WorkerRun(job))
         async with anyio.create_task_group() as group:
-            for job, payload in jobs:
-                group.start_soon(_run_worker, job, payload, report, listener)
-        for part in parts:
-            if part is None or not part.exists():
-                continue
-            with part.open(encoding="utf-8") as lines:
-                if reports is None and evaluations is not None:
-                    shutil.copyfileobj(lines, evaluations)
-                    continue
-                for line in lines:
-                    if evaluations is not None:
-                        evaluations.write(line)
-                    if reports is not None:
-                        await reports.put(Evaluation.from_record(json.loads(line)))
+            for run, payload in zip(runs, payloads, strict=True):
+                group.start_soon(_run_worker, run, payload, listener)
+        for run in runs:
+            _account_for(run, request, report)
+            await _route(run, report, outputs)
     report.outcomes.sort(key=lambda outcome: (outcome.target.account_id, outcome.target.region))
     log.info(
         "scan finished",
@@ -187,20 +217,15 @@ async def scan_in_workers(
     return report
 
 
-async def _run_worker(job: WorkerJob, payload: bytes, report: ScanReport, listener: ProgressListener | None) -> None:
+async def _run_worker(run: _WorkerRun, payload: bytes, listener: ProgressListener | None) -> None:
     """One worker to its end; whatever goes wrong with it is a failure of its accounts, never of the others."""
-    accounts = [account.account_id for account in job.request.source.accounts]
-    finished: list[TargetOutcome] = []
-    code: int | None = None
-    got_report = False
-    problem = ""
     try:
         async with await anyio.open_process(
             [sys.executable, "-m", "scanner.workers"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None,
-            env=_worker_environment(job.request.checks_dirs),
+            env=_worker_environment(run.job.request.checks_dirs),
         ) as process:
             if process.stdin is None or process.stdout is None:
                 raise RuntimeError("the worker process has no pipes")
@@ -215,43 +240,113 @@ async def _run_worker(job: WorkerJob, payload: bytes, report: ScanReport, listen
                 kind = line[:1]
                 if kind == PROGRESS:
                     event = _unframe(line)
-                    if event[0] == "done":
-                        finished.append(event[1])
+                    if event[0] == "started":
+                        run.started.add(event[1])
+                    elif event[0] == "done":
+                        run.finished.append(event[1])
                     _progress(listener, event)
                 elif kind == REPORT:
-                    _merge(report, _unframe(line))
-                    got_report = True
-            code = await process.wait()
+                    run.report = _unframe(line)
+            run.status = await process.wait()
     except Exception as exc:  # noqa: BLE001  (a broken pipe, a torn frame: this worker's failure alone)
-        problem = f"{type(exc).__name__}: {exc}; "
-    if code == 0 and got_report and not problem:
+        run.problem = f"{type(exc).__name__}: {exc}"
+
+
+def _account_for(run: _WorkerRun, request: ScanRequest, report: ScanReport) -> None:
+    """The worker's outcomes into the scan's report; for a worker that died, each target it held and did not
+    finish becomes a named failure."""
+    if run.healthy and run.report is not None:
+        part = run.report
+        report.outcomes += part.outcomes
+        report.failures += part.failures
+        report.api_calls += part.api_calls
+        report.retries += part.retries
+        report.throttles += part.throttles
+        report.targets_total += part.targets_total
         return
-    # What the worker reported done still counts; its part file ends at its last whole line.
-    for outcome in finished:
+    finished = {outcome.target for outcome in run.finished}
+    report.outcomes += run.finished
+    for outcome in run.finished:
+        report.api_calls += outcome.stats.calls
+        report.retries += outcome.stats.retries
+        report.throttles += outcome.stats.throttles
+    death = f"worker {run.job.index} {_death(run)}"
+    lost: list[tuple[Target, str]] = [
+        (target, f"{death} while this target was read: its evaluations are left out of every output")
+        for target in sorted(run.started - finished, key=lambda target: (target.account_id, target.region))
+    ]
+    for account in run.job.request.source.accounts:
+        planned = _planned_targets(account, request)
+        touched = {target for target in finished | run.started if target.account_id == account.account_id}
+        if planned is None:
+            if not touched:
+                lost.append((Target(account.account_id, "-"), f"{death} before this account was scanned"))
+            else:
+                lost.append(
+                    (Target(account.account_id, "-"), f"{death}: this account's other regions may not be scanned")
+                )
+            continue
+        lost += [(target, f"{death} before this target was scanned") for target in planned if target not in touched]
+    for target, message in lost:
+        outcome = TargetOutcome(target)
+        outcome.failures.append(
+            Failure(target.account_id, target.region, "target", "WorkerFailed", message, ("every check",))
+        )
         report.outcomes.append(outcome)
-        # Suppressions were counted in the worker's own report, which never arrived: these count unsuppressed.
-        report.counts.counts.update(outcome.counts)
-        for (_, compliance), count in outcome.counts.items():
-            report.counts.by_account[(outcome.target.account_id, compliance)] += count
-        report.targets_total += 1
-    if job.evaluations is not None:
-        _cut_to_last_line(job.evaluations)
-    done = sorted({outcome.target.account_id for outcome in finished})
-    message = (
-        f"worker {job.index} exited with status {code}; {problem}targets it finished are reported, its other "
-        f"accounts may be incomplete: {', '.join(a for a in accounts if a not in done) or 'none'}"
+    report.targets_total += len(run.finished) + len(lost)
+    summary = (
+        f"{death}; {len(run.finished)} targets it finished are reported, "
+        f"{len(lost)} it held are failures: {', '.join(f'{t.account_id}/{t.region}' for t, _ in lost) or 'none'}"
     )
-    report.failures.append(Failure("-", "-", f"worker {job.index}", "WorkerFailed", message, ("every check",)))
-    log.error("worker failed", worker=job.index, status=code, accounts=accounts)
+    report.failures.append(Failure("-", "-", f"worker {run.job.index}", "WorkerFailed", summary, ("every check",)))
+    log.error("worker failed", worker=run.job.index, status=run.status, lost=len(lost))
 
 
-def _cut_to_last_line(path: Path) -> None:
-    """A worker killed mid-write leaves half a line: drop it, so the concatenated output stays JSON lines."""
-    if not path.exists():
+def _death(run: _WorkerRun) -> str:
+    if run.problem:
+        return f"failed ({run.problem})"
+    if run.status is not None and run.status < 0:
+        try:
+            return f"was killed by {signal.Signals(-run.status).name}"
+        except ValueError:
+            return f"was killed by signal {-run.status}"
+    if run.status == 0:
+        return "exited without its report"
+    return f"exited with status {run.status}"
+
+
+def _planned_targets(account: Account, request: ScanRequest) -> list[Target] | None:
+    """The targets a scan of `account` makes, when its regions are known without asking AWS (not `all`)."""
+    regions = account.regions or request.regions
+    if regions is None:
+        return None
+    global_region = request.global_region or default_global_region(regions[0])
+    names = list(regions) + ([global_region] if global_region not in regions else [])
+    return [Target(account.account_id, region) for region in names]
+
+
+async def _route(run: _WorkerRun, report: ScanReport, outputs: ScanOutputs) -> None:
+    """The worker's evaluation lines into every output and the scan's counts: all of a worker that finished, only
+    those of finished targets for one that died (its file may end mid-line)."""
+    path = run.job.evaluations
+    if path is None or not path.exists():
         return
-    with path.open("rb+") as part:
-        data = part.read()
-        part.truncate(data.rfind(b"\n") + 1)
+    keep = None if run.healthy else {outcome.target for outcome in run.finished}
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            if not line.endswith("\n"):
+                break
+            record = json.loads(line)
+            if keep is not None and Target(record["account_id"], record["region"]) not in keep:
+                continue
+            evaluation = Evaluation.from_record(record)
+            await report.counts.put(evaluation)
+            if outputs.lines is not None:
+                outputs.lines.write(line)
+            if outputs.files is not None:
+                outputs.files.put_line(evaluation.account_id, line)
+            if outputs.reports is not None:
+                await outputs.reports.put(evaluation)
 
 
 def _progress(listener: ProgressListener | None, event: tuple[str, Any]) -> None:
@@ -266,47 +361,34 @@ def _progress(listener: ProgressListener | None, event: tuple[str, Any]) -> None
             listener.evaluations_made(sum(value.counts.values()))
 
 
-def _merge(report: ScanReport, part: ScanReport) -> None:
-    report.outcomes += part.outcomes
-    report.failures += part.failures
-    report.counts.merge(part.counts)
-    report.api_calls += part.api_calls
-    report.retries += part.retries
-    report.throttles += part.throttles
-    report.targets_total += part.targets_total
-
-
 # --- a worker ------------------------------------------------------------------------------------------------------
 
 
 class _FrameWriter:
-    """A worker's stdout: progress events and its report, as frames."""
+    """A worker's stdout: progress events and its report, as frames. A target is reported done only once its
+    evaluations are in the worker's file (`flush`), so what the parent holds as done is there whole."""
 
-    def __init__(self, stream: io.BufferedWriter) -> None:
+    def __init__(self, stream: io.BufferedWriter, flush: Callable[[], None]) -> None:
         self._stream = stream
+        self._flush = flush
+
+    def _send(self, kind: bytes, value: Any) -> None:
+        self._stream.write(_frame(kind, value))
+        self._stream.flush()
 
     def targets_planned(self, count: int) -> None:
-        self._stream.write(_frame(PROGRESS, ("planned", count)))
-        self._stream.flush()
+        self._send(PROGRESS, ("planned", count))
+
+    def target_started(self, target: Target) -> None:
+        self._send(PROGRESS, ("started", target))
 
     def target_done(self, outcome: TargetOutcome) -> None:
-        self._stream.write(_frame(PROGRESS, ("done", outcome)))
-        self._stream.flush()
+        self._flush()
+        self._send(PROGRESS, ("done", outcome))
 
     def report(self, report: ScanReport) -> None:
-        self._stream.write(_frame(REPORT, report))
-        self._stream.flush()
-
-
-@contextlib.contextmanager
-def _account_files(directory: Path | None) -> Iterator[Any]:
-    if directory is None:
-        yield None
-        return
-    from scanner.outputs.files import AccountFilesSink
-
-    with AccountFilesSink(directory) as files:
-        yield files
+        self._flush()
+        self._send(REPORT, report)
 
 
 def _die_with_parent() -> None:
@@ -331,18 +413,12 @@ def work(job: WorkerJob, stdout: io.BufferedWriter) -> None:
 
     configure_logging(job.log_level)
     structlog.contextvars.bind_contextvars(worker=job.index)
-    frames = _FrameWriter(stdout)
-    with contextlib.ExitStack() as stack:
-        sinks: list[EvaluationSink] = []
-        if job.evaluations is not None:
-            sinks.append(JsonLinesSink(stack.enter_context(job.evaluations.open("w", encoding="utf-8"))))
-        files = stack.enter_context(_account_files(job.request.output_dir))
-        if files is not None:
-            sinks.append(files)
-        report = anyio.run(scan, job.request, TeeSink(sinks), frames)
-        if files is not None:
-            files.ensure_scanned(report.outcomes)
-    frames.report(report)
+    if job.evaluations is None:
+        raise SystemExit("scanner.workers: the job names no evaluations file")
+    with job.evaluations.open("x", encoding="utf-8") as evaluations:
+        frames = _FrameWriter(stdout, evaluations.flush)
+        report = anyio.run(scan, job.request, TeeSink([JsonLinesSink(evaluations)]), frames)
+        frames.report(report)
 
 
 def _worker_environment(checks_dirs: tuple[Path, ...]) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -427,3 +428,129 @@ def test_matching_100k_evaluations_against_50_entries_works_out_scope_once_per_t
         )
     )
     assert suppressed == expected
+
+
+# --- regexes run on RE2: linear time, whatever the pattern and the id ------------------------------------------------
+
+BACKTRACKING = r"([a-z0-9-]+)+\.legacy"
+# 29 characters that almost match: Python's backtracking `re` takes about 30 s to say no.
+LONG_BUCKET = "my-company-data-bucket-archiv"
+
+
+def _timed(rules: Mutelist, item: Evaluation, tags: Mapping[str, str]) -> tuple[Suppression | None, float]:
+    import time
+
+    started = time.perf_counter()
+    suppression = rules.match(item, tags)
+    return suppression, time.perf_counter() - started
+
+
+def test_a_backtracking_resource_regex_answers_at_once(tmp_path: Path) -> None:
+    assert len(LONG_BUCKET) == 29
+    rules = single(tmp_path, f"resources: ['{BACKTRACKING}']")
+    missed, seconds = _timed(rules, evaluation(resource_id=LONG_BUCKET), {})
+    assert missed is None
+    assert seconds < 2
+    hit, seconds = _timed(rules, evaluation(resource_id=LONG_BUCKET + ".legacy"), {})
+    assert hit == Suppression(reason="accepted", entry="mutelist.yaml entries[0]", expires=None)
+    assert seconds < 2
+    # --workers sends the mutelist pickled, and --state fingerprints the entries' repr: both keep the patterns.
+    import pickle
+
+    again = pickle.loads(pickle.dumps(rules))
+    assert repr(again.entries) == repr(rules.entries)
+    assert "0x" not in repr(rules.entries)
+    assert _timed(again, evaluation(resource_id=LONG_BUCKET), {})[0] is None
+    assert again.match(evaluation(resource_id="a.legacy"), {}) == hit
+
+
+def test_a_backtracking_tag_regex_answers_at_once(tmp_path: Path) -> None:
+    rules = single(tmp_path, f"tags: {{Name: '{BACKTRACKING}'}}")
+    missed, seconds = _timed(rules, evaluation(), {"Name": LONG_BUCKET * 3})
+    assert missed is None
+    assert seconds < 2
+    assert rules.match(evaluation(), {"Name": "old-site.legacy"}) is not None
+
+
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [
+        (r"(a)\1", "backreferences"),
+        (r"(?P<n>a)(?P=n)", "backreferences"),
+        (r"(?=i-)i-.*", "lookaround"),
+        (r"(?!sg-)\S+", "lookaround"),
+        (r"i-(?<=i-)0", "lookaround"),
+        (r"(?<!x)i-.*", "lookaround"),
+        (r"(?>i-.*)", "atomic groups"),
+        (r"i-.*+", "possessive quantifiers"),
+        (r"(a)?(?(1)b|c)", "conditionals"),
+        (r"i-.*\Z", r"\Z"),
+    ],
+)
+def test_a_regex_re2_cannot_run_is_refused_naming_the_entry(tmp_path: Path, pattern: str, why: str) -> None:
+    path = tmp_path / "mutelist.yaml"
+    entries = "".join(f"  - reason: r{index}\n" for index in range(3))
+    path.write_text(f"entries:\n{entries}  - reason: x\n    resources: ['{pattern}']\n", encoding="utf-8")
+    with pytest.raises(MutelistError) as raised:
+        load_mutelist(path, today=TODAY)
+    message = str(raised.value)
+    assert message.startswith(f"mutelist {path}: entries[3].resources[0]: regex '{pattern}' is not supported: ")
+    assert why in message
+    assert "RE2" in message
+
+
+def test_a_tag_regex_re2_cannot_run_is_refused_naming_the_tag(tmp_path: Path) -> None:
+    path = tmp_path / "mutelist.yaml"
+    path.write_text("entries:\n  - reason: x\n    tags: {env: '(dev)-\\1'}\n", encoding="utf-8")
+    with pytest.raises(MutelistError) as raised:
+        load_mutelist(path, today=TODAY)
+    assert str(raised.value).startswith(f"mutelist {path}: entries[0].tags['env']: regex '(dev)-\\1' is not supported")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "hint"),
+    [("[[:alpha:]]+", "[a-zA-Z]"), ("i-0{,3}", "{0,3}")],
+)
+def test_a_regex_re2_would_read_otherwise_than_python_is_refused(tmp_path: Path, pattern: str, hint: str) -> None:
+    path = tmp_path / "mutelist.yaml"
+    path.write_text(f"entries:\n  - reason: x\n    resources: ['{pattern}']\n", encoding="utf-8")
+    with pytest.raises(MutelistError) as raised:
+        load_mutelist(path, today=TODAY)
+    assert str(raised.value).startswith(f"mutelist {path}: entries[0].resources[0]: regex '{pattern}' ")
+    assert hint in str(raised.value)
+
+
+def test_an_alias_bomb_is_refused_with_a_short_message(tmp_path: Path) -> None:
+    lol = '["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'
+    levels = [f"&a0 {lol}"] + [f"&a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 7)]
+    path = tmp_path / "mutelist.yaml"
+    path.write_text(f"entries:\n  - reason: x\n    resources: [[{', '.join(levels)}]]\n", encoding="utf-8")
+    assert path.stat().st_size < 400
+    with pytest.raises(MutelistError) as raised:
+        load_mutelist(path, today=TODAY)
+    assert str(raised.value).startswith(f"mutelist {path}: not valid YAML: line 3, column ")
+    assert "aliases stand for more than 1,000,000 values" in str(raised.value)
+    assert len(str(raised.value)) < 500
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "'{long}'",
+        "reason: x\n    resources: ['({long}']",
+        "reason: x\n    expires: '{long}'",
+        "reason: x\n    ? '{long}'\n    : 1",
+        "reason: x\n    tags:\n      ? '{long}'\n      : [1]",
+        "reason: x\n    accounts: '{long}'",
+    ],
+)
+def test_an_error_quotes_at_most_a_few_hundred_characters_of_a_value(tmp_path: Path, entry: str) -> None:
+    path = tmp_path / "mutelist.yaml"
+    path.write_text("entries:\n  - " + entry.format(long="x" * 100_000) + "\n", encoding="utf-8")
+    with pytest.raises(MutelistError) as raised:
+        load_mutelist(path, today=TODAY)
+    message = str(raised.value)
+    assert message.startswith(f"mutelist {path}: entries[0]")
+    assert "xxxxxxxxxx" in message
+    assert re.search(r"… \(100,00[0-9] characters\)", message)
+    assert len(message) < len(str(path)) + 500

@@ -211,7 +211,7 @@ def test_a_hung_target_is_abandoned_at_its_deadline(aws_env: Emulator, members: 
 
 def test_state_does_not_go_with_workers(aws_env: Emulator, members: list[str], tmp_path: Path) -> None:
     refused = subprocess.run(
-        command(aws_env, members, tmp_path, "--state", str(tmp_path / "s"), "--workers", "2"),
+        command(aws_env, members, tmp_path, "--state", str(tmp_path / "s"), "--workers", "2", "--max-targets", "2"),
         capture_output=True, timeout=60, check=False, env=dict(os.environ),
     )  # fmt: skip
     assert refused.returncode == 2

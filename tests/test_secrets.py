@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import secrets
 import string
 import subprocess
@@ -121,6 +122,58 @@ def test_sigv4_fragments_are_masked() -> None:
         "https://bucket.s3.amazonaws.com/key?X-Amz-Algorithm=AWS4-HMAC-SHA256"
         "&X-Amz-Credential=****&X-Amz-Security-Token=****&X-Amz-Signature=****"
     )
+
+
+def _percent(text: str) -> str:
+    """URL encoding of a token's base64 (`+`, `/`, `=` as %2B, %2F, %3D), as a presigned URL carries it."""
+    return text.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+
+
+# An STS token with +, / and = spread through it (SESSION_TOKEN's /////// is one run: this one breaks up every run).
+PLUS_TOKEN = (
+    "IQoJb3JpZ2luX2VjE"
+    + "".join(
+        f"{base64.b64encode(hashlib.sha256(bytes([index])).digest()).decode()[:40]}+{index:02d}/" for index in range(12)
+    )
+    + "AbC=="
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("free text", f"could not fetch {_percent(PLUS_TOKEN)} in time"),
+        ("lowercase escapes", f"token {_percent(PLUS_TOKEN).replace('%2F', '%2f').replace('%2B', '%2b')} refused"),
+        (
+            "presigned URL inside a URL",
+            f"redirect=https%3A%2F%2Fb.s3.amazonaws.com%2Fk%3FX-Amz-Security-Token%3D{_percent(PLUS_TOKEN)}%26a%3Db",
+        ),
+        ("encoded twice", f"url {_percent(PLUS_TOKEN).replace('%', '%25')} end"),
+        ("JSON-escaped slashes", '{"message": "bad ' + PLUS_TOKEN.replace("/", "\\/") + '"}'),
+    ],
+)
+def test_url_encoded_session_tokens_are_masked(name: str, text: str) -> None:
+    masked = redact(text)
+    pieces = [piece for piece in re.split(r"[+/=]", PLUS_TOKEN) if len(piece) >= 8]
+    assert len(pieces) >= 12
+    assert [piece for piece in pieces if piece in masked] == [], masked
+    assert REDACTED in masked
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"X-Amz-Security-Token%3D{_percent(PLUS_TOKEN)}", f"X-Amz-Security-Token%3D{REDACTED}"),
+        # Ordinary encoded text around it stays as it is; the value ends at an encoded `&`.
+        (
+            f"a%2Fb%3Dc 100%25 of /tmp/x%2Fy X-Amz-Signature%3D{SIGNATURE}%26next%3D1",
+            f"a%2Fb%3Dc 100%25 of /tmp/x%2Fy X-Amz-Signature%3D{REDACTED}%26next%3D1",
+        ),
+        (f"X-Amz-Credential%3D{TEMPORARY_KEY_ID}%2F20261123%2Fus-east-1", f"X-Amz-Credential%3D{REDACTED}"),
+    ],
+)
+def test_url_encoded_names_and_separators_are_understood(text: str, expected: str) -> None:
+    assert redact(text) == expected
 
 
 @pytest.mark.parametrize(

@@ -248,6 +248,81 @@ def test_duplicate_account_ids_name_both_entries(tmp_path: Path) -> None:
     assert "entry 2 (account 12345678901): duplicate account_id 012345678901, already at entry 0" in message
 
 
+SECRET = "s3cr3t-Xq7-external"
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        pytest.param(f"[{SECRET}]", "a list of 1 item", id="list"),
+        pytest.param(f"{{value: {SECRET}}}", "a mapping of 1 key", id="mapping"),
+        pytest.param(f"!!binary {'czNjcjN0LVhxNy1leHRlcm5hbA=='}", "bytes", id="binary"),
+        pytest.param("'   '", "a blank string of 3 characters", id="blank"),
+    ],
+)
+def test_a_mistyped_external_id_is_refused_without_showing_it(tmp_path: Path, value: str, kind: str) -> None:
+    message = load_error(
+        tmp_path,
+        f"""\
+        accounts:
+        - account_id: "111122223333"
+          role: CloudSweep
+          external_id: {value}
+        """,
+    )
+    assert message.endswith(f"entry 0 (account 111122223333): external_id must be a non-empty string, got {kind}")
+    assert "s3cr3t" not in message
+    assert "czNjcjN0" not in message
+
+
+def test_an_accounts_file_that_breaks_on_the_external_id_line_does_not_show_it(tmp_path: Path) -> None:
+    message = load_error(
+        tmp_path,
+        f"""\
+        accounts:
+        - account_id: "111122223333"
+          external_id: "{SECRET}
+        """,
+    )
+    assert "is not valid YAML" in message
+    assert "s3cr3t" not in message
+
+
+def test_an_alias_bomb_in_an_accounts_file_is_refused_in_a_short_message(tmp_path: Path) -> None:
+    lol = '["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'
+    levels = [f"&a0 {lol}"] + [f"&a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 7)]
+    text = f'accounts:\n- account_id: "111122223333"\n  regions: [{", ".join(levels)}]\n'
+    assert len(text) < 400
+    message = load_error(tmp_path, text)
+    assert "aliases stand for more than 1,000,000 values" in message
+    assert len(message) < 800
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "- account_id: '{long}'",
+        "- account_id: '111122223333'\n  regions: '{long}'",
+        "- account_id: '111122223333'\n  tags: ['{long}']",
+        "- account_id: '111122223333'\n  role: '{long}'",
+        "- '{long}'",
+    ],
+)
+def test_an_accounts_file_error_quotes_at_most_a_few_hundred_characters(tmp_path: Path, entry: str) -> None:
+    message = load_error(tmp_path, "accounts:\n" + entry.format(long="xxxxxxxxx " * 10_000) + "\n")
+    assert "xxxxxxxxx xxxxxxxxx" in message
+    assert len(message) < 600
+
+
+@pytest.mark.parametrize("name", ["accounts.json", "accounts.yml"])
+def test_a_deeply_nested_accounts_file_is_one_usage_error(tmp_path: Path, name: str) -> None:
+    depth = 100_000
+    text = '{"accounts": [{"account_id": "111122223333", "tags": ' + "[" * depth + "]" * depth + "}]}"
+    message = load_error(tmp_path, text, name)
+    assert "nested deeper than 100 levels" in message
+    assert len(message) < 600
+
+
 # --- filters -----------------------------------------------------------------------------------------------------
 
 
@@ -514,6 +589,62 @@ def test_shard_from_environment_errors(option: str | None, environ: dict[str, st
         shard_from_environment(option, environ)
 
     assert expected in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("option", "environ", "expected"),
+    [
+        pytest.param("0/10001", {}, "--shard '0/10001': expected COUNT <= 10000", id="option"),
+        pytest.param(
+            "0/99999999999999999999", {}, "--shard '0/99999999999999999999': expected COUNT <= 10000", id="option-huge"
+        ),
+        pytest.param(
+            None,
+            {"JOB_COMPLETION_INDEX": "0", "CLOUDSWEEP_SHARD_COUNT": "10001"},
+            "CLOUDSWEEP_SHARD_COUNT=10001: expected at most 10000 shards",
+            id="kubernetes",
+        ),
+        pytest.param(
+            None,
+            {"AWS_BATCH_JOB_ARRAY_INDEX": "3", "CLOUDSWEEP_SHARD_COUNT": "999999999999999999"},
+            "CLOUDSWEEP_SHARD_COUNT=999999999999999999: expected at most 10000 shards",
+            id="batch",
+        ),
+    ],
+)
+def test_more_shards_than_an_organization_has_accounts_are_refused(
+    option: str | None, environ: dict[str, str], expected: str
+) -> None:
+    with pytest.raises(UsageError) as caught:
+        shard_from_environment(option, environ)
+    assert str(caught.value).startswith(expected)
+    with pytest.raises(UsageError, match="at most 10000"):
+        select_shard(ACCOUNTS, 0, 10_001)
+    # The bound itself is taken.
+    assert shard_from_environment("9999/10000", {}) == (9999, 10_000)
+    environment = {"AWS_BATCH_JOB_ARRAY_INDEX": "9999", "CLOUDSWEEP_SHARD_COUNT": "10000"}
+    assert shard_from_environment(None, environment) == (9999, 10_000)
+
+
+def test_selecting_a_shard_takes_time_in_the_accounts_not_in_the_shards() -> None:
+    import time
+
+    accounts = generated_accounts(2000)
+    started = time.perf_counter()
+    chosen = select_shard(accounts, 7, 10_000)
+    assert time.perf_counter() - started < 2
+    # Exactly the accounts whose highest weight is shard 7's: those chosen, and a sample of the others, checked in
+    # full against the documented rule.
+    assert all(reference_shard(account.account_id, 10_000) == 7 for account in chosen)
+    chosen_ids = {account.account_id for account in chosen}
+    others = [account for account in accounts if account.account_id not in chosen_ids]
+    assert all(reference_shard(account.account_id, 10_000) != 7 for account in others[:40])
+    # And for small counts, every shard's share is exactly shard_of's.
+    for count in (2, 7, 64):
+        owners = {account.account_id: shard_of(account.account_id, count) for account in accounts[:1000]}
+        for index in range(count):
+            expected = [account for account in accounts[:1000] if owners[account.account_id] == index]
+            assert select_shard(accounts[:1000], index, count) == expected
 
 
 # --- regions -----------------------------------------------------------------------------------------------------

@@ -300,31 +300,59 @@ def test_a_worker_that_dies_fails_the_scan_and_the_other_worker_finishes(
             "-",
             "worker 1",
             "WorkerFailed",
-            f"worker 1 exited with status 17; targets it finished are reported, its other accounts may be incomplete: "
-            f"{MEMBER_ONE}",
+            f"worker 1 exited with status 17; 0 targets it finished are reported, 2 it held are failures: "
+            f"{MEMBER_ONE}/us-east-1, {MEMBER_ONE}/eu-west-1",
             ("every check",),
         )
     ]
-    assert report.all_failures == report.failures
+    lost = [f for f in report.all_failures if f.what == "target"]
+    assert [(f.account_id, f.region, f.code) for f in lost] == [
+        (MEMBER_ONE, "eu-west-1", "WorkerFailed"),
+        (MEMBER_ONE, "us-east-1", "WorkerFailed"),
+    ]
+    assert all(f.message == "worker 1 exited with status 17 before this target was scanned" for f in lost)
     assert report.exit_code(FailOn.NEVER) == EXIT_INCOMPLETE
     assert keys_of(lines_of(tmp_path / "dead.jsonl")) == estate.expected(without=frozenset({MEMBER_ONE}))
     summary = json.loads((tmp_path / "dead-dir" / "summary.json").read_text())
     assert [e["code"] for e in summary["errors"]] == ["WorkerFailed"]
-    assert {t["account_id"] for t in summary["targets"]} == {MANAGEMENT_ACCOUNT, MEMBER_TWO}
+    assert {(t["account_id"], t["status"]) for t in summary["targets"]} == {
+        (MANAGEMENT_ACCOUNT, "ok"),
+        (MEMBER_TWO, "ok"),
+        (MEMBER_ONE, "error"),
+    }
+    assert summary["totals"]["evaluations"] == len(lines_of(tmp_path / "dead.jsonl"))
 
 
-def test_workers_with_no_account_left_scan_nothing_like_one_process(emulator: Emulator, tmp_path: Path) -> None:
+def test_a_scan_left_with_no_account_fails_alike_with_and_without_workers(emulator: Emulator, tmp_path: Path) -> None:
     source = AccountSource(
         accounts=(Account(MANAGEMENT_ACCOUNT), Account(MEMBER_ONE)),
         exclude=frozenset({MANAGEMENT_ACCOUNT, MEMBER_ONE}),
     )
-    alone = run_scan(request(emulator, tmp_path, "alone", workers=1, source=source))
-    assert (alone.all_failures, alone.outcomes, alone.exit_code(FailOn.NONCOMPLIANT)) == ([], [], EXIT_OK)
+    expected = [
+        Failure(
+            "-",
+            "-",
+            "accounts",
+            "NoAccounts",
+            "nothing scanned: none of the 2 accounts given is left after --exclude-accounts",
+            ("every check",),
+        )
+    ]
+    for name, workers in (("alone", 1), ("shared", 2)):
+        previous = tmp_path / f"{name}.jsonl"
+        previous.write_text('{"earlier": "scan"}\n')
 
-    shared = run_scan(request(emulator, tmp_path, "shared", workers=2, source=source))
+        report = run_scan(request(emulator, tmp_path, name, workers=workers, source=source))
 
-    assert (shared.all_failures, shared.outcomes, shared.exit_code(FailOn.NONCOMPLIANT)) == ([], [], EXIT_OK)
-    assert (tmp_path / "shared.jsonl").read_text() == ""
+        assert (report.all_failures, report.outcomes, report.exit_code(FailOn.NONCOMPLIANT)) == (
+            expected,
+            [],
+            EXIT_INCOMPLETE,
+        )
+        # A scan that read nothing leaves the earlier outputs as they were, and no temporary file behind.
+        assert previous.read_text() == '{"earlier": "scan"}\n'
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(f"{name}.")) == [f"{name}.jsonl"]
+        assert list((tmp_path / f"{name}-dir").iterdir()) == []
 
 
 def recorded_ids(session: Any, endpoint_url: str, region: str, rule: str) -> dict[str, str]:
@@ -447,19 +475,3 @@ def test_the_cli_with_two_workers(
     # Every line of the merged output is in the file of the account it belongs to.
     per_account = [line for account in ACCOUNTS for line in lines_of(tmp_path / "two-dir" / f"{account}.jsonl")]
     assert sorted(per_account) == lines_of(tmp_path / "two.jsonl")
-
-
-def test_a_dead_workers_half_written_line_is_cut_so_the_output_stays_json_lines(tmp_path: Path) -> None:
-    from scanner.workers import _cut_to_last_line
-
-    part = tmp_path / "worker-0.jsonl"
-    part.write_bytes(b'{"a":1}\n{"b":2}\n{"c":')
-
-    _cut_to_last_line(part)
-
-    assert part.read_bytes() == b'{"a":1}\n{"b":2}\n'
-    _cut_to_last_line(tmp_path / "missing.jsonl")
-    empty = tmp_path / "empty.jsonl"
-    empty.write_bytes(b'{"torn')
-    _cut_to_last_line(empty)
-    assert empty.read_bytes() == b""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,11 +29,13 @@ import structlog
 
 from scanner.alibaba.config_api import AlibabaCredentials, AlibabaSettings, ConfigApi
 from scanner.alibaba.items import GLOBAL_REGION, GLOBAL_TYPE_PREFIXES, account_number, epoch_milliseconds, parse_item
+from scanner.documents import load_json
 from scanner.errors import (
     AlibabaError,
     EventError,
     RuleRuntimeError,
     UsageError,
+    event_document,
     event_enum,
     event_object,
     token_for_logs,
@@ -78,11 +79,14 @@ def _decode(event: Any) -> Mapping[str, Any]:
             raise EventError("event", f"is not UTF-8 text: {exc}") from exc
     if isinstance(event, str):
         try:
-            event = json.loads(event)
+            # Bounded in depth: a deeply nested event is this EventError, never a RecursionError later.
+            event = load_json(event)
         except (ValueError, RecursionError) as exc:
-            raise EventError("event", f"is not valid JSON: {exc}") from exc
+            problem = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise EventError("event", f"is not valid JSON: {problem}") from None
     if not isinstance(event, Mapping):
         raise EventError("event", f"must be a JSON object, got {type(event).__name__}")
+    event_document(event)
     return event
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.alibaba.items import parse_item
+from scanner.documents import load_json
 from scanner.errors import UsageError
 from scanner.model import ItemError
 from scanner.registry import Check, Severity
@@ -25,7 +26,7 @@ from scanner.testing.alibaba import (
 def load_item_document(path: Path) -> dict[str, Any]:
     """A configurationItem from a JSON file: the item itself, or a whole rule event around it."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = load_json(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise UsageError(f"configuration item file {path}: {exc}") from exc
     if isinstance(document, Mapping) and "invokingEvent" in document:

@@ -104,6 +104,9 @@ class FaultRule:
     operation: str | None = None
     latency_ms: int = 0
     status: int | None = None
+    # The error's message instead of the service's usual one: AWS messages quote caller- and resource-supplied
+    # text (ARNs, ids), which the scanner must treat as data.
+    message: str | None = None
 
     def __post_init__(self) -> None:
         problem = _rule_problem(self)
@@ -194,6 +197,7 @@ def _check_field_types(values: Mapping[str, Any]) -> None:
         "operation": (str, type(None)),
         "latency_ms": (int,),
         "status": (int, type(None)),
+        "message": (str, type(None)),
     }
     for name, value in values.items():
         if isinstance(value, bool) or not isinstance(value, expected[name]):
@@ -453,7 +457,7 @@ def error_shape(call: Call, rule: FaultRule) -> ErrorShape:
     action = f"{call.service}:{call.operation}"
     if call.role_account is not None:
         action += f" on resource: {call.role_arn}"
-    message = shape.message.format(account=call.account, action=action)
+    message = rule.message if rule.message is not None else shape.message.format(account=call.account, action=action)
     return ErrorShape(shape.status, shape.code, message)
 
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
+import re
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
-from scanner.errors import UsageError
+from scanner.errors import OutputError, UsageError
 from scanner.model import Compliance, Evaluation
+from scanner.outputs.atomic import GuardedText, fresh_partial, open_for_append, reason, write_atomically
 
 if TYPE_CHECKING:
     from scanner.orchestrator import TargetOutcome
@@ -19,10 +23,12 @@ if TYPE_CHECKING:
 
 # Thousands of accounts must not mean thousands of open files: keep the most recent ones open.
 MAX_OPEN_FILES = 64
+_ACCOUNT_ID = re.compile(r"[0-9]{12}", re.ASCII)
 
 
 class AccountFilesSink:
-    """Evaluations appended to DIR/<account_id>.jsonl as they arrive."""
+    """Evaluations to DIR/<account_id>.jsonl as they arrive, each file under a fresh temporary name until `commit`
+    renames them all into place (`abandon`: none is, the previous files stay)."""
 
     def __init__(self, directory: Path, max_open: int = MAX_OPEN_FILES) -> None:
         try:
@@ -31,8 +37,10 @@ class AccountFilesSink:
             raise UsageError(f"cannot create --output-dir {directory}: {exc.strerror}") from exc
         self.directory = directory
         self._max_open = max_open
-        self._open: OrderedDict[str, TextIO] = OrderedDict()
-        self._started: set[str] = set()
+        self._open: OrderedDict[str, GuardedText] = OrderedDict()
+        self._partials: dict[str, Path] = {}
+        self._errors: dict[str, OSError] = {}
+        self._done = False
 
     def __enter__(self) -> AccountFilesSink:
         return self
@@ -40,27 +48,38 @@ class AccountFilesSink:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        while self._open:
-            _, stream = self._open.popitem()
-            stream.close()
+        self.abandon()
 
-    def _stream(self, account_id: str) -> TextIO:
+    def _stream(self, account_id: str) -> GuardedText:
         if account_id in self._open:
             self._open.move_to_end(account_id)
             return self._open[account_id]
         if len(self._open) >= self._max_open:
-            _, oldest = self._open.popitem(last=False)
-            oldest.close()
-        # The first open of a scan replaces an old file; later ones (after eviction) append.
-        path = self.directory / f"{account_id}.jsonl"
-        stream = path.open("a", encoding="utf-8") if account_id in self._started else path.open("w", encoding="utf-8")
-        self._started.add(account_id)
+            self._close(*self._open.popitem(last=False))
+        if not _ACCOUNT_ID.fullmatch(account_id):
+            raise OutputError(str(self.directory), f"{account_id!r} is not an account id: no file is named after it")
+        partial = self._partials.get(account_id)
+        if partial is None:
+            descriptor, partial = fresh_partial(self.directory / f"{account_id}.jsonl", "--output-dir")
+            self._partials[account_id] = partial
+            stream = GuardedText(io.FileIO(descriptor, "w"), encoding="utf-8")
+        else:
+            # Ours, made exclusively: reopened without following a link put in its place meanwhile.
+            stream = open_for_append(partial, "--output-dir")
         self._open[account_id] = stream
         return stream
 
+    def _close(self, account_id: str, stream: GuardedText) -> None:
+        try:
+            stream.close()
+        except OSError as exc:
+            stream.error = stream.error or exc
+        if stream.error is not None:
+            self._errors.setdefault(account_id, stream.error)
+
     def ensure(self, account_id: str) -> None:
         """An account scanned without a single evaluation still gets its (empty) file."""
-        if account_id not in self._started:
+        if account_id not in self._partials:
             self._stream(account_id)
 
     def ensure_scanned(self, outcomes: Iterable[TargetOutcome]) -> None:
@@ -71,6 +90,41 @@ class AccountFilesSink:
 
     async def put(self, evaluation: Evaluation) -> None:
         self._stream(evaluation.account_id).write(evaluation.to_json_line() + "\n")
+
+    def put_line(self, account_id: str, line: str) -> None:
+        """A JSON line already made (a worker's), for its account's file."""
+        self._stream(account_id).write(line)
+
+    def commit(self) -> list[OutputError]:
+        """Every account file renamed into place; those that could not be written whole keep their old file."""
+        if self._done:
+            return []
+        self._done = True
+        while self._open:
+            self._close(*self._open.popitem())
+        failed: list[OutputError] = []
+        for account_id, partial in self._partials.items():
+            final = self.directory / f"{account_id}.jsonl"
+            error = self._errors.get(account_id)
+            if error is None:
+                try:
+                    os.replace(partial, final)
+                    continue
+                except OSError as exc:
+                    error = exc
+            partial.unlink(missing_ok=True)
+            failed.append(OutputError(str(final), f"{reason(error)}; the previous file is kept"))
+        return failed
+
+    def abandon(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        while self._open:
+            with contextlib.suppress(OSError):
+                self._open.popitem()[1].close()
+        for partial in self._partials.values():
+            partial.unlink(missing_ok=True)
 
 
 def summary_document(report: ScanReport) -> dict[str, Any]:
@@ -125,7 +179,6 @@ def summary_document(report: ScanReport) -> dict[str, Any]:
 
 
 def write_summary(path: Path, report: ScanReport) -> None:
-    """Written beside its name and renamed into place: a reader sees the old summary or the new one, whole."""
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(summary_document(report), indent=2) + "\n", encoding="utf-8")
-    os.replace(partial, path)
+    """Written beside its name and renamed into place: a reader sees the old summary or the new one, whole (an
+    OutputError when it cannot be written, the old one kept)."""
+    write_atomically(path, json.dumps(summary_document(report), indent=2) + "\n", "--output-dir")

@@ -32,6 +32,8 @@ TOTAL_COLUMNS = (
     ("NOT_APPLICABLE", "not applicable"),
 )
 CHART_ROWS = 15  # the longest bars of a chart; the table has them all
+# A digit's advance in a sans-serif font at the counts' 12 px, with room to spare (DejaVu Sans: 7.6 px).
+_DIGIT_WIDTH = 8
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#111827;background:#f9fafb}
@@ -42,6 +44,7 @@ h1{margin:0 0 4px} .meta{color:#4b5563;margin-bottom:16px}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:12px;margin-bottom:16px}
 .chart{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:12px}
 .chart h2{font-size:15px;margin:0 0 8px}
+.chart svg{display:block;max-width:100%;height:auto}
 .controls{display:flex;gap:8px;align-items:center;margin:8px 0;flex-wrap:wrap}
 .controls input[type=search]{width:320px;padding:6px}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}
@@ -95,11 +98,17 @@ def _e(value: Any) -> str:
 
 
 def bar_chart(title: str, bars: Iterable[tuple[str, int, str]], chart_id: str) -> str:
-    """Horizontal bars, longest first as given; an SVG with a <title> per bar for its exact value."""
+    """Horizontal bars, longest first as given; an SVG with a <title> per bar for its exact value.
+
+    The longest bar ends where its count still fits inside the drawing, and the drawing (CSS: `.chart svg`) shrinks
+    with its card: a card narrower than the drawing's 560 units scales it down rather than letting it overflow.
+    """
     items = [bar for bar in bars if bar[1] > 0][:CHART_ROWS]
-    width, label_width, row = 560, 220, 22
+    width, label_width, row, gap = 560, 220, 22, 4
     height = max(row, row * len(items)) + 8
     peak = max((value for _, value, _ in items), default=1)
+    count_width = gap + _DIGIT_WIDTH * len(str(peak)) + gap
+    bar_space = width - label_width - count_width
     parts = [
         f'<div class="chart" id="{_e(chart_id)}"><h2>{_e(title)}</h2>',
         f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
@@ -108,13 +117,13 @@ def bar_chart(title: str, bars: Iterable[tuple[str, int, str]], chart_id: str) -
         parts.append('<text x="0" y="16" font-size="13">none</text>')
     for index, (label, value, colour) in enumerate(items):
         y = 4 + index * row
-        length = max(2, int((width - label_width - 60) * value / peak))
+        length = max(2, int(bar_space * value / peak))
         short = label if len(label) <= 32 else label[:31] + "\u2026"
         parts.append(
             f'<g class="bar" data-label="{_e(label)}" data-value="{value}"><title>{_e(label)}: {value}</title>'
             f'<text x="{label_width - 6}" y="{y + 15}" font-size="12" text-anchor="end">{_e(short)}</text>'
             f'<rect x="{label_width}" y="{y + 3}" width="{length}" height="{row - 6}" fill="{colour}"></rect>'
-            f'<text x="{label_width + length + 4}" y="{y + 15}" font-size="12">{value}</text></g>'
+            f'<text x="{label_width + length + gap}" y="{y + 15}" font-size="12">{value}</text></g>'
         )
     parts.append("</svg></div>")
     return "".join(parts)

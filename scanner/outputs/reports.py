@@ -9,25 +9,26 @@
 | asff | .asff.json | a JSON array of AWS Security Finding Format findings | nothing |
 | html | .html | one self-contained page: totals, charts, non-compliant resources | counters (rows spooled to a file) |
 
-Every file is written beside its final name (`.partial`) and renamed into place when the scan is done, so a
-reader never sees half a report; a scan that crashes leaves no file rather than a torn one.
+Every file is written under a fresh name beside its own (`scanner.outputs.atomic`) and renamed into place when the
+scan is done, so a reader never sees half a report; a scan that crashes, or a write that fails, leaves the previous
+file as it was.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import IO, Any, Protocol, TextIO
+from typing import IO, Any, Protocol
 
-from scanner.errors import UsageError
+from scanner.errors import OutputError, UsageError
 from scanner.model import Compliance, Evaluation
+from scanner.outputs.atomic import AtomicFile
 from scanner.outputs.findings import Finding, ScanInfo
 from scanner.registry import Check, Severity
 
@@ -88,30 +89,9 @@ class ReportWriter(Protocol):
         ...
 
 
-class _AtomicFile:
-    """A text file written under a temporary name and renamed into place by `commit`."""
-
-    def __init__(self, path: Path, newline: str | None = None) -> None:
-        self.path = path
-        self.partial = path.with_name(path.name + ".partial")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.stream: TextIO = self.partial.open("w", encoding="utf-8", newline=newline)
-        except OSError as exc:
-            raise UsageError(f"cannot write --output {path}: {exc.strerror}") from exc
-
-    def commit(self) -> None:
-        self.stream.close()
-        os.replace(self.partial, self.path)
-
-    def abandon(self) -> None:
-        self.stream.close()
-        self.partial.unlink(missing_ok=True)
-
-
 class JsonLinesWriter:
     def __init__(self, path: Path) -> None:
-        self._file = _AtomicFile(path)
+        self._file = AtomicFile(path)
 
     def write(self, finding: Finding) -> None:
         self._file.stream.write(finding.evaluation.to_json_line() + "\n")
@@ -127,7 +107,7 @@ class JsonDocumentWriter:
     """`{"scan": ..., "evaluations": [...], "summary": ...}`, the evaluations streamed between the two."""
 
     def __init__(self, path: Path, scan: ScanInfo) -> None:
-        self._file = _AtomicFile(path)
+        self._file = AtomicFile(path)
         self._first = True
         self._file.stream.write('{"scan": ' + json.dumps(scan_document(scan)) + ',\n"evaluations": [\n')
 
@@ -161,20 +141,38 @@ CSV_COLUMNS = (
 )
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# OWASP's CSV injection list (=, +, -, @, tab, carriage return), line feed, the separators a spreadsheet may split a
+# cell on when it guesses the delimiter (`;`, `|`: `;=cmd` becomes a cell `=cmd`), and the full-width signs
+# (U+FF1D =, U+FF0B +, U+FF0D -, U+FF20 @, U+FF1B ;, U+FF5C |) that some spreadsheets fold into their ASCII forms.
+_FORMULA_TRIGGERS = frozenset("=+-@;|\uff1d\uff0b\uff0d\uff20\uff1b\uff5c")
+_CONTROL_STARTS = frozenset("\t\r\n")
+
+
+def _leading_blank_end(value: str) -> int:
+    """Where `value` stops being blank: whitespace (any, U+3000 too) and invisible control or format characters
+    (NUL, a byte order mark, zero-width spaces), which a spreadsheet may trim before it reads a formula."""
+    for position, character in enumerate(value):
+        # Not printable: control and format characters, separators other than the ASCII space, unassigned ones.
+        if character.isprintable() and not character.isspace():
+            return position
+    return len(value)
 
 
 def _spreadsheet_safe(value: Any) -> Any:
-    """A cell a spreadsheet would run as a formula (`=HYPERLINK(...)` in an annotation or a resource id) gets a
-    leading apostrophe, as OWASP advises for CSV; everything else is written as it is."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+    """A cell a spreadsheet could run as a formula (`=HYPERLINK(...)` in an annotation or a resource id) gets a
+    leading apostrophe, as OWASP advises for CSV: one that starts with a formula trigger or a tab, carriage return or
+    line feed, or with blanks and then a trigger. Everything else is written as it is."""
+    if not isinstance(value, str) or not value or value[0].isalnum():
+        return value
+    start = _leading_blank_end(value)
+    if value[0] in _CONTROL_STARTS or value[start : start + 1] in _FORMULA_TRIGGERS:
         return "'" + value
     return value
 
 
 class CsvWriter:
     def __init__(self, path: Path) -> None:
-        self._file = _AtomicFile(path, newline="")
+        self._file = AtomicFile(path, newline="")
         self._csv = csv.DictWriter(self._file.stream, fieldnames=CSV_COLUMNS, extrasaction="ignore")
         self._csv.writeheader()
 
@@ -196,7 +194,7 @@ class JsonArrayWriter:
     """A JSON array of one document per finding (OCSF events, ASFF findings), streamed."""
 
     def __init__(self, path: Path, convert: Callable[[Finding], Mapping[str, Any]]) -> None:
-        self._file = _AtomicFile(path)
+        self._file = AtomicFile(path)
         self._convert = convert
         self._first = True
         self._file.stream.write("[\n")
@@ -218,7 +216,7 @@ class HtmlWriter:
     """Counts as findings arrive; the non-compliant ones wait in a temporary file until the page is written."""
 
     def __init__(self, path: Path, scan: ScanInfo) -> None:
-        self._file = _AtomicFile(path)
+        self._file = AtomicFile(path)
         self._scan = scan
         self._rows: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115  (closed in close)
 
@@ -346,10 +344,17 @@ class ReportsSink:
         for writer in self._writers:
             writer.write(finding)
 
-    def close(self, caller_account: str | None = None, failures: Sequence[Mapping[str, Any]] = ()) -> None:
+    def close(self, caller_account: str | None = None, failures: Sequence[Mapping[str, Any]] = ()) -> list[OutputError]:
+        """Every report finished and put in place; those that could not be written are returned (each keeps its
+        previous file), the others are committed regardless."""
         summary = {"caller_account": caller_account} | self.summary.document(failures)
+        errors: list[OutputError] = []
         for writer in self._writers:
-            writer.close(summary)
+            try:
+                writer.close(summary)
+            except OutputError as error:
+                errors.append(error)
+        return errors
 
     def abandon(self) -> None:
         for writer in self._writers:

@@ -79,6 +79,10 @@ class Browser:
     def open(self, url: str) -> None:
         self._call("POST", "/url", {"url": url})
 
+    def resize(self, width: int, height: int) -> None:
+        """The window's outer size, in CSS pixels."""
+        self._call("POST", "/window/rect", {"width": width, "height": height})
+
     def find(self, css: str) -> str:
         found = self._call("POST", "/element", {"using": "css selector", "value": css})
         if not isinstance(found, dict) or ELEMENT not in found:

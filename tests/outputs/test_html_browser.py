@@ -83,3 +83,53 @@ def test_the_report_filters_sorts_and_loads_nothing(aws_env: Emulator, estate: d
         shot = browser.screenshot(tmp_path / "report.png")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 10_000
+
+
+# Per chart card: the boxes of the card, of its SVG, and of each bar's rectangle and count label.
+CHART_BOXES = """
+const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+return [...document.querySelectorAll('.chart')].map(card => ({
+  id: card.id,
+  card: box(card),
+  svg: box(card.querySelector('svg')),
+  bars: [...card.querySelectorAll('.bar')].map(bar => ({
+    value: bar.dataset.value, rect: box(bar.querySelector('rect')), count: box(bar.querySelector('text:last-of-type')),
+    count_text: bar.querySelector('text:last-of-type').textContent,
+  })),
+}));
+"""
+
+
+def inside(inner: list[float], outer: list[float]) -> bool:
+    left, top, right, bottom = inner
+    return left >= outer[0] and top >= outer[1] and right <= outer[2] and bottom <= outer[3]
+
+
+@pytest.mark.timeout(900)  # time to install chromium with apt when it is missing
+# Three cards a row, then two: each narrower than the charts' natural width.
+@pytest.mark.parametrize("window", [(1400, 1000), (1000, 900)])
+def test_every_bar_and_its_count_lie_inside_the_chart_card(
+    aws_env: Emulator, estate: dict[str, Any], tmp_path: Path, window: tuple[int, int]
+) -> None:
+    report = tmp_path / "report.html"
+    scan(aws_env, tmp_path, "--output", str(report))
+    with headless_chromium() as browser:
+        browser.resize(*window)
+        browser.open(report.as_uri())
+        charts = browser.run(CHART_BOXES)
+    assert [chart["id"] for chart in charts] == [
+        "chart-compliance",
+        "chart-severity",
+        "chart-account",
+        "chart-region",
+        "chart-check",
+    ]
+    for chart in charts:
+        assert chart["bars"], chart["id"]
+        assert inside(chart["svg"], chart["card"]), chart
+        for bar in chart["bars"]:
+            assert bar["count_text"] == bar["value"]
+            # Inside the SVG too: what lies outside it is clipped away.
+            for part in (bar["rect"], bar["count"]):
+                assert inside(part, chart["svg"]), (chart["id"], bar)
+                assert inside(part, chart["card"]), (chart["id"], bar)
