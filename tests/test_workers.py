@@ -27,7 +27,6 @@ from scanner.outputs.config_evaluations import ResultTokens
 from scanner.scan import (
     EXIT_INCOMPLETE,
     EXIT_NON_COMPLIANT,
-    EXIT_OK,
     AccountSource,
     FailOn,
     ScanReport,
