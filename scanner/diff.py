@@ -39,6 +39,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
+from scanner.documents import json_kind
 from scanner.errors import UsageError
 from scanner.model import Compliance
 from scanner.text import terminal_safe
@@ -289,13 +290,13 @@ def _state(record: Mapping[str, Any]) -> _State:
 def _check_record(record: Any, path: Path, line: int) -> dict[str, Any]:
     where = f"{path} line {line}"
     if not isinstance(record, dict):
-        raise DiffError(f"{where}: expected an evaluation record (a JSON object), got {_kind(record)}")
+        raise DiffError(f"{where}: expected an evaluation record (a JSON object), got {json_kind(record)}")
     missing = [name for name in REQUIRED_FIELDS if name not in record]
     if missing:
         raise DiffError(f"{where}: the record has no {', '.join(repr(name) for name in missing)}")
     for name in REQUIRED_FIELDS:
         if not isinstance(record[name], str):
-            raise DiffError(f"{where}: '{name}' is {_kind(record[name])}, expected a string")
+            raise DiffError(f"{where}: '{name}' is {json_kind(record[name])}, expected a string")
     if record["compliance"] not in _COMPLIANCE:
         raise DiffError(
             f"{where}: 'compliance' is '{record['compliance']}', expected COMPLIANT, NON_COMPLIANT or NOT_APPLICABLE"
@@ -303,25 +304,10 @@ def _check_record(record: Any, path: Path, line: int) -> dict[str, Any]:
     for name in _OPTIONAL_STRINGS:
         value = record.get(name)
         if value is not None and not isinstance(value, str):
-            raise DiffError(f"{where}: '{name}' is {_kind(value)}, expected a string or null")
+            raise DiffError(f"{where}: '{name}' is {json_kind(value)}, expected a string or null")
     if "suppressed" in record and not isinstance(record["suppressed"], bool):
-        raise DiffError(f"{where}: 'suppressed' is {_kind(record['suppressed'])}, expected true or false")
+        raise DiffError(f"{where}: 'suppressed' is {json_kind(record['suppressed'])}, expected true or false")
     return record
-
-
-def _kind(value: Any) -> str:
-    """A value's type in JSON's words, for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
 
 
 def _json_lines(handle: TextIO, path: Path) -> Iterator[dict[str, Any]]:

@@ -161,3 +161,22 @@ def shown_text(text: Any, limit: int = SHOWN_LIMIT) -> str:
     if not isinstance(text, str):
         return shown(text, limit)
     return text if len(text) <= limit else f"{text[: limit - 40]}… ({len(text):,} characters)"
+
+
+def json_kind(value: Any) -> str:
+    """What JSON type a value is, for annotations saying a field could not be read ("a string, not a list")."""
+    if value is None:
+        return "null"
+    if value == "":
+        return "an empty string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return type(value).__name__

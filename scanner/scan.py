@@ -125,6 +125,12 @@ def default_global_region(region: str) -> str:
     return DEFAULT_GLOBAL_REGION
 
 
+def global_region_of(request: ScanRequest) -> str:
+    """Where a scan reads global resources: `--global-region`, else the home region's partition's."""
+    home_region = (request.regions or (request.home_region,))[0]
+    return request.global_region or default_global_region(home_region)
+
+
 @dataclass(frozen=True)
 class AccountSource:
     """Which accounts to scan: the caller's alone by default."""
@@ -277,7 +283,7 @@ class Scan:
         self.caller = ""
         self.partition = "aws"
         self.home_region = (request.regions or (request.home_region,))[0]
-        self.global_region = request.global_region or default_global_region(self.home_region)
+        self.global_region = global_region_of(request)
         self._accounts_at_once = anyio.CapacityLimiter(request.max_targets)
         self._targets = anyio.CapacityLimiter(request.max_targets)
         self._pacer = LoopPacer()

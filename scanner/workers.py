@@ -43,7 +43,7 @@ import structlog
 from anyio.streams.buffered import BufferedByteReceiveStream
 
 from scanner.errors import AwsError, UsageError
-from scanner.model import Evaluation, Target
+from scanner.model import Compliance, Evaluation, Target
 from scanner.orchestrator import Failure, TargetOutcome
 from scanner.outputs.jsonl import TeeSink
 from scanner.plugins import CHECKS_DIR_ENVIRONMENT, checks_dirs_from, load_registry
@@ -54,7 +54,7 @@ from scanner.scan import (
     ScanOutputs,
     ScanReport,
     ScanRequest,
-    default_global_region,
+    global_region_of,
     resolve_accounts,
 )
 from scanner.targets import Account
@@ -320,7 +320,7 @@ def _planned_targets(account: Account, request: ScanRequest) -> list[Target] | N
     regions = account.regions or request.regions
     if regions is None:
         return None
-    global_region = request.global_region or default_global_region(regions[0])
+    global_region = global_region_of(request)
     names = list(regions) + ([global_region] if global_region not in regions else [])
     return [Target(account.account_id, region) for region in names]
 
@@ -339,14 +339,16 @@ async def _route(run: _WorkerRun, report: ScanReport, outputs: ScanOutputs) -> N
             record = json.loads(line)
             if keep is not None and Target(record["account_id"], record["region"]) not in keep:
                 continue
-            evaluation = Evaluation.from_record(record)
-            await report.counts.put(evaluation)
+            account_id = record["account_id"]
+            report.counts.add(
+                record["check"], account_id, Compliance(record["compliance"]), bool(record.get("suppressed"))
+            )
             if outputs.lines is not None:
                 outputs.lines.write(line)
             if outputs.files is not None:
-                outputs.files.put_line(evaluation.account_id, line)
+                outputs.files.put_line(account_id, line)
             if outputs.reports is not None:
-                await outputs.reports.put(evaluation)
+                await outputs.reports.put(Evaluation.from_record(record))
 
 
 def _progress(listener: ProgressListener | None, event: tuple[str, Any]) -> None:

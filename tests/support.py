@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import boto3
 from botocore.config import Config as BotoConfig
 
 from scanner import testing
+
+AMI = "ami-0123456789abcdef0"
 
 
 def client(session: Any, service: str, endpoint_url: str, region: str = "us-east-1") -> Any:
@@ -34,6 +37,31 @@ def assumed_session(
         aws_session_token=credentials["SessionToken"],
         region_name="us-east-1",
     )
+
+
+def organization_with_instances(
+    session: Any,
+    endpoint_url: str,
+    accounts: int,
+    regions: Sequence[str],
+    instances: Sequence[tuple[str, int]],
+    prefix: str = "m",
+    role: str = "OrganizationAccountAccessRole",
+) -> list[str]:
+    """An organization of `accounts` new member accounts, each with `instances` (type, count) in every region."""
+    organizations = client(session, "organizations", endpoint_url)
+    organizations.create_organization(FeatureSet="ALL")
+    members = []
+    for index in range(accounts):
+        status = organizations.create_account(Email=f"{prefix}{index}@example.com", AccountName=f"{prefix}{index}")
+        account = status["CreateAccountStatus"]["AccountId"]
+        members.append(account)
+        member = assumed_session(session, endpoint_url, account, role)
+        for region in regions:
+            ec2 = client(member, "ec2", endpoint_url, region)
+            for instance_type, count in instances:
+                ec2.run_instances(ImageId=AMI, MinCount=count, MaxCount=count, InstanceType=instance_type)
+    return members
 
 
 # AWS Config's example configuration items (awslabs/aws-config-rdk `rdk/template/example_ci/`, Apache-2.0), shipped

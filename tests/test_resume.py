@@ -20,9 +20,8 @@ from scanner.emulator.server import Emulator
 from scanner.orchestrator import SelectedCheck
 from scanner.scan import AccountSource, ScanRequest, run_scan
 from scanner.targets import Account
-from tests.support import assumed_session, client
+from tests.support import organization_with_instances
 
-AMI = "ami-0123456789abcdef0"
 ROLE = "OrganizationAccountAccessRole"
 REGIONS = "us-east-1,eu-west-1"
 
@@ -30,19 +29,9 @@ REGIONS = "us-east-1,eu-west-1"
 @pytest.fixture
 def members(aws_env: Emulator, boto_session: Any) -> list[str]:
     """Four member accounts with instances (two types) in both regions."""
-    organizations = client(boto_session, "organizations", aws_env.endpoint_url)
-    organizations.create_organization(FeatureSet="ALL")
-    accounts = []
-    for index in range(4):
-        status = organizations.create_account(Email=f"m{index}@example.com", AccountName=f"m{index}")
-        account = status["CreateAccountStatus"]["AccountId"]
-        accounts.append(account)
-        session = assumed_session(boto_session, aws_env.endpoint_url, account, ROLE)
-        for region in REGIONS.split(","):
-            ec2 = client(session, "ec2", aws_env.endpoint_url, region)
-            ec2.run_instances(ImageId=AMI, MinCount=2, MaxCount=2, InstanceType="t3.micro")
-            ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, InstanceType="m5.large")
-    return accounts
+    return organization_with_instances(
+        boto_session, aws_env.endpoint_url, 4, REGIONS.split(","), [("t3.micro", 2), ("m5.large", 1)], role=ROLE
+    )
 
 
 def command(aws_env: Emulator, members: list[str], directory: Path, *extra: str) -> list[str]:

@@ -17,28 +17,17 @@ import pytest
 
 from scanner.emulator.faults import FaultRule
 from scanner.emulator.server import Emulator
-from tests.support import assumed_session, client
+from tests.support import organization_with_instances
 
 ROLE = "OrganizationAccountAccessRole"
 REGIONS = ("us-east-1", "eu-west-1")
-AMI = "ami-0123456789abcdef0"
 
 
 @pytest.fixture
 def members(aws_env: Emulator, boto_session: Any) -> list[str]:
-    organizations = client(boto_session, "organizations", aws_env.endpoint_url)
-    organizations.create_organization(FeatureSet="ALL")
-    accounts = []
-    for index in range(4):
-        status = organizations.create_account(Email=f"w{index}@example.com", AccountName=f"w{index}")
-        account = status["CreateAccountStatus"]["AccountId"]
-        accounts.append(account)
-        session = assumed_session(boto_session, aws_env.endpoint_url, account, ROLE)
-        for region in REGIONS:
-            client(session, "ec2", aws_env.endpoint_url, region).run_instances(
-                ImageId=AMI, MinCount=3, MaxCount=3, InstanceType="t3.micro"
-            )
-    return accounts
+    return organization_with_instances(
+        boto_session, aws_env.endpoint_url, 4, REGIONS, [("t3.micro", 3)], prefix="w", role=ROLE
+    )
 
 
 def workers_of(parent: int) -> list[int]:

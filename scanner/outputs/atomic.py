@@ -70,10 +70,6 @@ class AtomicFile:
         self.stream = GuardedText(io.FileIO(descriptor, "w"), encoding="utf-8", newline=newline, write_through=False)
         self.done = False
 
-    @property
-    def error(self) -> OSError | None:
-        return self.stream.error
-
     def write(self, text: str) -> int:
         return self.stream.write(text)
 

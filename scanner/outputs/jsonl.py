@@ -38,11 +38,15 @@ class CountingSink:
         self.suppressed_by_account: Counter[str] = Counter()
 
     async def put(self, evaluation: Evaluation) -> None:
-        self.counts[(evaluation.check, evaluation.compliance)] += 1
-        self.by_account[(evaluation.account_id, evaluation.compliance)] += 1
-        if evaluation.suppression is not None and evaluation.compliance is Compliance.NON_COMPLIANT:
-            self.suppressed[evaluation.check] += 1
-            self.suppressed_by_account[evaluation.account_id] += 1
+        self.add(evaluation.check, evaluation.account_id, evaluation.compliance, evaluation.suppression is not None)
+
+    def add(self, check: str, account_id: str, compliance: Compliance, suppressed: bool) -> None:
+        """One evaluation counted from its parts (a worker's line, read back without rebuilding it)."""
+        self.counts[(check, compliance)] += 1
+        self.by_account[(account_id, compliance)] += 1
+        if suppressed and compliance is Compliance.NON_COMPLIANT:
+            self.suppressed[check] += 1
+            self.suppressed_by_account[account_id] += 1
 
     def merge(self, other: CountingSink) -> None:
         self.counts.update(other.counts)
