@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from checks.common import UnreadableFieldError, cannot_judge
 from checks.credential_report import (
+    MAX_DAYS,
     age,
+    column,
     credential_report,
     flag,
     item_creation,
@@ -39,6 +42,13 @@ KEY_NUMBERS = (1, 2)  # the credential report has columns for two keys, the most
 
 
 def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
+    try:
+        return _judge(item, params, snapshot)
+    except UnreadableFieldError as error:
+        return cannot_judge(error)
+
+
+def _judge(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
     max_age: int = params["maxAccessKeyAge"]
     limit = timedelta(days=max_age)
     report = credential_report(snapshot, CHECK_ID)
@@ -69,7 +79,7 @@ def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapsho
             unknown.append(f"{active_column} is {row.get(active_column)!r}, so access key {number} is unknown")
             continue
         rotated_column = f"access_key_{number}_last_rotated"
-        rotated = report_time(row.get(rotated_column))
+        rotated = report_time(row.get(rotated_column), column(rotated_column, name))
         if rotated is None:
             unknown.append(f"access key {number} is active but {rotated_column} is {row.get(rotated_column)!r}")
             continue
@@ -119,6 +129,7 @@ CHECK = Check(
                 "the most days an active access key may go without being rotated",
                 default=90,
                 minimum=1,
+                maximum=MAX_DAYS,
             ),
         )
     ),

@@ -10,13 +10,16 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from checks.common import MissingExtraDataError, fit_findings
+from checks.common import MissingExtraDataError, UnreadableFieldError, fit_findings
 from scanner.model import ANNOTATION_LIMIT, ConfigurationItem
 from scanner.registry import ExtraData, Snapshot
 
 Report = Mapping[str, Mapping[str, Any]]
 # The credential report's words for "never" or "not tracked".
 NO_VALUE = frozenset({"", "n/a", "no_information", "not_supported"})
+REPORT = "the credential report"
+# A hundred years: longer than any IAM credential has existed, and far within what a timedelta holds.
+MAX_DAYS = 36500
 
 
 class MissingReportError(MissingExtraDataError):
@@ -33,17 +36,27 @@ def credential_report(snapshot: Snapshot, check_id: str) -> Report:
     return report
 
 
-def report_time(value: Any) -> datetime | None:
-    """A credential report time, or None for its "never" words and anything unreadable."""
+def report_time(value: Any, where: str, source: str = REPORT) -> datetime | None:
+    """A credential report time (or an item's createDate): None for the report's "never" words and for a value that
+    is not there; UnreadableFieldError for anything else, which is neither a time nor "never"."""
+    if value is None:
+        return None
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not isinstance(value, str) or value.strip().lower() in NO_VALUE:
+    if not isinstance(value, str):
+        raise UnreadableFieldError(where, value, "a time", source=source)
+    if value.strip().lower() in NO_VALUE:
         return None
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        return None
+        raise UnreadableFieldError(where, value, "a time", shown=repr(value)[:40], source=source) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def column(name: str, user: str) -> str:
+    """How an annotation names a column of a user's row."""
+    return f"{name} of user {user}"
 
 
 def flag(row: Mapping[str, Any], column: str) -> str | None:
@@ -53,14 +66,17 @@ def flag(row: Mapping[str, Any], column: str) -> str | None:
 
 
 def item_creation(item: ConfigurationItem) -> datetime | None:
-    return report_time((item.configuration or {}).get("createDate")) or item.creation_time
+    """When the user was created: the configuration's createDate, else the item's resourceCreationTime."""
+    created = report_time((item.configuration or {}).get("createDate"), "createDate", "the configuration item")
+    return created or item.creation_time
 
 
 def user_name(item: ConfigurationItem) -> str | None:
-    for candidate in (item.resource_name, (item.configuration or {}).get("userName")):
-        if isinstance(candidate, str) and candidate:
-            return candidate
-    return None
+    if isinstance(item.resource_name, str) and item.resource_name:
+        return item.resource_name
+    # Read only without a resourceName: a name beside it would change nothing.
+    name = (item.configuration or {}).get("userName")
+    return name if isinstance(name, str) and name else None
 
 
 def age(elapsed: timedelta) -> str:

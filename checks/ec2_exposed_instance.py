@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from checks.common import fit_findings
+from checks.common import UnreadableFieldError, cannot_judge, fit_findings
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import (
     Check,
@@ -32,6 +33,7 @@ _PROTOCOL_NAMES = {"6": "tcp", "17": "udp"}
 # v4/v6 lists, and the API's capitalised ones.
 _RANGE_KEYS = ("ipRanges", "ipv4Ranges", "IpRanges", "ipv6Ranges", "Ipv6Ranges")
 _CIDR_KEYS = ("cidrIp", "CidrIp", "cidrIpv6", "CidrIpv6")
+_PORT_TEXT = re.compile(r"-?[0-9]+")
 
 
 def _field(mapping: Mapping[str, Any], name: str) -> Any:
@@ -64,18 +66,38 @@ class Exposure:
         return f"{self.group_id} allows {self.traffic} from {', '.join(self.cidrs)} (forbidden {forbidden})"
 
 
+def _list_field(mapping: Mapping[str, Any], name: str, where: str) -> list[Any]:
+    """A list in either spelling (empty when absent or null); UnreadableFieldError for any other type."""
+    value = _field(mapping, name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise UnreadableFieldError(where, value, "a list")
+    return value
+
+
 def attached_group_ids(item: ConfigurationItem) -> tuple[str, ...]:
-    """The instance's security groups, from its configuration, its network interfaces and its relationships."""
+    """The instance's security groups, from its configuration, its network interfaces and its relationships;
+    UnreadableFieldError when a list of them, or a group in one, is of a type EC2 never records."""
     configuration = item.configuration or {}
+    groups = [
+        (f"securityGroups[{index}]", group)
+        for index, group in enumerate(_list_field(configuration, "securityGroups", "securityGroups"))
+    ]
+    for number, interface in enumerate(_list_field(configuration, "networkInterfaces", "networkInterfaces")):
+        where = f"networkInterfaces[{number}]"
+        if not isinstance(interface, Mapping):
+            raise UnreadableFieldError(where, interface, "an object")
+        listed = _list_field(interface, "groups", f"{where}.groups")
+        groups.extend((f"{where}.groups[{index}]", group) for index, group in enumerate(listed))
     found: list[str] = []
-    groups: list[Any] = list(_field(configuration, "securityGroups") or ())
-    for interface in _field(configuration, "networkInterfaces") or ():
-        if isinstance(interface, Mapping):
-            groups.extend(_field(interface, "groups") or ())
-    for group in groups:
-        group_id = _field(group, "groupId") if isinstance(group, Mapping) else None
-        if isinstance(group_id, str) and group_id:
-            found.append(group_id)
+    for where, group in groups:
+        if not isinstance(group, Mapping):
+            raise UnreadableFieldError(where, group, "an object")
+        group_id = _field(group, "groupId")
+        if not isinstance(group_id, str) or not group_id:
+            raise UnreadableFieldError(f"{where}.groupId", group_id, "a security group id")
+        found.append(group_id)
     found.extend(
         relation.resource_id
         for relation in item.relationships
@@ -85,12 +107,13 @@ def attached_group_ids(item: ConfigurationItem) -> tuple[str, ...]:
 
 
 def _cidrs(permission: Mapping[str, Any]) -> Iterator[str]:
+    """The permission's source CIDRs (a permission `ingress_rules` has read)."""
     for key in _RANGE_KEYS:
         for entry in permission.get(key) or ():
             if isinstance(entry, str):
                 yield entry
-            elif isinstance(entry, Mapping):
-                yield from (entry[name] for name in _CIDR_KEYS if isinstance(entry.get(name), str))
+            else:
+                yield from (entry[name] for name in _CIDR_KEYS if name in entry)
 
 
 def _is_world(cidr: str) -> bool:
@@ -110,7 +133,8 @@ def _port(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    # ASCII only: str.isdigit() and int() also read other scripts' digits, which EC2 never records.
+    if isinstance(value, str) and _PORT_TEXT.fullmatch(value.strip()):
         return int(value)
     return None
 
@@ -133,16 +157,68 @@ def permission_ports(permission: Mapping[str, Any]) -> tuple[str, tuple[int, int
     return name, (min(first, last), max(first, last))
 
 
-def has_ingress_rules(configuration: Mapping[str, Any]) -> bool:
+def has_ingress_rules(configuration: Mapping[str, Any] | None) -> bool:
     """Whether a group's configuration lists its ingress rules (possibly none): without them it cannot be judged."""
-    return _field(configuration, "ipPermissions") is not None
+    return configuration is not None and _field(configuration, "ipPermissions") is not None
 
 
-def group_exposures(group_id: str, configuration: Mapping[str, Any], forbidden: Sequence[PortRange]) -> list[Exposure]:
-    exposures = []
-    for permission in _field(configuration, "ipPermissions") or ():
+def _check_range(entry: Any, where: str) -> None:
+    if isinstance(entry, str):
+        try:
+            ipaddress.ip_network(entry.strip(), strict=False)
+        except ValueError:
+            raise UnreadableFieldError(where, entry, "a CIDR", shown=repr(entry)[:40]) from None
+        return
+    if not isinstance(entry, Mapping):
+        raise UnreadableFieldError(where, entry, "a CIDR or a range object")
+    names = [name for name in _CIDR_KEYS if name in entry]
+    if not names:
+        raise UnreadableFieldError(where, entry, "a CIDR or a range object", shown="an object without a CIDR")
+    for name in names:
+        cidr = entry[name]
+        if not isinstance(cidr, str):
+            raise UnreadableFieldError(f"{where}.{name}", cidr, "a CIDR")
+        _check_range(cidr, f"{where}.{name}")
+
+
+def ingress_rules(configuration: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    """A group's ingress permissions, each read whole: a field of a type EC2 never records (ipRanges a string, a
+    permission that is not an object) raises UnreadableFieldError naming it, as does a missing ipPermissions."""
+    permissions = _field(configuration, "ipPermissions") if configuration is not None else None
+    if permissions is None:
+        raise UnreadableFieldError("ipPermissions", None, "a list")
+    if not isinstance(permissions, list):
+        raise UnreadableFieldError("ipPermissions", permissions, "a list")
+    for index, permission in enumerate(permissions):
+        where = f"ipPermissions[{index}]"
         if not isinstance(permission, Mapping):
-            continue
+            raise UnreadableFieldError(where, permission, "an object")
+        protocol = _field(permission, "ipProtocol")
+        # EC2 records protocols as text ("tcp", "6", "-1"), never as numbers.
+        if not isinstance(protocol, str) or not protocol.strip():
+            raise UnreadableFieldError(f"{where}.ipProtocol", protocol, "a protocol name or number")
+        for name in ("fromPort", "toPort"):
+            port = _field(permission, name)
+            if port is not None and _port(port) is None:
+                raise UnreadableFieldError(f"{where}.{name}", port, "a port number", shown=repr(port)[:40])
+        for key in _RANGE_KEYS:
+            ranges = permission.get(key)
+            if ranges is None:
+                continue
+            if not isinstance(ranges, list):
+                raise UnreadableFieldError(f"{where}.{key}", ranges, "a list")
+            for position, entry in enumerate(ranges):
+                _check_range(entry, f"{where}.{key}[{position}]")
+    return permissions
+
+
+def group_exposures(
+    group_id: str, configuration: Mapping[str, Any] | None, forbidden: Sequence[PortRange]
+) -> list[Exposure]:
+    """The group's ingress permissions that open a forbidden port to the world; UnreadableFieldError when its
+    rules cannot be read (see `ingress_rules`)."""
+    exposures = []
+    for permission in ingress_rules(configuration):
         cidrs = world_cidrs(permission)
         opened = permission_ports(permission)
         if not cidrs or opened is None:
@@ -161,7 +237,10 @@ def _forbidden_ports(params: ParameterValues) -> tuple[PortRange, ...]:
 
 def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
     forbidden = _forbidden_ports(params)
-    group_ids = attached_group_ids(item)
+    try:
+        group_ids = attached_group_ids(item)
+    except UnreadableFieldError as error:
+        return cannot_judge(error)
     if not group_ids:
         return Result(Compliance.NON_COMPLIANT, "no security group is attached to the instance")
     findings: list[str] = []
@@ -169,10 +248,13 @@ def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapsho
     for group_id in group_ids:
         group = snapshot.item(SECURITY_GROUP, group_id)
         configuration = group.configuration if group is not None else None
-        if configuration is None or not has_ingress_rules(configuration):
+        if not has_ingress_rules(configuration):
             missing.append(group_id)
             continue
-        findings.extend(str(exposure) for exposure in group_exposures(group_id, configuration, forbidden))
+        try:
+            findings.extend(str(exposure) for exposure in group_exposures(group_id, configuration, forbidden))
+        except UnreadableFieldError as exc:
+            findings.append(f"the item of security group {group_id} {exc.detail}, so it cannot be judged")
     if missing:
         findings.append(f"data for security group {', '.join(missing)} is missing, so it cannot be judged")
     if findings:

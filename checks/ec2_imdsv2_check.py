@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from checks.common import UnreadableFieldError, cannot_judge
 from checks.ec2_exposed_instance import INSTANCE
 from checks.ec2_instance_no_public_ip import ended_instance
 from scanner.model import Compliance, ConfigurationItem
@@ -24,7 +25,10 @@ def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapsho
     configuration = item.configuration
     if configuration is None:
         return Result(Compliance.NON_COMPLIANT, "the configuration item has no configuration, so it cannot be judged")
-    ended = ended_instance(configuration)
+    try:
+        ended = ended_instance(configuration)
+    except UnreadableFieldError as error:
+        return cannot_judge(error)
     if ended is not None:
         return ended
     options = configuration.get("metadataOptions")

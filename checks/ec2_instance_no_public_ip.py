@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from checks.common import UnreadableFieldError, cannot_judge, list_field, object_field, objects, text_field
 from checks.ec2_exposed_instance import INSTANCE
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import Check, CheckScope, ParameterValues, Result, Severity, Snapshot
@@ -22,41 +23,51 @@ ENDED_STATES = frozenset({"shutting-down", "terminated"})
 
 
 def ended_instance(configuration: Mapping[str, Any]) -> Result | None:
-    """NOT_APPLICABLE for an instance being or already terminated; None for any other state, or none recorded."""
-    state = configuration.get("state")
-    name = state.get("name") if isinstance(state, Mapping) else None
+    """NOT_APPLICABLE for an instance being or already terminated; None for any other state, or none recorded;
+    UnreadableFieldError for a state of a type EC2 never records."""
+    state = object_field(configuration, "state")
+    name = text_field(state, "name", "state.name") if state is not None else None
     if name in ENDED_STATES:
         return Result(Compliance.NOT_APPLICABLE, f"instance is {name}; AWS Config records it as deleted")
     return None
 
 
-def _associations(configuration: Mapping[str, Any]) -> Iterator[Any]:
-    for interface in configuration.get("networkInterfaces") or ():
-        if not isinstance(interface, Mapping):
-            continue
-        yield interface.get("association")
-        for address in interface.get("privateIpAddresses") or ():
-            if isinstance(address, Mapping):
-                yield address.get("association")
+def _associations(configuration: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    interfaces = list_field(configuration, "networkInterfaces") or []
+    for number, interface in enumerate(objects(interfaces, "networkInterfaces")):
+        where = f"networkInterfaces[{number}]"
+        association = object_field(interface, "association", f"{where}.association")
+        if association is not None:
+            yield f"{where}.association", association
+        addresses = list_field(interface, "privateIpAddresses", f"{where}.privateIpAddresses") or []
+        for index, address in enumerate(objects(addresses, f"{where}.privateIpAddresses")):
+            at = f"{where}.privateIpAddresses[{index}].association"
+            association = object_field(address, "association", at)
+            if association is not None:
+                yield at, association
 
 
 def public_addresses(configuration: Mapping[str, Any]) -> tuple[str, ...]:
-    """The instance's public IPv4 addresses, each once: its publicIpAddress, then its interfaces' associations."""
-    found = [configuration.get("publicIpAddress")]
+    """The instance's public IPv4 addresses, each once: its publicIpAddress, then its interfaces' associations;
+    UnreadableFieldError for any of them of a type EC2 never records."""
+    found = [text_field(configuration, "publicIpAddress")]
     found += [
-        association.get("publicIp") for association in _associations(configuration) if isinstance(association, Mapping)
+        text_field(association, "publicIp", f"{where}.publicIp") for where, association in _associations(configuration)
     ]
-    return tuple(dict.fromkeys(address for address in found if isinstance(address, str) and address))
+    return tuple(dict.fromkeys(address for address in found if address))
 
 
 def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
     configuration = item.configuration
     if configuration is None:
         return Result(Compliance.NON_COMPLIANT, "the configuration item has no configuration, so it cannot be judged")
-    ended = ended_instance(configuration)
+    try:
+        ended = ended_instance(configuration)
+        addresses = public_addresses(configuration)
+    except UnreadableFieldError as error:
+        return cannot_judge(error)
     if ended is not None:
         return ended
-    addresses = public_addresses(configuration)
     if addresses:
         return Result(Compliance.NON_COMPLIANT, f"instance has public IPv4 address {', '.join(addresses)}")
     # EC2 leaves publicIpAddress out when there is none: the interfaces, recorded either way, confirm it.

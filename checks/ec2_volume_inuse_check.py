@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from checks.common import UnreadableFieldError, cannot_judge, objects, text_field
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import (
     Check,
@@ -68,8 +69,15 @@ def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapsho
     if not isinstance(recorded, list):
         unjudged = "volume is in-use but the configuration item has no attachments, so it cannot be judged"
         return Result(Compliance.NON_COMPLIANT, unjudged)
-    attachments = [attachment for attachment in recorded if isinstance(attachment, Mapping)]
-    attached = [attachment for attachment in attachments if attachment.get("state") in ATTACHED_STATES]
+    try:
+        attachments = objects(recorded, "attachments")
+        states = [
+            text_field(attachment, "state", f"attachments[{index}].state")
+            for index, attachment in enumerate(attachments)
+        ]
+    except UnreadableFieldError as error:
+        return cannot_judge(error)
+    attached = [attachment for attachment, state in zip(attachments, states, strict=True) if state in ATTACHED_STATES]
     if not attached:
         return _not_attached(attachments)
     if not delete_required:

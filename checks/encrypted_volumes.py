@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.common import KmsKeyParameter, same_kms_key
+from checks.common import KmsKeyParameter, UnreadableFieldError, cannot_judge, same_kms_key, text_field
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import (
     Check,
@@ -24,9 +24,12 @@ def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapsho
     configuration = item.configuration
     if configuration is None:
         return Result(Compliance.NON_COMPLIANT, "the configuration item has no configuration")
-    state = configuration.get("state")
+    try:
+        state = text_field(configuration, "state")
+    except UnreadableFieldError as error:
+        return cannot_judge(error)
     # The managed rule evaluates attached volumes only; without a state, judge the volume rather than skip it.
-    if isinstance(state, str) and state != ATTACHED:
+    if state is not None and state != ATTACHED:
         return Result(Compliance.NOT_APPLICABLE, f"volume is {state}, not attached to an instance")
     encrypted = configuration.get("encrypted")
     if not isinstance(encrypted, bool):

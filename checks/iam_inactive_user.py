@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from checks.credential_report import age, credential_report, item_creation, report_time, user_name
+from checks.common import UnreadableFieldError, cannot_judge
+from checks.credential_report import MAX_DAYS, age, column, credential_report, item_creation, report_time, user_name
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import (
     Check,
@@ -40,24 +41,34 @@ class InactiveSince:
     event: str  # e.g. "last used access key 2", "was never active, created"
 
 
-def inactive_since(row: Mapping[str, Any], fallback_creation: datetime | None) -> InactiveSince | None:
+def inactive_since(
+    row: Mapping[str, Any], fallback_creation: datetime | None, user: str = "the user"
+) -> InactiveSince | None:
     """The latest use of the password or either access key; for a user never active, its creation time.
 
     `fallback_creation` (the configuration item's creation time) stands in when the report's
-    user_creation_time is unusable. None when there is no usable time at all.
+    user_creation_time is unusable. None when there is no usable time at all; UnreadableFieldError for a column
+    that is neither a time nor one of the report's words for "never".
     """
     used = [
         InactiveSince(moment, event)
-        for column, event in ACTIVITY_COLUMNS
-        if (moment := report_time(row.get(column))) is not None
+        for used_column, event in ACTIVITY_COLUMNS
+        if (moment := report_time(row.get(used_column), column(used_column, user))) is not None
     ]
     if used:
         return max(used, key=lambda activity: activity.moment)
-    created = report_time(row.get("user_creation_time")) or fallback_creation
+    created = report_time(row.get("user_creation_time"), column("user_creation_time", user)) or fallback_creation
     return InactiveSince(created, "was never active, created") if created is not None else None
 
 
 def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
+    try:
+        return _judge(item, params, snapshot)
+    except UnreadableFieldError as error:
+        return cannot_judge(error)
+
+
+def _judge(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
     max_days: int = params["maxInactiveDays"]
     report = credential_report(snapshot, CHECK_ID)
     name = user_name(item)
@@ -71,7 +82,7 @@ def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapsho
         if created is None:
             return Result(Compliance.NON_COMPLIANT, f"user {name} is not in the credential report: activity unknown")
         row = {"user": name}
-    since = inactive_since(row, item_creation(item))
+    since = inactive_since(row, item_creation(item), name)
     if since is None:
         return Result(Compliance.NON_COMPLIANT, f"user {name} has no usable activity or creation time in the report")
     elapsed = snapshot.now - since.moment
@@ -112,6 +123,7 @@ CHECK = Check(
                 "the most days a user may go without signing in or using an access key",
                 default=90,
                 minimum=1,
+                maximum=MAX_DAYS,
             ),
         )
     ),

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from checks.common import declared_extra, fit_findings
+from checks.credential_report import MAX_DAYS
 from scanner.model import Compliance
 from scanner.registry import (
     Check,
@@ -40,6 +41,15 @@ CHARACTER_CLASSES = (
     ("RequireNumbers", "RequireNumbers", "numbers"),
 )
 _NOT_MET = "the password policy falls short: "
+# IAM's own limits: a policy can require at most 128 characters and remember at most 24 passwords, so a parameter
+# beyond them could never be met. Password ages are days, bounded as the credential checks bound theirs.
+IAM_MAX_PASSWORD_LENGTH = 128
+IAM_MAX_REMEMBERED = 24
+
+
+def _count(value: Any) -> int | None:
+    """A count in the policy; None for anything else (true is no length, though Python counts it as 1)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def evaluate(snapshot: Snapshot, params: ParameterValues) -> Result:
@@ -52,16 +62,17 @@ def evaluate(snapshot: Snapshot, params: ParameterValues) -> Result:
         what for parameter, field, what in CHARACTER_CLASSES if params[parameter] and policy.get(field) is not True
     ]
     shortfalls = [f"does not require {', '.join(missing)}"] if missing else []
-    length = policy.get("MinimumPasswordLength")
-    if not isinstance(length, int) or length < params["MinimumPasswordLength"]:
+    length = _count(policy.get("MinimumPasswordLength"))
+    if length is None or length < params["MinimumPasswordLength"]:
         shortfalls.append(f"minimum length {length} < {params['MinimumPasswordLength']}")
-    reuse = policy.get("PasswordReusePrevention")
-    if params["PasswordReusePrevention"] and (not isinstance(reuse, int) or reuse < params["PasswordReusePrevention"]):
-        remembered = f"remembers {reuse}" if isinstance(reuse, int) else "allows reuse"
+    # Read only when required: a setting not asked for cannot fall short, whatever it holds.
+    reuse = _count(policy.get("PasswordReusePrevention")) if params["PasswordReusePrevention"] else None
+    if params["PasswordReusePrevention"] and (reuse is None or reuse < params["PasswordReusePrevention"]):
+        remembered = f"remembers {reuse}" if reuse is not None else "allows reuse"
         shortfalls.append(f"{remembered}, not the last {params['PasswordReusePrevention']} passwords")
-    max_age = policy.get("MaxPasswordAge")
-    if params["MaxPasswordAge"] and (not isinstance(max_age, int) or max_age > params["MaxPasswordAge"]):
-        expiry = f"passwords expire after {max_age} days" if isinstance(max_age, int) else "passwords never expire"
+    max_age = _count(policy.get("MaxPasswordAge")) if params["MaxPasswordAge"] else None
+    if params["MaxPasswordAge"] and (max_age is None or max_age > params["MaxPasswordAge"]):
+        expiry = f"passwords expire after {max_age} days" if max_age is not None else "passwords never expire"
         shortfalls.append(f"{expiry}, not within {params['MaxPasswordAge']}")
     if shortfalls:
         return Result(Compliance.NON_COMPLIANT, _NOT_MET + fit_findings(shortfalls, 256 - len(_NOT_MET)))
@@ -106,6 +117,7 @@ CHECK = Check(
                 "the shortest password allowed must be at least this long (default 14)",
                 default=14,
                 minimum=6,
+                maximum=IAM_MAX_PASSWORD_LENGTH,
             ),
             Parameter(
                 "PasswordReusePrevention",
@@ -113,6 +125,7 @@ CHECK = Check(
                 "the policy must remember at least this many earlier passwords (default 24; 0: not required)",
                 default=24,
                 minimum=0,
+                maximum=IAM_MAX_REMEMBERED,
             ),
             Parameter(
                 "MaxPasswordAge",
@@ -120,6 +133,7 @@ CHECK = Check(
                 "passwords must expire within this many days (default 90; 0: not required)",
                 default=90,
                 minimum=0,
+                maximum=MAX_DAYS,
             ),
         )
     ),

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote
 
-from checks.common import fit_findings
+from checks.common import UnreadableFieldError, boolean_field, checked_statements, fit_findings, objects
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import (
     Check,
@@ -55,10 +55,12 @@ def policy_documents(raw: Any) -> list[Mapping[str, Any]]:
 
 def _statements(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     statements = document.get("Statement")
-    statements = [statements] if isinstance(statements, Mapping) else statements
-    if not isinstance(statements, list) or not all(isinstance(statement, Mapping) for statement in statements):
+    if not isinstance(statements, Mapping | list):
         raise UnreadableDocumentError("the document has no list of statements")
-    return statements
+    try:
+        return checked_statements(document, "the document")
+    except UnreadableFieldError as exc:
+        raise UnreadableDocumentError(str(exc)) from None
 
 
 def _values(value: Any) -> Sequence[Any]:
@@ -79,11 +81,17 @@ def _label(statement: Mapping[str, Any], index: int) -> str:
 
 
 def _default_version(configuration: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The default version: the one flagged so, else the one defaultVersionId names; UnreadableFieldError for a
+    version, or a flag, of a type AWS Config never records."""
     versions = configuration.get("policyVersionList")
     if not isinstance(versions, list):
         return None
-    candidates = [version for version in versions if isinstance(version, Mapping)]
-    flagged = [version for version in candidates if version.get("isDefaultVersion") in (True, "true")]
+    candidates = objects(versions, "policyVersionList")
+    flags = [
+        boolean_field(version, "isDefaultVersion", f"policyVersionList[{index}].isDefaultVersion")
+        for index, version in enumerate(candidates)
+    ]
+    flagged = [version for version, default in zip(candidates, flags, strict=True) if default]
     if flagged:
         return flagged[0]
     default_id = configuration.get("defaultVersionId")
@@ -99,14 +107,20 @@ def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapsho
     arn = item.arn or configuration.get("arn") or ""
     if AWS_MANAGED in arn:
         return Result(Compliance.NOT_APPLICABLE, f"policy {name} is AWS managed; only customer managed ones are judged")
-    boundary_uses = configuration.get("permissionsBoundaryUsageCount")
-    if exclude_boundaries and isinstance(boundary_uses, int) and boundary_uses > 0:
+    boundary_uses = configuration.get("permissionsBoundaryUsageCount") if exclude_boundaries else None
+    if boundary_uses is not None and (not isinstance(boundary_uses, int) or isinstance(boundary_uses, bool)):
+        unreadable = UnreadableFieldError("permissionsBoundaryUsageCount", boundary_uses, "a count")
+        return Result(Compliance.NON_COMPLIANT, f"{unreadable}, so it cannot be judged")
+    if boundary_uses is not None and boundary_uses > 0:
         return Result(
             Compliance.NOT_APPLICABLE,
             f"policy {name} is the permissions boundary of {boundary_uses} identities; "
             "excludePermissionBoundaryPolicy is true",
         )
-    version = _default_version(configuration)
+    try:
+        version = _default_version(configuration)
+    except UnreadableFieldError as exc:
+        return Result(Compliance.NON_COMPLIANT, f"{exc}, so it cannot be judged")
     if version is None:
         return Result(Compliance.NON_COMPLIANT, f"policy {name} records no default version")
     version_id = version.get("versionId") or configuration.get("defaultVersionId") or "?"

@@ -7,7 +7,8 @@ access_key_N_last_rotated.
 
 from __future__ import annotations
 
-from checks.credential_report import credential_report, report_time, when
+from checks.common import UnreadableFieldError, cannot_judge
+from checks.credential_report import column, credential_report, report_time, when
 from checks.root_account_mfa_enabled import ROOT_USER
 from scanner.model import Compliance
 from scanner.registry import Check, CheckScope, ExtraData, ParameterValues, Result, Severity, Snapshot
@@ -17,6 +18,13 @@ KEY_NUMBERS = (1, 2)
 
 
 def evaluate(snapshot: Snapshot, params: ParameterValues) -> Result:
+    try:
+        return _judge(snapshot)
+    except UnreadableFieldError as error:
+        return cannot_judge(error)
+
+
+def _judge(snapshot: Snapshot) -> Result:
     report = credential_report(snapshot, CHECK_ID)
     row = report.get(ROOT_USER)
     if row is None:
@@ -29,7 +37,8 @@ def evaluate(snapshot: Snapshot, params: ParameterValues) -> Result:
         active_column = f"access_key_{number}_active"
         active = row.get(active_column)
         flag = active.strip().lower() if isinstance(active, str) else None
-        created = report_time(row.get(f"access_key_{number}_last_rotated"))
+        rotated_column = f"access_key_{number}_last_rotated"
+        created = report_time(row.get(rotated_column), column(rotated_column, ROOT_USER))
         since = f", created on {when(created)}" if created is not None else ""
         if flag == "true":
             keys.append(f"active access key {number}{since}")

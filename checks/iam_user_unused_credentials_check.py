@@ -11,8 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from checks.common import UnreadableFieldError, cannot_judge
 from checks.credential_report import (
+    MAX_DAYS,
     age,
+    column,
     credential_report,
     item_creation,
     report_time,
@@ -69,6 +72,13 @@ CREDENTIALS = (
 
 
 def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
+    try:
+        return _judge(item, params, snapshot)
+    except UnreadableFieldError as error:
+        return cannot_judge(error)
+
+
+def _judge(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
     max_age: int = params["maxCredentialUsageAge"]
     limit = timedelta(days=max_age)
     report = credential_report(snapshot, CHECK_ID)
@@ -87,7 +97,7 @@ def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapsho
             f"user {name} is newer than the credential report, created on {when(created)}, "
             f"{age(snapshot.now - created)} ago; within maxCredentialUsageAge {max_age}",
         )
-    user_created = report_time(row.get("user_creation_time")) or item_creation(item)
+    user_created = report_time(row.get("user_creation_time"), column("user_creation_time", name)) or item_creation(item)
     unknown: list[str] = []
     stale: list[str] = []
     fresh: list[str] = []
@@ -99,8 +109,8 @@ def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapsho
         if flag != "true":
             unknown.append(f"{credential.enabled_column} is {enabled!r}, so the {credential.label} is unknown")
             continue
-        used = report_time(row.get(credential.used_column))
-        since = used or report_time(row.get(credential.set_column)) or user_created
+        used = report_time(row.get(credential.used_column), column(credential.used_column, name))
+        since = used or report_time(row.get(credential.set_column), column(credential.set_column, name)) or user_created
         if since is None:
             unknown.append(f"{credential.label} has no usable time of use or creation")
             continue
@@ -147,6 +157,7 @@ CHECK = Check(
                 "the most days a password or active access key may go unused",
                 default=90,
                 minimum=1,
+                maximum=MAX_DAYS,
             ),
         )
     ),

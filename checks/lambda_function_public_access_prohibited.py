@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from checks.common import fit_findings
+from checks.common import UnreadableFieldError, checked_statements, fit_findings
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import Check, CheckScope, ParameterValues, Result, Severity, Snapshot
 
@@ -129,10 +129,10 @@ def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapsho
     if raw_policy is None or raw_policy == "":
         return Result(Compliance.COMPLIANT, "the function has no resource-based policy")
     try:
-        document = policy_document(raw_policy)
-    except UnreadablePolicyError as exc:
+        statements = checked_statements(policy_document(raw_policy), "the Policy")
+    except (UnreadablePolicyError, UnreadableFieldError) as exc:
         return Result(Compliance.NON_COMPLIANT, f"{exc}, so it cannot be judged")
-    findings = public_statements(_as_list(document["Statement"]))
+    findings = public_statements(statements)
     if findings:
         return Result(Compliance.NON_COMPLIANT, _PUBLIC + fit_findings(findings, ANNOTATION_LIMIT - len(_PUBLIC)))
     return Result(Compliance.COMPLIANT, "the resource policy grants access only to fixed accounts")

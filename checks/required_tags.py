@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from checks.common import fit_findings
+from checks.common import UnreadableFieldError, cannot_judge, fit_findings
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import (
     Check,
@@ -96,35 +96,60 @@ def required_tags(params: ParameterValues) -> tuple[RequiredTag, ...]:
     )
 
 
-def _tag_map(value: Any) -> dict[str, str]:
-    """Tags as {key: value}, from a mapping or a list of {key, value} (either capitalisation)."""
+def _tag_map(value: Any, where: str) -> dict[str, str]:
+    """Tags as {key: value}, from a mapping or a list of {key, value} (either capitalisation); a null value is no tag.
+    UnreadableFieldError for tags of another type, or a key or value that is not a string."""
+    if value is None:
+        return {}
     if isinstance(value, Mapping):
-        return {str(key): str(item) for key, item in value.items() if item is not None}
+        entries = [(f"{where}.{key}", key, value[key]) for key in value]
+    elif isinstance(value, list):
+        entries = []
+        for index, entry in enumerate(value):
+            if not isinstance(entry, Mapping):
+                raise UnreadableFieldError(f"{where}[{index}]", entry, "a tag object")
+            key_name = "key" if "key" in entry else "Key"
+            value_name = "value" if "value" in entry else "Value"
+            if not isinstance(entry.get(key_name), str):
+                raise UnreadableFieldError(f"{where}[{index}].{key_name}", entry.get(key_name), "a tag key")
+            entries.append((f"{where}[{index}].{value_name}", entry[key_name], entry.get(value_name)))
+    else:
+        raise UnreadableFieldError(where, value, "a list or an object of tags")
     tags = {}
-    for entry in value if isinstance(value, list) else ():
-        if isinstance(entry, Mapping):
-            key, item = entry.get("key", entry.get("Key")), entry.get("value", entry.get("Value"))
-            if key is not None and item is not None:
-                tags[str(key)] = str(item)
+    for at, key, item in entries:
+        if item is None:
+            continue
+        if not isinstance(item, str):
+            raise UnreadableFieldError(at, item, "a tag value")
+        tags[str(key)] = item
     return tags
 
 
 def resource_tags(item: ConfigurationItem) -> dict[str, str]:
+    """The item's tags (see the module docstring); UnreadableFieldError for supplementary tags of the wrong type."""
     if item.tags:
         return dict(item.tags)
-    tags = _tag_map(item.supplementary.get("Tags"))
+    tags = _tag_map(item.supplementary.get("Tags"), "Tags")
     bucket_tagging = item.supplementary.get("BucketTaggingConfiguration")
     if not tags and isinstance(bucket_tagging, Mapping):
-        for tag_set in bucket_tagging.get("tagSets") or ():
-            if isinstance(tag_set, Mapping):
-                tags.update(_tag_map(tag_set.get("tags")))
+        tag_sets = bucket_tagging.get("tagSets")
+        if tag_sets is not None and not isinstance(tag_sets, list):
+            raise UnreadableFieldError("BucketTaggingConfiguration.tagSets", tag_sets, "a list")
+        for index, tag_set in enumerate(tag_sets or ()):
+            where = f"BucketTaggingConfiguration.tagSets[{index}]"
+            if not isinstance(tag_set, Mapping):
+                raise UnreadableFieldError(where, tag_set, "an object")
+            tags.update(_tag_map(tag_set.get("tags"), f"{where}.tags"))
     return tags
 
 
 def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
     if item.resource_type not in RESOURCE_TYPES:
         return Result(Compliance.NOT_APPLICABLE, f"{item.resource_type} is not a type required-tags evaluates")
-    tags = resource_tags(item)
+    try:
+        tags = resource_tags(item)
+    except UnreadableFieldError as error:
+        return cannot_judge(error)
     findings = []
     for required in required_tags(params):
         value = tags.get(required.key)

@@ -7,7 +7,7 @@ say whether it replaces or adds to blockedPort1..blockedPort5, and an unknown pa
 
 from __future__ import annotations
 
-from checks.common import fit_findings
+from checks.common import UnreadableFieldError, cannot_judge, fit_findings
 from checks.ec2_exposed_instance import SECURITY_GROUP, group_exposures, has_ingress_rules
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import (
@@ -44,11 +44,15 @@ def blocked_ports(params: ParameterValues) -> tuple[PortRange, ...]:
 def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
     blocked = blocked_ports(params)
     configuration = item.configuration
-    if configuration is None or not has_ingress_rules(configuration):
+    if not has_ingress_rules(configuration):
         return Result(Compliance.NON_COMPLIANT, "the configuration item has no ipPermissions, so it cannot be judged")
+    try:
+        exposures = group_exposures(item.resource_id, configuration, blocked)
+    except UnreadableFieldError as exc:
+        return cannot_judge(exc)
     findings = [
         f"{exposure.traffic} from {', '.join(exposure.cidrs)} (blocked {', '.join(map(str, exposure.forbidden))})"
-        for exposure in group_exposures(item.resource_id, configuration, blocked)
+        for exposure in exposures
         if exposure.protocol in _TCP_PROTOCOLS
     ]
     if findings:

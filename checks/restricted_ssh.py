@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.common import fit_findings
+from checks.common import UnreadableFieldError, cannot_judge, fit_findings
 from checks.ec2_exposed_instance import SECURITY_GROUP, group_exposures, has_ingress_rules
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import Check, CheckScope, ParameterValues, PortRange, Result, Severity, Snapshot
@@ -15,11 +15,15 @@ _EXPOSED = "SSH (tcp 22) is open to the internet: "
 
 def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
     configuration = item.configuration
-    if configuration is None or not has_ingress_rules(configuration):
+    if not has_ingress_rules(configuration):
         return Result(Compliance.NON_COMPLIANT, "the configuration item has no ipPermissions, so it cannot be judged")
+    try:
+        exposures = group_exposures(item.resource_id, configuration, SSH)
+    except UnreadableFieldError as exc:
+        return cannot_judge(exc)
     findings = [
         f"{exposure.traffic} from {', '.join(exposure.cidrs)}"
-        for exposure in group_exposures(item.resource_id, configuration, SSH)
+        for exposure in exposures
         if exposure.protocol in _SSH_PROTOCOLS
     ]
     if findings:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from checks.common import fit_findings
+from checks.common import UnreadableFieldError, checked_statements, fit_findings
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import Result
 
@@ -143,7 +143,8 @@ def _document(value: Any, what: str) -> Any:
 
 
 def bucket_policy_statements(item: ConfigurationItem) -> tuple[Mapping[str, Any], ...] | None:
-    """The bucket policy's statements, or None when the bucket has no policy."""
+    """The bucket policy's statements, or None when the bucket has no policy; every statement is checked to have the
+    policy grammar's types (see `checks.common.checked_statement`)."""
     if POLICY not in item.supplementary:
         raise UnreadableError(f"the configuration item has no {POLICY}")
     policy = _document(item.supplementary[POLICY], POLICY)
@@ -154,34 +155,34 @@ def bucket_policy_statements(item: ConfigurationItem) -> tuple[Mapping[str, Any]
     document = _document(policy["policyText"], "bucket policy")
     if not isinstance(document, Mapping):
         raise UnreadableError("the bucket policy is not a JSON object")
-    statements = as_list(document.get("Statement"))
-    if not all(isinstance(statement, Mapping) for statement in statements):
-        raise UnreadableError("the bucket policy has a statement that is not a JSON object")
-    return tuple(statements)
+    try:
+        return tuple(checked_statements(document, "the bucket policy"))
+    except UnreadableFieldError as exc:
+        raise UnreadableError(str(exc)) from None
 
 
-def public_access_block(item: ConfigurationItem) -> dict[str, bool]:
-    """The bucket-level block settings; a setting that is absent or not a boolean true blocks nothing."""
+def blocks(item: ConfigurationItem, setting: str) -> bool:
+    """Whether a bucket-level block setting is on. A setting that is absent or not a boolean true blocks nothing (nor
+    does a PublicAccessBlockConfiguration that is not an object): unreadable, it excuses nothing."""
     block = item.supplementary.get(PUBLIC_ACCESS_BLOCK)
-    if not isinstance(block, Mapping):
-        return dict.fromkeys(BLOCK_SETTINGS, False)
-    return {setting: block.get(setting) is True for setting in BLOCK_SETTINGS}
+    return isinstance(block, Mapping) and block.get(setting) is True
 
 
-def _public_group(grantee: Any) -> str | None:
+def _public_group(grantee: Any, where: str) -> str | None:
     """AllUsers or AuthenticatedUsers for a grant to that group, by name or URI; None for anyone else."""
     if isinstance(grantee, str):
         names = [grantee]
     elif isinstance(grantee, Mapping):
         # A canonical user's displayName is free text: only a group's URI identifies a group.
-        names = [value for key, value in grantee.items() if key.lower() in ("uri", "identifier")]
+        names = [grantee[key] for key in grantee if str(key).lower() in ("uri", "identifier")]
     else:
-        names = []
+        raise UnreadableFieldError(where, grantee, "a grantee", source=f"the {ACL}")
     for name in names:
-        if isinstance(name, str):
-            group = name.strip().rstrip("/").rsplit("/", 1)[-1]
-            if group in PUBLIC_GROUPS:
-                return group
+        if not isinstance(name, str):
+            raise UnreadableFieldError(f"{where} URI", name, "a string", source=f"the {ACL}")
+        group = name.strip().rstrip("/").rsplit("/", 1)[-1]
+        if group in PUBLIC_GROUPS:
+            return group
     return None
 
 
@@ -192,19 +193,26 @@ def public_acl_grants(item: ConfigurationItem, access: Access) -> list[str]:
     acl = _document(item.supplementary[ACL], ACL)
     if not isinstance(acl, Mapping):
         raise UnreadableError(f"the {ACL} is not a JSON object")
-    grant_list, grant_set = acl.get("grantList"), acl.get("grantSet")
-    if not isinstance(grant_list, list) and not isinstance(grant_set, list):
+    lists = {name: acl.get(name) for name in ("grantList", "grantSet")}
+    if all(grants is None for grants in lists.values()):
         raise UnreadableError(f"the {ACL} has no grantList")
     found: list[str] = []
-    for grant in [*as_list(grant_list), *as_list(grant_set)]:
-        if not isinstance(grant, Mapping):
-            raise UnreadableError(f"the {ACL} has a grant that is not a JSON object")
-        group = _public_group(grant.get("grantee"))
-        permission = grant.get("permission")
-        if group is None or not isinstance(permission, str):
-            continue
-        if permission.replace("_", "").lower() in access.acl_permissions:
-            found.append(f"{permission} to {group}")
+    try:
+        for name, grants in lists.items():
+            if grants is not None and not isinstance(grants, list):
+                raise UnreadableFieldError(name, grants, "a list", source=f"the {ACL}")
+            for index, grant in enumerate(grants or ()):
+                where = f"{name}[{index}]"
+                if not isinstance(grant, Mapping):
+                    raise UnreadableFieldError(where, grant, "an object", source=f"the {ACL}")
+                group = _public_group(grant.get("grantee"), f"{where}.grantee")
+                permission = grant.get("permission")
+                if not isinstance(permission, str):
+                    raise UnreadableFieldError(f"{where}.permission", permission, "a permission", source=f"the {ACL}")
+                if group is not None and permission.replace("_", "").lower() in access.acl_permissions:
+                    found.append(f"{permission} to {group}")
+    except UnreadableFieldError as exc:
+        raise UnreadableError(str(exc)) from None
     return list(dict.fromkeys(found))
 
 
@@ -280,9 +288,9 @@ def public_policy_statements(statements: Sequence[Mapping[str, Any]], access: Ac
     return found
 
 
-def _acl_part(item: ConfigurationItem, access: Access, block: Mapping[str, bool]) -> tuple[str | None, str]:
+def _acl_part(item: ConfigurationItem, access: Access) -> tuple[str | None, str]:
     """(what makes the ACL public, or None; why it is not)."""
-    if block["ignorePublicAcls"]:
+    if blocks(item, "ignorePublicAcls"):
         return None, "public ACLs are ignored (ignorePublicAcls)"
     grants = public_acl_grants(item, access)
     if grants:
@@ -290,8 +298,8 @@ def _acl_part(item: ConfigurationItem, access: Access, block: Mapping[str, bool]
     return None, f"the bucket ACL grants no public {access.name}"
 
 
-def _policy_part(item: ConfigurationItem, access: Access, block: Mapping[str, bool]) -> tuple[str | None, str]:
-    if block["restrictPublicBuckets"]:
+def _policy_part(item: ConfigurationItem, access: Access) -> tuple[str | None, str]:
+    if blocks(item, "restrictPublicBuckets"):
         return None, "public policies are restricted (restrictPublicBuckets)"
     statements = bucket_policy_statements(item)
     if statements is None:
@@ -305,17 +313,16 @@ def _policy_part(item: ConfigurationItem, access: Access, block: Mapping[str, bo
 
 def evaluate_public_access(item: ConfigurationItem, access: Access) -> Result:
     """Whether the ACL or the policy gives the public `access`, as the public read and write checks judge it."""
-    block = public_access_block(item)
     findings: list[str] = []
     reasons: list[str] = []
     unjudged: list[str] = []
-    parts: tuple[Callable[[ConfigurationItem, Access, Mapping[str, bool]], tuple[str | None, str]], ...] = (
+    parts: tuple[Callable[[ConfigurationItem, Access], tuple[str | None, str]], ...] = (
         _acl_part,
         _policy_part,
     )
     for part in parts:
         try:
-            finding, reason = part(item, access, block)
+            finding, reason = part(item, access)
         except UnreadableError as exc:
             unjudged.append(str(exc))
             continue

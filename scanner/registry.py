@@ -7,6 +7,7 @@ region, and hands the check that snapshot plus its parsed parameters. No I/O, cl
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -134,6 +135,16 @@ _RESOURCE_TYPE = re.compile(r"AWS::[A-Za-z0-9]+::[A-Za-z0-9]+")
 # What a check may declare: either cloud's types (each check's own cloud is checked beside).
 _DECLARED_TYPE = re.compile(r"(?:AWS|ACS)::[A-Za-z0-9]+::[A-Za-z0-9]+")
 _PORT_RANGE = re.compile(r"^\s*([0-9]{1,5})\s*(?:-\s*([0-9]{1,5})\s*)?$")
+# Plain decimal digits with an optional sign: int() would also take "1_000" and other scripts' digits ("١٢").
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+# The most an INTEGER parameter may be when its check declares no maximum: as many days as a timedelta holds, so that
+# no check turning it into days, or comparing with it, can overflow. The built-in checks all declare smaller ones.
+INTEGER_CEILING = 999_999_999
+
+
+def _shown(raw: Any) -> str:
+    text = repr(raw)
+    return text if len(text) <= 40 else text[:36] + "...'"
 
 
 @dataclass(frozen=True)
@@ -145,6 +156,7 @@ class Parameter:
     default: Any = None
     aliases: tuple[str, ...] = ()
     minimum: int | None = None
+    maximum: int | None = None  # INTEGER only; INTEGER_CEILING when not given
 
     def convert(self, check_id: str, raw: Any) -> Any:
         """AWS Config passes every parameter as a string; a parameters file may pass typed values."""
@@ -183,19 +195,32 @@ class Parameter:
             check_id, self.name, f'expected "true" or "false" (lower case, as AWS Config reads them), got {raw!r}'
         )
 
+    @property
+    def integer_bounds(self) -> tuple[int, int]:
+        """The least and most an INTEGER parameter may be: as declared, else -INTEGER_CEILING and INTEGER_CEILING."""
+        lowest = self.minimum if self.minimum is not None else -INTEGER_CEILING
+        return lowest, self.maximum if self.maximum is not None else INTEGER_CEILING
+
     def _integer(self, check_id: str, raw: Any) -> int:
-        if isinstance(raw, bool):
-            raise ParameterError(check_id, self.name, f"expected an integer, got {raw!r}")
-        text = str(raw).strip()
-        # int() reads other scripts' digits ("١٢" is 12): AWS Config's parameters are ASCII.
-        if not isinstance(raw, int) and not text.isascii():
-            raise ParameterError(check_id, self.name, f"expected an integer, got {raw!r}")
-        try:
-            value = raw if isinstance(raw, int) else int(text)
-        except ValueError as exc:
-            raise ParameterError(check_id, self.name, f"expected an integer, got {raw!r}") from exc
-        if self.minimum is not None and value < self.minimum:
-            raise ParameterError(check_id, self.name, f"must be at least {self.minimum}, got {value}")
+        """Decimal digits, as AWS Config passes them, or an int from a parameters file; padding is stripped. Never a
+        float or its spelling ("1.5", "1e26"), and never beyond the parameter's bounds."""
+        text = raw.strip() if isinstance(raw, str) else ""
+        if isinstance(raw, bool) or not (isinstance(raw, int) or _INTEGER.fullmatch(text)):
+            raise ParameterError(check_id, self.name, f"expected an integer, got {_shown(raw)}")
+        lowest, highest = self.integer_bounds
+        if isinstance(raw, int):
+            value: int | None = raw
+        else:
+            # Longer than any bound is beyond it: int() refuses more than 4300 digits, and need not be asked.
+            width = len(str(max(abs(lowest), abs(highest))))
+            value = int(text) if len(text.lstrip("+-").lstrip("0")) <= width else None
+        spelled = str(value) if value is not None else text
+        got = spelled if len(spelled) <= 40 else spelled[:37] + "..."
+        below = value < lowest if value is not None else text.startswith("-")
+        if below:
+            raise ParameterError(check_id, self.name, f"must be at least {lowest}, got {got}")
+        if value is None or value > highest:
+            raise ParameterError(check_id, self.name, f"must be at most {highest}, got {got}")
         return value
 
     def _port_range(self, check_id: str, raw: Any) -> PortRange:
@@ -246,7 +271,7 @@ class ParameterSchema:
                     raise ParameterError(check_id, declared.name, f"given twice (as {name!r} and an alias)")
                 values[declared.name] = declared.convert(check_id, raw_value)
             elif self.free_form is not None:
-                free = Parameter(name, self.free_form.type, self.free_form.description)
+                free = dataclasses.replace(self.free_form, name=name)
                 values[name] = free.convert(check_id, raw_value)
             else:
                 raise ParameterError(check_id, name, f"unknown parameter (known: {', '.join(sorted(known)) or 'none'})")
@@ -416,7 +441,7 @@ class Check:
                     "required": parameter.required,
                     "default": parameter.default,
                     "aliases": list(parameter.aliases),
-                    "description": parameter.description,
+                    "description": _described(parameter),
                 }
                 for parameter in self.parameters.parameters
             ]
@@ -440,6 +465,14 @@ class Check:
             "remediation_cli": self.remediation_cli,
             "cis": list(self.cis),
         }
+
+
+def _described(parameter: Parameter) -> str:
+    """The description, with an integer parameter's bounds (the parser refuses anything beyond them)."""
+    if parameter.type is not ParameterType.INTEGER:
+        return parameter.description
+    lowest, highest = parameter.integer_bounds
+    return f"{parameter.description}; an integer from {lowest} to {highest}"
 
 
 class DuplicateCheckError(ValueError):
@@ -542,6 +575,16 @@ def _parameter_problems(schema: ParameterSchema) -> list[str]:
             and parameter.default < parameter.minimum
         ):
             problems.append(f"parameter {parameter.name}'s default {parameter.default} is below its minimum")
+        elif parameter.type is ParameterType.INTEGER and isinstance(parameter.default, int):
+            lowest, highest = parameter.integer_bounds
+            if not lowest <= parameter.default <= highest:
+                problems.append(
+                    f"parameter {parameter.name}'s default {parameter.default} is beyond {lowest}..{highest}"
+                )
+        if parameter.maximum is not None and parameter.type is not ParameterType.INTEGER:
+            problems.append(f"parameter {parameter.name} has a maximum, which only integer parameters take")
+        if parameter.minimum is not None and parameter.maximum is not None and parameter.minimum > parameter.maximum:
+            problems.append(f"parameter {parameter.name}'s minimum {parameter.minimum} is above its maximum")
     return problems
 
 

@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from checks.common import fit_findings, flag
+from checks.common import UnreadableFieldError, cannot_judge, fit_findings, flag
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import (
     Check,
@@ -54,6 +54,9 @@ PORTLESS_PROTOCOLS = frozenset({"ICMP", "ICMPV6", "GRE"})
 _PORT_SPEC = re.compile(r"([0-9]{1,5})(?:\s*-\s*([0-9]{1,5}))?")
 _RULE_PORTS = re.compile(r"(-?[0-9]{1,5})(?:/(-?[0-9]{1,5}))?")
 _EXPOSED = "risky ports are open to the internet: "
+CIDR_SOURCE_KEYS = ("SourceCidrIp", "Ipv6SourceCidrIp")
+# Where an ingress rule says whom it admits: a CIDR, another security group, or a prefix list.
+SOURCE_KEYS = (*CIDR_SOURCE_KEYS, "SourceGroupId", "SourcePrefixListId")
 
 
 def port_ranges(check_id: str, name: str, values: Iterable[str]) -> tuple[PortRange, ...]:
@@ -118,11 +121,23 @@ def _rule_ports(port_range: Any) -> tuple[int, int]:
     return min(first, last), max(first, last)
 
 
-def _finding(rule: Mapping[str, Any], risky: Sequence[PortRange]) -> str | None:
+def _sources(rule: Mapping[str, Any], where: str) -> list[str]:
+    """The rule's internet sources. A source of another type than text, or an ingress rule naming no source at all,
+    raises UnreadableFieldError: read as "not the internet", either would pass the rule unread."""
+    named = [key for key in SOURCE_KEYS if rule.get(key) is not None]
+    if not named:
+        raise UnreadableFieldError(where, rule, "a rule", shown="an object naming no source")
+    for key in named:
+        if not isinstance(rule[key], str):
+            raise UnreadableFieldError(f"{where}.{key}", rule[key], "a CIDR or an id")
+    return [rule[key].strip() for key in CIDR_SOURCE_KEYS if _internet(rule.get(key))]
+
+
+def _finding(rule: Mapping[str, Any], risky: Sequence[PortRange], where: str) -> str | None:
     """How the rule exposes risky ports, or None when it does not."""
     if _text(rule.get("Direction")).lower() == "egress" or _text(rule.get("Policy")).lower() == "drop":
         return None
-    sources = [_text(rule.get(key)) for key in ("SourceCidrIp", "Ipv6SourceCidrIp") if _internet(rule.get(key))]
+    sources = _sources(rule, where)
     protocol = _text(rule.get("IpProtocol")).upper()
     if not sources or protocol in PORTLESS_PROTOCOLS:
         return None
@@ -157,7 +172,17 @@ def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapsho
             Compliance.NON_COMPLIANT,
             "the security group's configuration has no readable Permissions, so it cannot be judged",
         )
-    findings = [finding for rule in permissions if (finding := _finding(rule, risky)) is not None]
+    recorded = configuration.get("Permissions")
+    one_rule = isinstance(recorded, Mapping) and isinstance(recorded.get("Permission"), Mapping)
+    shape = "Permissions" if isinstance(recorded, list) else "Permissions.Permission"
+    try:
+        findings = [
+            finding
+            for index, rule in enumerate(permissions)
+            if (finding := _finding(rule, risky, shape if one_rule else f"{shape}[{index}]")) is not None
+        ]
+    except UnreadableFieldError as error:
+        return cannot_judge(error)
     if findings:
         return Result(Compliance.NON_COMPLIANT, _EXPOSED + fit_findings(findings, ANNOTATION_LIMIT - len(_EXPOSED)))
     ports = ", ".join(map(str, risky))

@@ -122,12 +122,24 @@ def test_an_old_inactive_key_does_not_count() -> None:
     assert run(user(), only_inactive) == Result(Compliance.COMPLIANT, "user johndoe has no active access keys")
 
 
-@pytest.mark.parametrize("rotated", ["N/A", "", "not a time"])
+@pytest.mark.parametrize("rotated", ["N/A", ""])
 def test_an_active_key_without_a_usable_rotation_time_is_never_compliant(rotated: str) -> None:
     result = run(user(), {NAME: row(access_key_1_active="true", access_key_1_last_rotated=rotated)})
     assert result == Result(
         Compliance.NON_COMPLIANT,
         f"user johndoe: access key 1 is active but access_key_1_last_rotated is {rotated!r}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("rotated", "shown"), [("not a time", "'not a time'"), (True, "a boolean"), (["2026-01-01"], "a list")]
+)
+def test_a_rotation_time_that_is_neither_a_time_nor_never_is_never_compliant(rotated: Any, shown: str) -> None:
+    report = {NAME: {**row(access_key_2_active="true"), "access_key_2_last_rotated": rotated}}
+    assert run(user(), report) == Result(
+        Compliance.NON_COMPLIANT,
+        f"the credential report records access_key_2_last_rotated of user johndoe as {shown}, not a time, "
+        "so it cannot be judged",
     )
 
 

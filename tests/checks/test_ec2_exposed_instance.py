@@ -12,6 +12,7 @@ import pytest
 from checks import ec2_exposed_instance
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem, Evaluation
 from scanner.registry import CheckScope, ParameterError, ParameterValues, PortRange, Result, Snapshot
+from tests.checks.ingress import rule
 from tests.support import REFERENCE_ITEMS
 
 REFERENCE = REFERENCE_ITEMS
@@ -46,21 +47,6 @@ def group(group_id: str, *ingress: dict[str, Any]) -> ConfigurationItem:
     raw["resourceId"] = raw["configuration"]["groupId"] = group_id
     raw["configuration"]["ipPermissions"] = list(ingress)
     return ConfigurationItem.parse(raw)
-
-
-def rule(protocol: str, ports: tuple[int, int] | None = None, *v4: str, v6: tuple[str, ...] = ()) -> dict[str, Any]:
-    """An ingress permission as the emulator records it: flat ipRanges beside structured v4 and v6 ranges."""
-    permission: dict[str, Any] = {
-        "ipProtocol": protocol,
-        "userIdGroupPairs": [],
-        "ipRanges": list(v4),
-        "ipv4Ranges": [{"cidrIp": cidr} for cidr in v4],
-        "ipv6Ranges": [{"cidrIpv6": cidr} for cidr in v6],
-        "prefixListIds": [],
-    }
-    if ports is not None:
-        permission["fromPort"], permission["toPort"] = ports
-    return permission
 
 
 def run(item: ConfigurationItem, forbidden: dict[str, Any] | str, *groups: ConfigurationItem) -> Result:
@@ -293,3 +279,31 @@ def test_the_demo_parameters_parse() -> None:
         PortRange(2375, 2376),
         PortRange(8080, 8080),
     }
+
+
+def test_a_group_whose_ingress_rules_are_of_the_wrong_type_is_never_compliant() -> None:
+    raw = copy.deepcopy(REFERENCE_GROUP)
+    raw["configuration"]["ipPermissions"][0]["ipRanges"] = "0.0.0.0/0"
+    result = run(instance("sg-1d56fc66"), {"ssh": "22"}, ConfigurationItem.parse(raw))
+    assert result == Result(
+        Compliance.NON_COMPLIANT,
+        "the item of security group sg-1d56fc66 records ipPermissions[0].ipRanges as a string, not a list, "
+        "so it cannot be judged",
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "what"),
+    [
+        ("securityGroups", "sg-open", "securityGroups as a string, not a list"),
+        ("securityGroups", [{"groupId": ["sg-open"]}], "securityGroups[0].groupId as a list, not a security group id"),
+        ("networkInterfaces", {"groups": []}, "networkInterfaces as an object, not a list"),
+        ("networkInterfaces", ["eni-1"], "networkInterfaces[0] as a string, not an object"),
+    ],
+)
+def test_security_groups_listed_in_the_wrong_type_are_never_compliant(field: str, value: Any, what: str) -> None:
+    # A group named only there went unread, and the instance passed on the groups read elsewhere.
+    raw = copy.deepcopy(REFERENCE_INSTANCE)
+    raw["configuration"][field] = value
+    result = run(ConfigurationItem.parse(raw), {"ssh": "22"}, group("sg-fd215482"))
+    assert result == Result(Compliance.NON_COMPLIANT, f"the configuration item records {what}, so it cannot be judged")

@@ -128,3 +128,13 @@ def test_an_item_without_configuration_is_never_compliant() -> None:
     assert result == Result(
         Compliance.NON_COMPLIANT, "the configuration item has no configuration, so it cannot be judged"
     )
+
+
+@pytest.mark.parametrize(
+    ("state", "what"),
+    [("running", "state as a string, not an object"), ({"name": ["terminated"]}, "state.name as a list, not a string")],
+)
+def test_a_state_of_the_wrong_type_is_never_compliant(state: Any, what: str) -> None:
+    # Whether the instance has ended, and so whether it is judged at all, cannot be read.
+    unjudged = f"the configuration item records {what}, so it cannot be judged"
+    assert run(instance({"httpTokens": "required"}, state=state)) == Result(Compliance.NON_COMPLIANT, unjudged)

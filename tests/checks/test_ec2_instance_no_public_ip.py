@@ -122,9 +122,22 @@ def test_every_public_address_is_named() -> None:
     assert run(item) == public(PUBLIC, ELASTIC)
 
 
-@pytest.mark.parametrize("association", [{"publicIp": None}, {"publicIp": ""}, {}, "34.205.29.138"])
+@pytest.mark.parametrize("association", [{"publicIp": None}, {"publicIp": ""}, {}])
 def test_an_association_without_a_public_address_is_ignored(association: Any) -> None:
     assert run(with_interface(secondary_interface(association))) == PRIVATE
+
+
+@pytest.mark.parametrize(
+    ("association", "what"),
+    [
+        ("34.205.29.138", "networkInterfaces[1].association as a string, not an object"),
+        ({"publicIp": ["34.205.29.138"]}, "networkInterfaces[1].association.publicIp as a list, not a string"),
+    ],
+)
+def test_an_association_of_the_wrong_type_is_never_compliant(association: Any, what: str) -> None:
+    # Read as no association, the address it records was missed and the instance passed.
+    unjudged = f"the configuration item records {what}, so it cannot be judged"
+    assert run(with_interface(secondary_interface(association))) == Result(Compliance.NON_COMPLIANT, unjudged)
 
 
 def test_ipv6_addresses_are_not_judged() -> None:
@@ -145,12 +158,28 @@ def test_an_ending_instance_is_not_applicable(state: dict[str, Any]) -> None:
     assert result == Result(Compliance.NOT_APPLICABLE, f"instance is {state['name']}; AWS Config records it as deleted")
 
 
-@pytest.mark.parametrize("state", [MISSING, None, {"code": 16}, "running"])
+@pytest.mark.parametrize("state", [MISSING, None, {"code": 16}])
 def test_an_instance_without_a_readable_state_is_judged_not_skipped(state: Any) -> None:
     assert run(instance(state=state)) == public(PUBLIC)
 
 
-@pytest.mark.parametrize("interfaces", [MISSING, None, "eni-d055cfc4"])
+@pytest.mark.parametrize(
+    ("state", "what"),
+    [("running", "state as a string, not an object"), ({"name": 16}, "state.name as a number, not a string")],
+)
+def test_a_state_of_the_wrong_type_is_never_compliant(state: Any, what: str) -> None:
+    # Whether the instance has ended, and so whether it is judged at all, cannot be read.
+    unjudged = f"the configuration item records {what}, so it cannot be judged"
+    assert run(instance(private=True, state=state)) == Result(Compliance.NON_COMPLIANT, unjudged)
+
+
+def test_interfaces_of_the_wrong_type_are_never_compliant() -> None:
+    result = run(instance(private=True, publicIpAddress=MISSING, networkInterfaces="eni-d055cfc4"))
+    unjudged = "the configuration item records networkInterfaces as a string, not a list, so it cannot be judged"
+    assert result == Result(Compliance.NON_COMPLIANT, unjudged)
+
+
+@pytest.mark.parametrize("interfaces", [MISSING, None])
 def test_an_instance_recording_neither_address_nor_interfaces_is_never_compliant(interfaces: Any) -> None:
     result = run(instance(private=True, publicIpAddress=MISSING, networkInterfaces=interfaces))
     unjudged = "the configuration item has neither publicIpAddress nor networkInterfaces, so it cannot be judged"

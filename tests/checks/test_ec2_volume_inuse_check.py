@@ -144,11 +144,24 @@ def test_only_attached_attachments_count() -> None:
     assert result == Result(Compliance.COMPLIANT, expected)
 
 
-@pytest.mark.parametrize("attachments", [[], ["vol-a416b170"]], ids=["empty", "malformed"])
-def test_an_in_use_volume_recording_no_attachment_is_never_compliant(attachments: list[Any]) -> None:
-    result = run(volume(attachments=attachments))
+def test_an_in_use_volume_recording_no_attachment_is_never_compliant() -> None:
+    result = run(volume(attachments=[]))
     unjudged = "volume is in-use but records no attachment, so it cannot be judged"
     assert result == Result(Compliance.NON_COMPLIANT, unjudged)
+
+
+@pytest.mark.parametrize(
+    ("attachments", "what"),
+    [
+        (["vol-a416b170"], "attachments[0] as a string, not an object"),
+        # Skipped, the malformed attachment let the attached one pass the volume.
+        ([None, attachment()], "attachments[0] as null, not an object"),
+        ([attachment(state=["attached"])], "attachments[0].state as a list, not a string"),
+    ],
+)
+def test_attachments_of_the_wrong_type_are_never_compliant(attachments: list[Any], what: str) -> None:
+    unjudged = f"the configuration item records {what}, so it cannot be judged"
+    assert run(volume(attachments=attachments)) == Result(Compliance.NON_COMPLIANT, unjudged)
 
 
 @pytest.mark.parametrize("attachments", [MISSING, None, "attached"])

@@ -142,3 +142,14 @@ def test_a_bad_kms_id_is_refused_naming_check_and_parameter(raw: Any, message: s
 def test_an_unknown_parameter_is_refused() -> None:
     with pytest.raises(ParameterError, match="check encrypted-volumes, parameter kmsKeyId: unknown parameter"):
         CHECK.parameters.parse(CHECK.id, {"kmsKeyId": KEY_ID})
+
+
+@pytest.mark.parametrize(
+    ("state", "shown"), [(["in-use"], "a list"), ({"name": "in-use"}, "an object"), (1, "a number")]
+)
+def test_a_state_of_the_wrong_type_is_never_compliant(state: Any, shown: str) -> None:
+    # Taken for no state, the volume was judged and passed on its encryption alone.
+    assert run(volume(state=state)) == Result(
+        Compliance.NON_COMPLIANT,
+        f"the configuration item records state as {shown}, not a string, so it cannot be judged",
+    )

@@ -186,9 +186,30 @@ def test_an_unusable_report_creation_time_falls_back_to_the_items_create_date() 
 
 
 def test_no_usable_time_at_all_is_never_compliant() -> None:
-    result = run(user(created=None), {NAME: row(created="not a time")})
+    result = run(user(created=None), {NAME: row(created="N/A")})
     assert result == Result(
         Compliance.NON_COMPLIANT, "user johndoe has no usable activity or creation time in the report"
+    )
+
+
+@pytest.mark.parametrize(("value", "shown"), [("not a time", "'not a time'"), (17, "a number"), ({}, "an object")])
+def test_a_time_that_is_neither_a_time_nor_never_is_never_compliant(value: Any, shown: str) -> None:
+    # A recent key use beside it would pass the user: what the password column says cannot be read, so no verdict.
+    report = {NAME: {**row(key1=iso(days_ago(1))), "password_last_used": value}}
+    assert run(user(), report) == Result(
+        Compliance.NON_COMPLIANT,
+        f"the credential report records password_last_used of user johndoe as {shown}, not a time, "
+        "so it cannot be judged",
+    )
+
+
+def test_a_creation_date_that_is_not_a_time_is_never_compliant() -> None:
+    # Absent from the report, the user would count from this date.
+    raw = copy.deepcopy(REFERENCE_USER)
+    raw["configuration"]["createDate"] = "yesterday"
+    assert run(ConfigurationItem.parse(raw), {}) == Result(
+        Compliance.NON_COMPLIANT,
+        "the configuration item records createDate as 'yesterday', not a time, so it cannot be judged",
     )
 
 
@@ -233,7 +254,7 @@ class TestInactiveSince:
             days_ago(1).replace(microsecond=0), "last used access key 1"
         )
 
-    @pytest.mark.parametrize("never", ["N/A", "no_information", "not_supported", "", "garbage"])
+    @pytest.mark.parametrize("never", ["N/A", "no_information", "not_supported", ""])
     def test_never_values_fall_back_to_creation(self, never: str) -> None:
         report_row = row(created="2025-01-02T03:04:05+00:00", password=never, key1=never, key2=never)
         assert inactive_since(report_row, None) == InactiveSince(

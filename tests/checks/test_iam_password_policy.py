@@ -177,3 +177,10 @@ def test_a_scan_reads_the_policy_through_iam(aws_env: Emulator, boto_session: An
     assert annotation.startswith(
         "the password policy falls short: does not require uppercase letters, lowercase letters, symbols,"
     )
+
+
+def test_true_is_no_number_of_days() -> None:
+    # Python counts True as 1: passwords "expiring after 1 day" passed the 90-day requirement.
+    assert evaluate(STRONG | {"MaxPasswordAge": True}) == Result(
+        Compliance.NON_COMPLIANT, "the password policy falls short: passwords never expire, not within 90"
+    )

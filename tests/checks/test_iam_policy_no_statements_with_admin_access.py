@@ -158,7 +158,9 @@ def test_no_default_version_is_never_compliant(versions: Any) -> None:
         pytest.param(quote('["a"]', safe=""), "the document is not a JSON object", id="not-an-object"),
         pytest.param(quote('{"Version":"2012-10-17"}', safe=""), "the document has no list of statements", id="none"),
         pytest.param(
-            quote('{"Statement":["Allow"]}', safe=""), "the document has no list of statements", id="not-objects"
+            quote('{"Statement":["Allow"]}', safe=""),
+            "the document records Statement[0] as a string, not an object",
+            id="not-objects",
         ),
         pytest.param(12, "the document is not a JSON object", id="a-number"),
     ],
@@ -261,3 +263,39 @@ class TestPolicyDocuments:
     def test_anything_else_is_unreadable(self, raw: Any) -> None:
         with pytest.raises(UnreadableDocumentError):
             policy_documents(raw)
+
+
+@pytest.mark.parametrize(
+    ("statement", "what"),
+    [
+        ({**ADMIN, "Effect": ["Allow"]}, "Statement[0].Effect as a list, not Allow or Deny"),
+        ({**ADMIN, "Effect": "allow"}, "Statement[0].Effect as 'allow', not Allow or Deny"),
+        ({**ADMIN, "Resource": {"arn": "*"}}, "Statement[0].Resource as an object, not a string or a list of strings"),
+        ({**ADMIN, "Action": ["*", 7]}, "Statement[0].Action as a list, not a string or a list of strings"),
+    ],
+)
+def test_a_statement_of_the_wrong_types_is_never_compliant(statement: dict[str, Any], what: str) -> None:
+    # Each hid an admin statement: skipped as neither Allow nor a list of actions, the policy passed.
+    assert run(policy(encoded(statement))) == Result(
+        Compliance.NON_COMPLIANT, f"policy ELB-policy default version v1: the document records {what}"
+    )
+
+
+def test_a_boundary_count_that_is_no_count_is_never_compliant() -> None:
+    # True counted as 1 use, so an admin policy was excused as a permissions boundary.
+    item = policy(encoded(ADMIN), permissionsBoundaryUsageCount=True)
+    assert run(item, {"excludePermissionBoundaryPolicy": "true"}) == Result(
+        Compliance.NON_COMPLIANT,
+        "the configuration item records permissionsBoundaryUsageCount as a boolean, not a count, "
+        "so it cannot be judged",
+    )
+
+
+def test_a_default_flag_of_the_wrong_type_is_never_compliant() -> None:
+    raw_versions = [version("v1", encoded(DESCRIBE_ELB), default=False) | {"isDefaultVersion": 0}]
+    item = policy(policyVersionList=raw_versions, defaultVersionId="v1")
+    assert run(item) == Result(
+        Compliance.NON_COMPLIANT,
+        "the configuration item records policyVersionList[0].isDefaultVersion as a number, not true or false, "
+        "so it cannot be judged",
+    )

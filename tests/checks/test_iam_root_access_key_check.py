@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -136,3 +137,14 @@ def test_the_check_takes_no_parameters() -> None:
     assert dict(CHECK.parameters.parse(CHECK.id, None)) == {}
     with pytest.raises(ParameterError, match="check iam-root-access-key-check, parameter x: unknown parameter"):
         CHECK.parameters.parse(CHECK.id, '{"x": "1"}')
+
+
+@pytest.mark.parametrize(("created", "shown"), [("last spring", "'last spring'"), (1700000000, "a number")])
+def test_an_inactive_key_whose_creation_time_cannot_be_read_is_never_compliant(created: object, shown: str) -> None:
+    # "false" with a creation time is a key that exists; with an unreadable one it was read as no key at all.
+    root: dict[str, Any] = {**root_row(access_key_1_active="false"), "access_key_1_last_rotated": created}
+    assert run({"<root_account>": root}) == Result(
+        Compliance.NON_COMPLIANT,
+        f"the credential report records access_key_1_last_rotated of user <root_account> as {shown}, not a time, "
+        "so it cannot be judged",
+    )

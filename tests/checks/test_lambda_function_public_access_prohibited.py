@@ -182,8 +182,6 @@ def test_a_wildcard_principal_pinned_to_fixed_accounts_is_not_public(condition: 
         {"StringEquals": {"aws:SourceAccount": []}},
         {"ArnLike": {"aws:SourceArn": "arn:aws:sns:us-east-1:*:alerts"}},
         {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}},
-        {"StringEquals": "823362693882"},
-        "aws:SourceAccount",
     ],
 )
 def test_a_condition_that_does_not_pin_fixed_accounts_leaves_a_statement_public(condition: Any) -> None:
@@ -191,6 +189,22 @@ def test_a_condition_that_does_not_pin_fixed_accounts_leaves_a_statement_public(
     assert result == Result(
         Compliance.NON_COMPLIANT, f"{PUBLIC}statement s1 allows service events.amazonaws.com without a source account"
     )
+
+
+@pytest.mark.parametrize(
+    ("condition", "what"),
+    [
+        ({"StringEquals": "823362693882"}, "Statement[0].Condition.StringEquals as a string, not an object"),
+        ("aws:SourceAccount", "Statement[0].Condition as a string, not an object"),
+        (
+            {"StringEquals": {"aws:SourceAccount": {"account": "1"}}},
+            "Statement[0].Condition.StringEquals.aws:SourceAccount as an object, not a value or a list of values",
+        ),
+    ],
+)
+def test_a_condition_of_the_wrong_type_is_never_compliant(condition: Any, what: str) -> None:
+    result = run(function(statement({"Service": "events.amazonaws.com"}, condition)))
+    assert result == Result(Compliance.NON_COMPLIANT, f"the Policy records {what}, so it cannot be judged")
 
 
 def test_a_deny_statement_is_not_public() -> None:
@@ -266,3 +280,20 @@ def test_not_applicable_cannot_occur() -> None:
     """The managed rule judges every function's policy (none at all is compliant): never NOT_APPLICABLE."""
     items = (ConfigurationItem.parse(REFERENCE_FUNCTION), function(statement("*")), function())
     assert {run(item).compliance for item in items} == {Compliance.COMPLIANT, Compliance.NON_COMPLIANT}
+
+
+@pytest.mark.parametrize(
+    ("changes", "what"),
+    [
+        ({"Effect": ["Allow"]}, "Statement[0].Effect as a list, not Allow or Deny"),
+        ({"Principal": {"AWS": [7]}}, "Statement[0].Principal.AWS as a list, not a string or a list of strings"),
+        ({"Action": {"lambda": "*"}}, "Statement[0].Action as an object, not a string or a list of strings"),
+    ],
+)
+def test_a_statement_of_the_wrong_types_is_never_compliant(changes: dict[str, Any], what: str) -> None:
+    pinned = statement("*", {"StringEquals": {"AWS:SourceAccount": "823362693882"}})
+    assert run(function(pinned)) == PRIVATE
+    public = {**statement("*"), **changes}
+    assert run(function(public)) == Result(
+        Compliance.NON_COMPLIANT, f"the Policy records {what}, so it cannot be judged"
+    )

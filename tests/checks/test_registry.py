@@ -11,6 +11,7 @@ from checks import BUILTIN
 from scanner.inventory import EXTRA_DATA_READERS
 from scanner.model import Compliance
 from scanner.registry import (
+    INTEGER_CEILING,
     Check,
     CheckDefinitionError,
     CheckScope,
@@ -162,6 +163,18 @@ class TestRegistry:
                 {"parameters": ParameterSchema((Parameter("n", ParameterType.INTEGER, "n", default=0, minimum=1),))},
                 "parameter n's default 0 is below its minimum",
             ),
+            (
+                {"parameters": ParameterSchema((Parameter("n", ParameterType.INTEGER, "n", default=9, maximum=5),))},
+                "parameter n's default 9 is beyond -999999999..5",
+            ),
+            (
+                {"parameters": ParameterSchema((Parameter("n", ParameterType.INTEGER, "n", minimum=5, maximum=1),))},
+                "parameter n's minimum 5 is above its maximum",
+            ),
+            (
+                {"parameters": ParameterSchema((Parameter("s", ParameterType.STRING, "s", maximum=5),))},
+                "parameter s has a maximum, which only integer parameters take",
+            ),
         ],
     )
     def test_incomplete_metadata_is_refused_when_the_check_is_defined(
@@ -259,6 +272,70 @@ class TestParameters:
             SCHEMA.parse("c", raw)
         assert message in str(info.value)
         assert info.value.parameter == name
+
+    @pytest.mark.parametrize("spelled", ["1_000", "0_7"])
+    def test_an_integer_is_plain_decimal_digits(self, spelled: str) -> None:
+        # int() reads "1_000" as 1000; AWS Config passes digits, and anything else is a mistake to report.
+        with pytest.raises(ParameterError, match=f"^check c, parameter limit: expected an integer, got {spelled!r}$"):
+            SCHEMA.parse("c", {"names": "a", "limit": spelled})
+
+    @pytest.mark.parametrize(
+        ("raw", "message"),
+        [
+            ("1" + "0" * 26, "must be at most 36500, got 1" + "0" * 26),
+            (10**26, f"must be at most 36500, got {10**26}"),
+            ("36501", "must be at most 36500, got 36501"),
+            ("9" * 5000, "must be at most 36500, got " + "9" * 37 + "..."),
+            ("-" + "9" * 5000, "must be at least 1, got -" + "9" * 36 + "..."),
+        ],
+        ids=["spelled-out", "typed", "one-above", "beyond-int-digits", "far-below"],
+    )
+    def test_a_day_count_beyond_its_maximum_is_refused(self, raw: Any, message: str) -> None:
+        # timedelta(days=...) overflows past 999999999 days: every evaluation would fail instead.
+        check = BUILTIN.get("iam-inactive-user")
+        with pytest.raises(ParameterError) as info:
+            check.parameters.parse(check.id, {"maxInactiveDays": raw})
+        assert str(info.value) == f"check iam-inactive-user, parameter maxInactiveDays: {message}"
+        assert check.parameters.parse(check.id, {"maxInactiveDays": "36500"})["maxInactiveDays"] == 36500
+
+    def test_an_integer_without_a_declared_maximum_stops_at_the_ceiling(self) -> None:
+        assert SCHEMA.parse("c", {"names": "a", "limit": str(INTEGER_CEILING)})["limit"] == INTEGER_CEILING
+        with pytest.raises(
+            ParameterError, match=f"parameter limit: must be at most {INTEGER_CEILING}, got 1000000000$"
+        ):
+            SCHEMA.parse("c", {"names": "a", "limit": "1000000000"})
+        unbounded = ParameterSchema((Parameter("n", ParameterType.INTEGER, "n"),))
+        with pytest.raises(ParameterError, match=f"parameter n: must be at least -{INTEGER_CEILING}, got -1000000000$"):
+            unbounded.parse("c", {"n": -(10**9)})
+
+    def test_a_free_form_integer_keeps_its_bounds(self) -> None:
+        schema = ParameterSchema(free_form=Parameter("n", ParameterType.INTEGER, "a count", minimum=0, maximum=10))
+        assert schema.parse("c", {"anything": "10"})["anything"] == 10
+        with pytest.raises(ParameterError, match=r"parameter anything: must be at least 0, got -1$"):
+            schema.parse("c", {"anything": "-1"})
+
+    def test_every_builtin_integer_parameter_declares_its_maximum_and_documents_its_bounds(self) -> None:
+        declared = {
+            (check.id, parameter.name): (parameter.minimum, parameter.maximum)
+            for check in BUILTIN
+            for parameter in check.parameters.parameters
+            if parameter.type is ParameterType.INTEGER
+        }
+        assert declared == {
+            ("access-keys-rotated", "maxAccessKeyAge"): (1, 36500),
+            ("iam-inactive-user", "maxInactiveDays"): (1, 36500),
+            ("iam-user-unused-credentials-check", "maxCredentialUsageAge"): (1, 36500),
+            ("iam-password-policy", "MinimumPasswordLength"): (6, 128),
+            ("iam-password-policy", "PasswordReusePrevention"): (0, 24),
+            ("iam-password-policy", "MaxPasswordAge"): (0, 36500),
+            ("resource-count-max", "maxCount"): (0, None),
+        }
+        described = {
+            parameter["name"]: parameter for parameter in BUILTIN.get("resource-count-max").describe()["parameters"]
+        }
+        assert described["maxCount"]["description"].endswith(f"; an integer from 0 to {INTEGER_CEILING}")
+        inactive = BUILTIN.get("iam-inactive-user").describe()["parameters"][0]
+        assert inactive["description"].endswith("; an integer from 1 to 36500")
 
     def test_typed_values_from_a_parameters_file_are_accepted(self) -> None:
         parsed = SCHEMA.parse("c", {"names": ["a", "b"], "limit": 9, "port": 443})

@@ -246,3 +246,25 @@ def test_a_seventh_tag_is_an_unknown_parameter() -> None:
 def test_the_demo_parameters_parse() -> None:
     parsed = params(dict(CHECK.demo_parameters))
     assert [required.key for required in required_tags.required_tags(parsed)] == ["CostCenter", "Owner"]
+
+
+@pytest.mark.parametrize(
+    ("supplementary", "what"),
+    [
+        # str(True) was the value "True": a tag with no readable value was present.
+        ({"Tags": [{"key": "CostCenter", "value": True}]}, "Tags[0].value as a boolean, not a tag value"),
+        ({"Tags": {"CostCenter": ["42"]}}, "Tags.CostCenter as a list, not a tag value"),
+        ({"Tags": "CostCenter=42"}, "Tags as a string, not a list or an object of tags"),
+        # Iterating true raised TypeError.
+        (
+            {"BucketTaggingConfiguration": {"tagSets": True}},
+            "BucketTaggingConfiguration.tagSets as a boolean, not a list",
+        ),
+    ],
+)
+def test_tags_of_the_wrong_type_are_never_compliant(supplementary: dict[str, Any], what: str) -> None:
+    raw = reference("AWS_S3_Bucket.json")
+    raw["tags"] = {}
+    raw["supplementaryConfiguration"] = supplementary
+    result = run(ConfigurationItem.parse(raw), {"tag1Key": "CostCenter"})
+    assert result == Result(Compliance.NON_COMPLIANT, f"the configuration item records {what}, so it cannot be judged")

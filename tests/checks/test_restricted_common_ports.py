@@ -12,6 +12,7 @@ import pytest
 from checks import restricted_common_ports
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ParameterError, PortRange, Result, Snapshot
+from tests.checks.ingress import rule, with_ingress
 from tests.support import REFERENCE_ITEMS
 
 REFERENCE = REFERENCE_ITEMS
@@ -28,21 +29,6 @@ def group(*ingress: dict[str, Any]) -> ConfigurationItem:
     raw = copy.deepcopy(REFERENCE_GROUP)
     raw["configuration"]["ipPermissions"] = list(ingress)
     return ConfigurationItem.parse(raw)
-
-
-def rule(protocol: str, ports: tuple[int, int] | None = None, *v4: str, v6: tuple[str, ...] = ()) -> dict[str, Any]:
-    """An ingress permission as AWS Config records it today: flat ipRanges beside structured v4 and v6 ranges."""
-    permission: dict[str, Any] = {
-        "ipProtocol": protocol,
-        "userIdGroupPairs": [],
-        "ipRanges": list(v4),
-        "ipv4Ranges": [{"cidrIp": cidr} for cidr in v4],
-        "ipv6Ranges": [{"cidrIpv6": cidr} for cidr in v6],
-        "prefixListIds": [],
-    }
-    if ports is not None:
-        permission["fromPort"], permission["toPort"] = ports
-    return permission
 
 
 def run(item: ConfigurationItem, params: dict[str, Any] | str | None = None) -> Result:
@@ -291,3 +277,57 @@ def test_no_group_is_ever_not_applicable() -> None:
     """NOT_APPLICABLE cannot occur: every security group is judged, in use or not, as restricted-ssh judges them."""
     items = [group(), group(rule("tcp", (3389, 3389), "0.0.0.0/0")), group(rule("udp", None, "0.0.0.0/0"))]
     assert all(run(item).compliance is not Compliance.NOT_APPLICABLE for item in items)
+
+
+# Ingress rules in shapes AWS Config never records, each hiding RDP open to the world: read as no exposure, they
+# passed, while a missing ipPermissions did not.
+MALFORMED_INGRESS = [
+    pytest.param(
+        [{**rule("tcp", (3389, 3389)), "ipRanges": "0.0.0.0/0"}],
+        "ipPermissions[0].ipRanges as a string, not a list",
+        id="ipRanges-a-string",
+    ),
+    pytest.param(
+        [{**rule("tcp", (3389, 3389)), "ipv4Ranges": {"cidrIp": "0.0.0.0/0"}}],
+        "ipPermissions[0].ipv4Ranges as an object, not a list",
+        id="ipv4Ranges-an-object",
+    ),
+    pytest.param(
+        [{**rule("tcp", (3389, 3389)), "ipv6Ranges": {"cidrIpv6": "::/0"}}],
+        "ipPermissions[0].ipv6Ranges as an object, not a list",
+        id="ipv6Ranges-an-object",
+    ),
+    pytest.param(
+        [rule("tcp", (443, 443), "10.0.0.0/8"), ["tcp", 3389, "0.0.0.0/0"]],
+        "ipPermissions[1] as a list, not an object",
+        id="a-permission-a-list",
+    ),
+    pytest.param(rule("tcp", (3389, 3389), "0.0.0.0/0"), "ipPermissions as an object, not a list", id="an-object"),
+    pytest.param("tcp 3389 from 0.0.0.0/0", "ipPermissions as a string, not a list", id="a-string"),
+    pytest.param(
+        [{**rule("tcp", (3389, 3389)), "ipv4Ranges": [None]}],
+        "ipPermissions[0].ipv4Ranges[0] as null, not a CIDR or a range object",
+        id="a-range-null",
+    ),
+    pytest.param(
+        [{**rule("tcp", (3389, 3389)), "ipv6Ranges": [{"description": "everyone"}]}],
+        "ipPermissions[0].ipv6Ranges[0] as an object without a CIDR, not a CIDR or a range object",
+        id="a-range-without-a-cidr",
+    ),
+    pytest.param(
+        [{**rule("tcp", (3389, 3389), "0.0.0.0/0"), "ipProtocol": 6}],
+        "ipPermissions[0].ipProtocol as a number, not a protocol name or number",
+        id="ipProtocol-a-number",
+    ),
+    pytest.param(
+        [{**rule("tcp", (3389, 3389), "0.0.0.0/0"), "toPort": True}],
+        "ipPermissions[0].toPort as True, not a port number",
+        id="toPort-a-boolean",
+    ),
+]
+
+
+@pytest.mark.parametrize(("ingress", "what"), MALFORMED_INGRESS)
+def test_ingress_rules_of_the_wrong_type_are_never_compliant(ingress: Any, what: str) -> None:
+    unjudged = f"the configuration item records {what}, so it cannot be judged"
+    assert run(with_ingress(ingress)) == Result(Compliance.NON_COMPLIANT, unjudged)

@@ -12,6 +12,7 @@ import pytest
 from checks import restricted_ssh
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ParameterError, Result, Snapshot
+from tests.checks.ingress import rule, with_ingress
 from tests.support import REFERENCE_ITEMS
 
 REFERENCE = REFERENCE_ITEMS
@@ -28,21 +29,6 @@ def group(*ingress: dict[str, Any]) -> ConfigurationItem:
     raw = copy.deepcopy(REFERENCE_GROUP)
     raw["configuration"]["ipPermissions"] = list(ingress)
     return ConfigurationItem.parse(raw)
-
-
-def rule(protocol: str, ports: tuple[int, int] | None = None, *v4: str, v6: tuple[str, ...] = ()) -> dict[str, Any]:
-    """An ingress permission as AWS Config records it today: flat ipRanges beside structured v4 and v6 ranges."""
-    permission: dict[str, Any] = {
-        "ipProtocol": protocol,
-        "userIdGroupPairs": [],
-        "ipRanges": list(v4),
-        "ipv4Ranges": [{"cidrIp": cidr} for cidr in v4],
-        "ipv6Ranges": [{"cidrIpv6": cidr} for cidr in v6],
-        "prefixListIds": [],
-    }
-    if ports is not None:
-        permission["fromPort"], permission["toPort"] = ports
-    return permission
 
 
 def run(item: ConfigurationItem) -> Result:
@@ -178,3 +164,62 @@ def test_an_item_without_its_ingress_rules_is_never_compliant(configuration: dic
     result = run(ConfigurationItem.parse(raw))
     unjudged = "the configuration item has no ipPermissions, so it cannot be judged"
     assert result == Result(Compliance.NON_COMPLIANT, unjudged)
+
+
+# Ingress rules in shapes AWS Config never records, each hiding SSH open to the world: read as no exposure, they
+# passed, while a missing ipPermissions did not.
+MALFORMED_INGRESS = [
+    pytest.param(
+        [{**rule("tcp", (22, 22)), "ipRanges": "0.0.0.0/0"}],
+        "ipPermissions[0].ipRanges as a string, not a list",
+        id="ipRanges-a-string",
+    ),
+    pytest.param(
+        [{**rule("tcp", (22, 22)), "ipv4Ranges": {"cidrIp": "0.0.0.0/0"}}],
+        "ipPermissions[0].ipv4Ranges as an object, not a list",
+        id="ipv4Ranges-an-object",
+    ),
+    pytest.param(
+        [{**rule("tcp", (22, 22)), "ipv6Ranges": "::/0"}],
+        "ipPermissions[0].ipv6Ranges as a string, not a list",
+        id="ipv6Ranges-a-string",
+    ),
+    pytest.param(
+        [rule("tcp", (443, 443), "10.0.0.0/8"), "tcp 22 from 0.0.0.0/0"],
+        "ipPermissions[1] as a string, not an object",
+        id="a-permission-a-string",
+    ),
+    pytest.param(rule("tcp", (22, 22), "0.0.0.0/0"), "ipPermissions as an object, not a list", id="an-object"),
+    pytest.param("tcp 22 from 0.0.0.0/0", "ipPermissions as a string, not a list", id="a-string"),
+    pytest.param(
+        [{**rule("tcp", (22, 22)), "ipRanges": [22]}],
+        "ipPermissions[0].ipRanges[0] as a number, not a CIDR or a range object",
+        id="a-range-a-number",
+    ),
+    pytest.param(
+        [{**rule("tcp", (22, 22)), "ipv4Ranges": [{"cidrIp": ["0.0.0.0/0"]}]}],
+        "ipPermissions[0].ipv4Ranges[0].cidrIp as a list, not a CIDR",
+        id="cidrIp-a-list",
+    ),
+    pytest.param(
+        [{**rule("tcp", (22, 22)), "ipRanges": ["everyone"]}],
+        "ipPermissions[0].ipRanges[0] as 'everyone', not a CIDR",
+        id="a-range-not-a-cidr",
+    ),
+    pytest.param(
+        [{**rule("tcp", (22, 22), "0.0.0.0/0"), "ipProtocol": ["tcp"]}],
+        "ipPermissions[0].ipProtocol as a list, not a protocol name or number",
+        id="ipProtocol-a-list",
+    ),
+    pytest.param(
+        [{**rule("tcp", (22, 22), "0.0.0.0/0"), "fromPort": "twenty-two"}],
+        "ipPermissions[0].fromPort as 'twenty-two', not a port number",
+        id="fromPort-not-a-number",
+    ),
+]
+
+
+@pytest.mark.parametrize(("ingress", "what"), MALFORMED_INGRESS)
+def test_ingress_rules_of_the_wrong_type_are_never_compliant(ingress: Any, what: str) -> None:
+    unjudged = f"the configuration item records {what}, so it cannot be judged"
+    assert run(with_ingress(ingress)) == Result(Compliance.NON_COMPLIANT, unjudged)

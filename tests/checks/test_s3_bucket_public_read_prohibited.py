@@ -311,7 +311,7 @@ def test_unreadable_block_settings_block_nothing(settings: Any) -> None:
         ({"AccessControlList": {"grantList": None, "grantSet": None}}, "the AccessControlList has no grantList"),
         (
             {"AccessControlList": {"grantList": ["AllUsers"]}},
-            "the AccessControlList has a grant that is not a JSON object",
+            "the AccessControlList records grantList[0] as a string, not an object",
         ),
         ({"BucketPolicy": MISSING}, "the configuration item has no BucketPolicy"),
         ({"BucketPolicy": {}}, "the BucketPolicy has no policyText"),
@@ -319,7 +319,7 @@ def test_unreadable_block_settings_block_nothing(settings: Any) -> None:
         ({"BucketPolicy": {"policyText": "[]"}}, "the bucket policy is not a JSON object"),
         (
             {"BucketPolicy": {"policyText": '{"Statement": ["Allow"]}'}},
-            "the bucket policy has a statement that is not a JSON object",
+            "the bucket policy records Statement[0] as a string, not an object",
         ),
         (
             {"BucketPolicy": policy(allow(Action=MISSING))},
@@ -327,7 +327,7 @@ def test_unreadable_block_settings_block_nothing(settings: Any) -> None:
         ),
         (
             {"BucketPolicy": policy(allow(Action=[1]))},
-            "bucket policy statement PublicRead has an Action that is not a list of strings",
+            "the bucket policy records Statement[0].Action as a list, not a string or a list of strings",
         ),
     ],
 )
@@ -366,3 +366,42 @@ def test_the_answer_is_never_not_applicable() -> None:
     """Like the managed rule, every bucket is in scope: there is no input for which the check does not apply."""
     items = [bucket(), bucket(AccessControlList=MISSING), bucket(BucketPolicy=policy(allow()))]
     assert all(run(item).compliance is not Compliance.NOT_APPLICABLE for item in items)
+
+
+@pytest.mark.parametrize(
+    ("supplementary", "reason"),
+    [
+        # Each hid public read: skipped or read as nothing, the bucket passed.
+        (
+            {"BucketPolicy": policy(allow(Effect=["Allow"]))},
+            "the bucket policy records Statement[0].Effect as a list, not Allow or Deny",
+        ),
+        (
+            {"BucketPolicy": policy(allow(Principal=["*"]))},
+            'the bucket policy records Statement[0].Principal as a list, not "*" or an object',
+        ),
+        (
+            {"BucketPolicy": {"policyText": json.dumps({"Version": "2012-10-17"})}},
+            "the bucket policy records Statement as null, not a statement or a list of them",
+        ),
+        (
+            {"AccessControlList": acl({"grantee": "AllUsers", "permission": ["Read"]})},
+            "the AccessControlList records grantList[1].permission as a list, not a permission",
+        ),
+        (
+            {"AccessControlList": acl({"grantee": ["AllUsers"], "permission": "Read"})},
+            "the AccessControlList records grantList[1].grantee as a list, not a grantee",
+        ),
+        (
+            {
+                "AccessControlList": json.dumps(
+                    {"grantList": [], "grantSet": {"grantee": "AllUsers", "permission": "Read"}}
+                )
+            },
+            "the AccessControlList records grantSet as an object, not a list",
+        ),
+    ],
+)
+def test_a_policy_or_acl_of_the_wrong_types_is_never_compliant(supplementary: dict[str, Any], reason: str) -> None:
+    result = run(bucket(**supplementary))
+    assert result == Result(Compliance.NON_COMPLIANT, f"public read access could not be judged: {reason}")

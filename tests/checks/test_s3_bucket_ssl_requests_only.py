@@ -212,7 +212,7 @@ def test_a_policy_as_the_api_model_encodes_it_is_read() -> None:
         ({"policyText": "{not json"}, "the bucket policy is not valid JSON"),
         (
             {"policyText": json.dumps({"Statement": [ARN]})},
-            "the bucket policy has a statement that is not a JSON object",
+            "the bucket policy records Statement[0] as a string, not an object",
         ),
         ({"text": "{}"}, "the BucketPolicy has no policyText"),
     ],

@@ -60,7 +60,8 @@ def valid_value(draw: st.DrawFn, parameter: Parameter, as_string: bool) -> tuple
         name = draw(resource_types)
         return draw(padding) + name + draw(padding), name
     if kind is ParameterType.INTEGER:
-        number = draw(st.integers(min_value=parameter.minimum if parameter.minimum is not None else -(10**6)))
+        lowest, highest = parameter.integer_bounds
+        number = draw(st.integers(min_value=lowest, max_value=highest))
         return (draw(padding) + str(number) + draw(padding) if as_string else number), number
     if kind is ParameterType.BOOLEAN:
         flag = draw(st.booleans())
@@ -209,8 +210,8 @@ def test_arbitrary_parameters_parse_or_raise_one_parameter_error(data: st.DataOb
         if not given_names:
             continue
         assert isinstance(value, PYTHON_TYPES[parameter.type]), parameter.name
-        if parameter.type is ParameterType.INTEGER and parameter.minimum is not None:
-            assert value >= parameter.minimum
+        if parameter.type is ParameterType.INTEGER:
+            assert parameter.integer_bounds[0] <= value <= parameter.integer_bounds[1]
         if parameter.type is ParameterType.STRING_LIST:
             assert value
             assert all(item and item == item.strip() for item in value)
@@ -232,13 +233,13 @@ def invalid_value(parameter: Parameter) -> st.SearchStrategy[Any]:
             resource_types.map(lambda name: name + "::Extra"),
         )
     if kind is ParameterType.INTEGER:
-        below = (
-            st.integers(max_value=parameter.minimum - 1).flatmap(lambda number: st.sampled_from([number, str(number)]))
-            if parameter.minimum is not None
-            else st.nothing()
+        lowest, highest = parameter.integer_bounds
+        beyond = st.one_of(st.integers(max_value=lowest - 1), st.integers(min_value=highest + 1)).flatmap(
+            lambda number: st.sampled_from([number, str(number)])
         )
         return st.one_of(
-            below,
+            beyond,
+            st.sampled_from(["1_000", "1e26", "1.5", "\u0661\u0662"]),
             st.booleans(),
             st.none(),
             st.floats(),  # str() of any float has a point, an exponent, inf or nan

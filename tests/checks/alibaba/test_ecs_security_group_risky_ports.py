@@ -303,3 +303,27 @@ def test_many_findings_fit_one_annotation() -> None:
     assert result.annotation.startswith(EXPOSED + "TCP 1/3001 from 0.0.0.0/0 (covers 22); TCP 2/3002 from")
     assert result.annotation.endswith(" more")
     assert len(result.annotation) <= ANNOTATION_LIMIT
+
+
+@pytest.mark.parametrize(
+    ("permission", "what"),
+    [
+        # Read as no source, each rule admitting the internet to SSH passed.
+        (
+            {**rule("TCP", "22/22"), "SourceCidrIp": ["0.0.0.0/0"]},
+            "Permissions.Permission[0].SourceCidrIp as a list, not a CIDR or an id",
+        ),
+        (
+            {**rule("TCP", "22/22", ""), "Ipv6SourceCidrIp": {"cidr": "::/0"}},
+            "Permissions.Permission[0].Ipv6SourceCidrIp as an object, not a CIDR or an id",
+        ),
+        (
+            {"Direction": "ingress", "Policy": "Accept", "IpProtocol": "TCP", "PortRange": "22/22"},
+            "Permissions.Permission[0] as an object naming no source, not a rule",
+        ),
+    ],
+)
+def test_a_rule_whose_source_cannot_be_read_is_never_compliant(permission: dict[str, Any], what: str) -> None:
+    assert run(group(permission)) == Result(
+        Compliance.NON_COMPLIANT, f"the configuration item records {what}, so it cannot be judged"
+    )
