@@ -306,6 +306,10 @@ class Scan:
     async def run(self) -> None:
         await self.identify()
         accounts = await self.accounts()
+        if self.state is not None:
+            # Before anything is written: a replayed target must be one this scan would have scanned.
+            regions_of = {account.account_id: account.regions or self.request.regions for account in accounts}
+            self.state.verify_targets(regions_of, self.global_region)
         log.info(
             "scan started",
             account_id=self.caller,
@@ -328,7 +332,7 @@ class Scan:
         self._planned(len(self.state.finished))
         for finished in self.state.finished.values():
             outcome = TargetOutcome(finished.target)
-            for evaluation in finished.evaluations():
+            for evaluation in finished.evaluations:
                 await self.replay_sink.put(evaluation)
                 outcome.counts[(evaluation.check, evaluation.compliance)] += 1
             self._finished(outcome)
@@ -880,7 +884,8 @@ def _open_state(request: ScanRequest, now: datetime, scan_id: str) -> ScanState 
         # Records are stored suppressed or not: another mutelist is another scan.
         repr(request.mutelist.entries) if request.mutelist is not None else None,
     ]
-    return ScanState.open(request.state_file, fingerprint(parts), now, scan_id)
+    checks = [choice.check.id for choice in request.checks]
+    return ScanState.open(request.state_file, fingerprint(parts), now, scan_id, checks)
 
 
 def _scan_info(request: ScanRequest, started: datetime) -> tuple[dict[str, Check], ScanInfo]:

@@ -243,3 +243,179 @@ def test_a_resumed_scan_puts_nothing_again_to_aws_config(aws_env: Emulator, memb
     assert resumed.all_failures == []
     assert puts == []
     assert len(records(tmp_path / "out.jsonl")) == 2 * 3  # three instances in each account
+
+
+# --- a state file is input: every replayed line verified ----------------------------------------------------------
+
+
+def state_lines(state: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    header, *rest = (json.loads(line) for line in state.read_text(encoding="utf-8").splitlines())
+    return header, [line for line in rest if line.get("kind") == "target"]
+
+
+def rewrite(state: Path, header: dict[str, Any], targets: list[dict[str, Any]], *, sign: bool) -> None:
+    """The file as an interrupted run leaves it (no completion line); `sign`: checksums recomputed, as a forger
+    who read this module would."""
+    from scanner.state import line_digest
+
+    for line in targets:
+        if sign:
+            body = {key: value for key, value in line.items() if key != "sha256"}
+            line["sha256"] = line_digest(header["fingerprint"], header["scan_id"], body)
+    text = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in (header, *targets))
+    state.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def interrupted(aws_env: Emulator, members: list[str], tmp_path: Path) -> Path:
+    """A state file of a one-account scan whose two targets finished, as if killed before its end."""
+    state = tmp_path / "scan.state"
+    first = subprocess.run(
+        command(aws_env, members[:1], tmp_path, "--state", str(state)), capture_output=True, timeout=120, check=False
+    )
+    assert first.returncode == 1, first.stderr.decode()[-2000:]
+    header, targets = state_lines(state)
+    assert sorted((line["account_id"], line["region"]) for line in targets) == [
+        (members[0], "eu-west-1"),
+        (members[0], "us-east-1"),
+    ]
+    assert all(len(line["sha256"]) == 64 for line in targets)
+    rewrite(state, header, targets, sign=False)
+    return state
+
+
+def refused(aws_env: Emulator, members: list[str], tmp_path: Path, state: Path) -> str:
+    """Resume with `state`: refused (exit 2), the state file and the previous outputs untouched. The message."""
+    before = {path: path.read_bytes() for path in (state, tmp_path / "out.jsonl", tmp_path / "out.json")}
+    done = subprocess.run(
+        command(aws_env, members[:1], tmp_path, "--state", str(state)), capture_output=True, timeout=120, check=False
+    )
+    stderr = done.stderr.decode()
+    assert done.returncode == 2, stderr[-2000:]
+    assert "Traceback" not in stderr
+    assert "scan resumed" not in stderr
+    for path, data in before.items():
+        assert path.read_bytes() == data, f"{path.name} changed"
+    assert not list(tmp_path.glob("*.partial"))
+    return stderr
+
+
+def test_a_line_edited_without_its_checksum_is_refused(
+    aws_env: Emulator, members: list[str], tmp_path: Path, interrupted: Path
+) -> None:
+    header, targets = state_lines(interrupted)
+    flipped = next(record for record in targets[1]["evaluations"] if record["compliance"] == "NON_COMPLIANT")
+    flipped["compliance"] = "COMPLIANT"
+    rewrite(interrupted, header, targets, sign=False)
+    stderr = refused(aws_env, members, tmp_path, interrupted)
+    assert f"--state {interrupted}: line 3 does not match its checksum" in stderr
+
+
+def _other_account(targets: list[dict[str, Any]]) -> None:
+    for line in targets:
+        line["account_id"] = "999999999999"
+        for record in line["evaluations"]:
+            record["account_id"] = "999999999999"
+
+
+def _other_region(targets: list[dict[str, Any]]) -> None:
+    targets[1]["region"] = "ap-south-1"
+    for record in targets[1]["evaluations"]:
+        record["region"] = "ap-south-1"
+
+
+def _another_targets_evaluations(targets: list[dict[str, Any]]) -> None:
+    targets[0]["evaluations"] = targets[1]["evaluations"]
+
+
+def _edited_compliance(targets: list[dict[str, Any]]) -> None:
+    targets[1]["evaluations"][0]["compliance"] = "PASS"
+
+
+def _missing_key(targets: list[dict[str, Any]]) -> None:
+    del targets[1]["evaluations"][0]["resource_id"]
+
+
+def _missing_evaluations(targets: list[dict[str, Any]]) -> None:
+    del targets[0]["evaluations"]
+
+
+def _check_not_run(targets: list[dict[str, Any]]) -> None:
+    targets[1]["evaluations"][0]["check"] = "root-account-mfa-enabled"
+
+
+def _other_start(targets: list[dict[str, Any]]) -> None:
+    targets[1]["evaluations"][0]["ordering_timestamp"] = "2020-01-01T00:00:00.000Z"
+
+
+def _target_twice(targets: list[dict[str, Any]]) -> None:
+    targets.append(json.loads(json.dumps(targets[0])))
+
+
+def _not_a_record(targets: list[dict[str, Any]]) -> None:
+    targets[1]["evaluations"][0] = ["a", "list"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (_other_account, "line 2 records account 999999999999 region us-east-1, an account this scan does not cover"),
+        (_other_region, "line 3 records account {account} region ap-south-1, a region this scan does not cover"),
+        (_another_targets_evaluations, "line 2, evaluation 1 is of account {account} region eu-west-1, not of the "),
+        (_edited_compliance, "line 3, evaluation 1: compliance is not one of COMPLIANT, NON_COMPLIANT, NOT_APPLIC"),
+        (_missing_key, "line 3, evaluation 1: lacks resource_id"),
+        (_missing_evaluations, "line 2: a target line lacks evaluations"),
+        (_check_not_run, "line 3, evaluation 1 is of check 'root-account-mfa-enabled', which this scan does not run"),
+        (_other_start, "line 3, evaluation 1: ordering_timestamp '2020-01-01T00:00:00.000Z' is not the scan's start"),
+        (_target_twice, "line 4 records account {account} region us-east-1 again (line 2 did)"),
+        (_not_a_record, "line 3, evaluation 1 is not an object"),
+    ],
+    ids=lambda value: value.__name__.strip("_") if callable(value) else "",
+)
+def test_a_forged_line_is_refused_for_what_it_claims(
+    aws_env: Emulator,
+    members: list[str],
+    tmp_path: Path,
+    interrupted: Path,
+    edit: Any,
+    expected: str,
+) -> None:
+    """Checksums recomputed: only the verification of each line against the scan stands between it and the outputs."""
+    header, targets = state_lines(interrupted)
+    targets.sort(key=lambda line: line["region"] != "us-east-1")  # line 2: us-east-1, line 3: eu-west-1
+    edit(targets)
+    rewrite(interrupted, header, targets, sign=True)
+    stderr = refused(aws_env, members, tmp_path, interrupted)
+    assert f"--state {interrupted}: " + expected.format(account=members[0]) in " ".join(stderr.split())
+
+
+def test_a_state_file_of_an_older_version_or_with_a_bad_header_is_refused(
+    aws_env: Emulator, members: list[str], tmp_path: Path, interrupted: Path
+) -> None:
+    header, targets = state_lines(interrupted)
+    rewrite(interrupted, {**header, "version": 1}, targets, sign=True)
+    stderr = refused(aws_env, members, tmp_path, interrupted)
+    assert "state file version 1, this cloudsweep reads version 2 only (line 1)" in stderr
+    rewrite(interrupted, {key: value for key, value in header.items() if key != "now"}, targets, sign=True)
+    stderr = refused(aws_env, members, tmp_path, interrupted)
+    assert "line 1 needs `now`" in stderr
+
+
+def test_a_verified_file_resumes_and_only_then_drops_its_torn_end(
+    aws_env: Emulator, members: list[str], tmp_path: Path, interrupted: Path
+) -> None:
+    header, targets = state_lines(interrupted)
+    expected = records(tmp_path / "out.jsonl")
+    rewrite(interrupted, header, targets[:1], sign=False)
+    with interrupted.open("a", encoding="utf-8") as stream:
+        stream.write('{"kind":"target","account_id":"1')
+    done = subprocess.run(
+        command(aws_env, members[:1], tmp_path, "--state", str(interrupted)),
+        capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr.decode()[-2000:]
+    assert b"scan resumed" in done.stderr
+    assert without_time(records(tmp_path / "out.jsonl")) == without_time(expected)
+    _, resumed = state_lines(interrupted)
+    assert [line["region"] for line in resumed] == sorted({"us-east-1", "eu-west-1"}, key=targets[0]["region"].__ne__)
+    assert interrupted.read_bytes().endswith(b'{"kind":"complete"}\n')
