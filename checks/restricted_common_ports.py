@@ -1,8 +1,14 @@
 """restricted-common-ports: no security group opens a blocked TCP port to the internet (RESTRICTED_INCOMING_TRAFFIC).
 
-Every security group is judged, in use or not, as restricted-ssh does: an open unused group is one attachment away
-from exposing an instance. The managed rule's CSV parameter blockedPorts is not offered: its documentation does not
-say whether it replaces or adds to blockedPort1..blockedPort5, and an unknown parameter is refused rather than ignored.
+A deviation, chosen: the managed rule's documentation says it checks "the security groups in use"; this check judges
+every security group, in use or not, as restricted-ssh does. An open group attached to nothing is one
+ModifyInstanceAttribute (or one launch template) away from exposing an instance, and whether a group is in use is
+not a property of its item alone: AWS Config relates a group to the network interfaces using it, but those of RDS,
+Lambda or load balancers come and go with scaling, so "unused" at one recording is no assurance. Teams that want the
+managed rule's scope can suppress known unattached groups by id or tag in a mutelist.
+
+The managed rule's CSV parameter blockedPorts is not offered: its documentation does not say whether it replaces or
+adds to blockedPort1..blockedPort5, and an unknown parameter is refused rather than ignored.
 """
 
 from __future__ import annotations
@@ -76,7 +82,9 @@ CHECK = Check(
     description=(
         "No ingress rule of a security group allows a blocked TCP port (blockedPort1..blockedPort5, by default 20, "
         "21, 3389, 3306 and 4333; a range covering it, tcp without ports, or all traffic) from 0.0.0.0/0 or ::/0, "
-        "as in the managed rule RESTRICTED_INCOMING_TRAFFIC. UDP and other protocols are not judged."
+        "as in the managed rule RESTRICTED_INCOMING_TRAFFIC. UDP and other protocols are not judged. Unlike the "
+        "managed rule, documented to check the security groups in use, every group is judged, attached or not: an "
+        "open group attached to nothing is one attachment away from exposing an instance."
     ),
     rationale=(
         "FTP, RDP, MySQL and other services open to the whole internet are scanned constantly and face "

@@ -572,6 +572,7 @@ _DB_INSTANCE_FIELDS = frozenset(
         "dBSubnetGroup",
         "dbInstancePort",
         "dbiResourceId",
+        "deletionProtection",
         "domainMemberships",
         "enabledCloudwatchLogsExports",
         "endpoint",

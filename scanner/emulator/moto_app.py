@@ -23,14 +23,22 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
+from scanner.emulator import managed_policies
 from scanner.emulator.boto import create_client
 from scanner.emulator.wsgi import WSGIApp
+
+# AWS managed policies (AdministratorAccess, ...) exist in every AWS account; moto's own switch loads all 1,582 per
+# account, too slow here, so every account gets a subset instead (see managed_policies).
+managed_policies.install()
 
 ACCOUNT_HEADER = "x-moto-account-id"
 DEFAULT_ACCOUNT_ID = "123456789012"
 
 
 def create_moto_app() -> WSGIApp:
+    from scanner.emulator.todays_defaults import install_ec2_defaults  # it builds on this module
+
+    install_ec2_defaults()
     app: WSGIApp = DomainDispatcherApplication(create_backend_app)
     return app
 

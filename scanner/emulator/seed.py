@@ -54,6 +54,9 @@ RDS_DB_INSTANCE = "AWS::RDS::DBInstance"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
 CLOUDTRAIL_TRAIL = "AWS::CloudTrail::Trail"
 ROOT_USER_CONTROL_PATH = "/_cloudsweep/root-users"
+ADMINISTRATOR_ACCESS = "AdministratorAccess"
+# scanner.emulator.todays_defaults serves it (this module stays free of moto).
+UNENCRYPTED_BUCKETS_PATH = "/_cloudsweep/unencrypted-buckets/"
 
 WORLD_IPV4 = "0.0.0.0/0"
 WORLD_IPV6 = "::/0"
@@ -666,13 +669,11 @@ def _ensure_organization_access_role(member: _AccountContext) -> None:
             RoleName=ORGANIZATION_ACCESS_ROLE_NAME,
             AssumeRolePolicyDocument=_trust_account(MANAGEMENT_ACCOUNT_ID),
         )
-        # AWS attaches the AWS-managed AdministratorAccess; moto only has AWS-managed policies when told to
-        # load them (MOTO_IAM_LOAD_MANAGED_POLICIES), so grant the same inline.
+        # As AWS Organizations makes it: the AWS managed AdministratorAccess attached.
         iam(
-            "put_role_policy",
+            "attach_role_policy",
             RoleName=ORGANIZATION_ACCESS_ROLE_NAME,
-            PolicyName="AdministratorAccess",
-            PolicyDocument=_ADMIN_POLICY,
+            PolicyArn=f"arn:aws:iam::aws:policy/{ADMINISTRATOR_ACCESS}",
         )
 
 
@@ -1302,13 +1303,17 @@ def _create_bucket(context: _AccountContext, region: str, kind: str, rng: random
     bucket = _ref(context, region, S3_BUCKET, name, name)
 
     if kind == _BARE_BUCKET:
+        # AWS encrypts every bucket (SSE-S3) since 2023-01-05 and no API turns it off: this one is an item AWS
+        # Config recorded before then and has not recorded since, which only the emulator's control can make.
+        _control(context, f"{UNENCRYPTED_BUCKETS_PATH}{name}", "POST", {})
         inventory.unencrypted_buckets.append(bucket)
         return
     s3("put_bucket_tagging", Bucket=name, Tagging={"TagSet": _tags(context.plan, name, "team-data")})
     if kind == _PUBLIC_BUCKET:
+        # New buckets block public access (April 2023): the classic mistake now starts by turning that off.
+        s3("delete_public_access_block", Bucket=name)
         s3("put_bucket_policy", Bucket=name, Policy=_public_policy(name))
         inventory.public_buckets.append(bucket)
-        inventory.unencrypted_buckets.append(bucket)
         return
     s3(
         "put_public_access_block",
@@ -1407,20 +1412,23 @@ def _set_root_user(context: _AccountContext, root_user: Mapping[str, Any]) -> di
 
     No AWS API changes the root user's MFA or access keys: the emulator's own control does.
     """
-    endpoint_url = context.clients.endpoint_url
-    url = f"{endpoint_url}{ROOT_USER_CONTROL_PATH}/{context.account_id}"
+    return _control(context, f"{ROOT_USER_CONTROL_PATH}/{context.account_id}", "PUT", root_user)
+
+
+def _control(context: _AccountContext, path: str, method: str, document: Mapping[str, Any]) -> dict[str, Any]:
+    """A call to one of the emulator's own control paths, in the account's name; its JSON answer."""
+    url = f"{context.clients.endpoint_url}{path}"
+    headers = {"Content-Type": "application/json", "x-moto-account-id": context.account_id}
     request = urllib.request.Request(  # noqa: S310  (the emulator on loopback)
-        url, method="PUT", data=json.dumps(dict(root_user)).encode(), headers={"Content-Type": "application/json"}
+        url, method=method, data=json.dumps(dict(document)).encode(), headers=headers
     )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         with opener.open(request, timeout=10) as response:
-            root: dict[str, Any] = json.loads(response.read())
+            answer: dict[str, Any] = json.loads(response.read())
     except (OSError, ValueError) as exc:  # urllib's URLError and HTTPError included; ValueError: not JSON
-        raise SeedError(
-            f"seeding {context.label}: setting its root user at {url} failed: {exc}", account=context.account_id
-        ) from exc
-    return root
+        raise SeedError(f"seeding {context.label}: {method} {url} failed: {exc}", account=context.account_id) from exc
+    return answer
 
 
 def _create_trail(context: _AccountContext, trail: _TrailPlan, inventory: _Inventory) -> None:

@@ -32,6 +32,7 @@ from scanner.emulator.moto_app import (
 from scanner.emulator.regions import RegionControls, RegionLayer
 from scanner.emulator.root_user import RootUserControls, RootUserLayer, organization_join_time
 from scanner.emulator.security_hub import SecurityHubControls, SecurityHubLayer
+from scanner.emulator.todays_defaults import TodaysDefaultsLayer
 
 if TYPE_CHECKING:
     from scanner.emulator.seed import DemoOrganization
@@ -98,7 +99,10 @@ class Emulator:
         self._state_since = datetime.now(UTC)
         root_user_layer = RootUserLayer(
             SecurityHubLayer(
-                ConfigLayer(self._moto, self.config, self._lock), self.security_hub, self._resolve_account, self._lock
+                ConfigLayer(TodaysDefaultsLayer(self._moto, InProcessMoto(self._moto)), self.config, self._lock),
+                self.security_hub,
+                self._resolve_account,
+                self._lock,
             ),
             self.root_users,
             resolve_account=self._resolve_account,

@@ -78,6 +78,13 @@ def request_body(environ: WSGIEnviron) -> bytes:
     return body
 
 
+def replace_body(environ: WSGIEnviron, body: bytes) -> None:
+    """Give the layers below (moto) another body in place of the request's."""
+    environ[_BODY_KEY] = body
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ["wsgi.input"] = io.BytesIO(body)
+
+
 def _credential_scope(environ: WSGIEnviron) -> tuple[str, str | None, str | None]:
     """(access key id, region, signing service) from SigV4 headers or a presigned URL."""
     match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))

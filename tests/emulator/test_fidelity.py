@@ -49,6 +49,8 @@ ALLOWED_EXTRA: dict[str, dict[str, set[str]]] = {
         "resourceName": set(),
         "configuration": {
             "dBInstanceArn",
+            # AWS Config records it today (rds-instance-deletion-protection-enabled reads it).
+            "deletionProtection",
             "enabledCloudwatchLogsExports",
             "endpoint",
             "iAMDatabaseAuthenticationEnabled",
