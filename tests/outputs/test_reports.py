@@ -343,7 +343,9 @@ def test_reports_from_two_workers_hold_what_one_process_writes(
 
 def test_fail_on_critical_fails_for_a_critical_finding(aws_env: Emulator, boto_session: Any, tmp_path: Path) -> None:
     s3 = client(boto_session, "s3", aws_env.endpoint_url)
-    s3.create_bucket(Bucket="public-reads")
+    # What a public ACL takes since April 2023: ACLs enabled and the bucket's public access block lifted.
+    s3.create_bucket(Bucket="public-reads", ObjectOwnership="ObjectWriter")
+    s3.delete_public_access_block(Bucket="public-reads")
     s3.put_bucket_acl(Bucket="public-reads", ACL="public-read")
     result = scan(
         aws_env, tmp_path, "--output", str(tmp_path / "o.jsonl"), "--fail-on", "critical",
