@@ -176,7 +176,7 @@ def sample_scope(workload: Workload) -> tuple[str, str, int | None]:
 def _job(endpoint: str, accounts: Sequence[str], regions: tuple[str, ...], now: datetime, limit: int | None) -> Any:
     from bench.baselines import Job
     from checks import BUILTIN
-    from scanner.orchestrator import SelectedCheck
+    from scanner.scan.orchestrator import SelectedCheck
 
     checks = tuple(
         SelectedCheck(BUILTIN.get(check_id), BUILTIN.get(check_id).parameters.parse(check_id, params))
@@ -189,10 +189,11 @@ def _cloudsweep(job: Any, output: Path, workers: int, reports: bool = False) -> 
     """cloudsweep's scan as the CLI runs it: JSON lines to a file, evaluations put to AWS Config as they are made."""
     from bench.baselines import MANAGEMENT_KEYS, RESULT_TOKEN, ROLE_NAME
     from scanner.aws.clients import Credentials
-    from scanner.outputs.config_evaluations import ResultTokens
+    from scanner.aws.config_evaluations import ResultTokens
     from scanner.outputs.reports import OutputFormat, OutputSpec
-    from scanner.scan import AccountSource, ScanRequest, run_scan
-    from scanner.targets import Account
+    from scanner.runner import run_scan
+    from scanner.scan.request import AccountSource, ScanRequest
+    from scanner.scan.targets import Account
 
     request = ScanRequest(
         checks=job.checks,

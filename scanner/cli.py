@@ -296,8 +296,8 @@ def scan(**options: Any) -> None:
     """
     from scanner.outputs.summary import account_table, failures_table, summary_table, table_console
     from scanner.progress import ScanProgress
-    from scanner.scan import run_scan
-    from scanner.scan_options import build_request
+    from scanner.runner import run_scan
+    from scanner.scan.options import build_request
 
     options["checks_dirs"] = checks_dirs_given(options["checks_dirs"])
     registry = load_checks(options["checks_dirs"])

@@ -8,11 +8,12 @@ import structlog
 from rich.console import Console
 
 from scanner.aws.clients import Credentials
-from scanner.orchestrator import SelectedCheck
 from scanner.outputs.reports import OutputFormat, OutputSpec
 from scanner.outputs.summary import failures_table, summary_table
 from scanner.progress import ScanProgress
-from scanner.scan import AccountSource, ScanRequest, run_scan
+from scanner.runner import run_scan
+from scanner.scan.orchestrator import SelectedCheck
+from scanner.scan.request import AccountSource, ScanRequest
 
 log = structlog.get_logger("cloudsweep.demo")
 

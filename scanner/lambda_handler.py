@@ -24,6 +24,7 @@ import click
 import structlog
 
 from scanner.aws.clients import AwsClients, AwsSettings, CallContext
+from scanner.aws.config_evaluations import FAILED_EVALUATION_ROUNDS, PUT_BATCH, put_evaluation_batch
 from scanner.aws.credentials import CredentialBroker, RoleSpec, sts_fetcher
 from scanner.errors import (
     AwsError,
@@ -35,13 +36,12 @@ from scanner.errors import (
     event_object,
     token_for_logs,
 )
-from scanner.inventory import EXTRA_DATA_READERS, ConfigInventory
 from scanner.logs import configure_function_logging
 from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, ItemError, Target
-from scanner.orchestrator import SelectedCheck, scan_target
-from scanner.outputs.config_evaluations import FAILED_EVALUATION_ROUNDS, PUT_BATCH, put_evaluation_batch
 from scanner.plugins import CHECKS_DIR_ENVIRONMENT, CheckLoadError, checks_dirs_from, load_registry
 from scanner.registry import Check, CheckScope, ExtraData, ParameterError, Registry, Result, Snapshot
+from scanner.scan.inventory import EXTRA_DATA_READERS, ConfigInventory
+from scanner.scan.orchestrator import SelectedCheck, scan_target
 
 log = structlog.get_logger("cloudsweep.lambda")
 
@@ -451,7 +451,7 @@ def _s3_location(url: str) -> tuple[str, str]:
 
 
 def _accounts_payload(event: Mapping[str, Any]) -> tuple[Any, ...]:
-    from scanner.targets import Account
+    from scanner.scan.targets import Account
 
     raw = event.get("accounts")
     if raw is None:
@@ -488,9 +488,9 @@ async def run_scheduled_scan(event: Mapping[str, Any], environment: Mapping[str,
 
     from scanner.cli import scan as scan_command
     from scanner.outputs.files import AccountFilesSink, write_summary
-    from scanner.scan import output_failure
-    from scanner.scan import scan as run_scan_async
-    from scanner.scan_options import build_request
+    from scanner.runner import output_failure
+    from scanner.runner import scan as run_scan_async
+    from scanner.scan.options import build_request
 
     output = environment.get(OUTPUT_ENVIRONMENT)
     if not output:

@@ -26,7 +26,7 @@ from scanner.text import terminal_safe
 # `external_id` (the role's shared secret against the confused deputy), ... A harmless key caught by these
 # (`next_token`, `secret_arn`) loses its value: better than the other way round.
 _SECRET_KEY = re.compile(r"secret|passw|token|credential|authori[sz]ation|signature|externalid|privatekey|apikey")
-# What `token_for_logs` (scanner.outputs.config_evaluations) leaves of a result token, its first 8 characters and
+# What `token_for_logs` (scanner.aws.config_evaluations) leaves of a result token, its first 8 characters and
 # an ellipsis, is meant to be logged: enough to tell two tokens apart, never the token.
 _SHORTENED = re.compile(r".{0,8}…", re.DOTALL)
 # Nesting deeper than this is rendered as its (redacted) repr rather than walked: no event is built that deep,

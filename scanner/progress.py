@@ -1,28 +1,20 @@
-"""Live progress of a scan: a progress bar on a terminal, a `scan progress` log event now and then otherwise."""
+"""Live progress of a scan, rendered: a progress bar on a terminal, a `scan progress` log event now and then
+otherwise. The protocol it implements is the engine's (`scanner.scan.progress.ProgressListener`)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Protocol
 
 import structlog
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from scanner.model import Evaluation, Target
-from scanner.orchestrator import TargetOutcome
+from scanner.results import TargetOutcome
 
 log = structlog.get_logger("cloudsweep.scan")
-
-
-class ProgressListener(Protocol):
-    def targets_planned(self, count: int) -> None: ...
-
-    def target_started(self, target: Target) -> None: ...
-
-    def target_done(self, outcome: TargetOutcome) -> None: ...
 
 
 class ScanProgress:

@@ -14,14 +14,15 @@ import yaml
 from click.testing import CliRunner
 
 from checks import BUILTIN
+from scanner.aws.config_evaluations import ResultTokens
 from scanner.cli import cli
 from scanner.demo import demo_checks
 from scanner.emulator.server import Emulator
 from scanner.errors import UsageError
 from scanner.iam_policy import ScanShape, caller_policy, role_template, scan_role_actions, scan_role_policy
-from scanner.outputs.config_evaluations import ResultTokens
-from scanner.scan import AccountSource, ScanRequest, run_scan
-from scanner.targets import Account
+from scanner.runner import run_scan
+from scanner.scan.request import AccountSource, ScanRequest
+from scanner.scan.targets import Account
 from tests.support import assumed_session, client
 
 AMBIENT_KEY = "AKIAIOSFODNN7EXAMPLE"  # the aws_env fixture's caller

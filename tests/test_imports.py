@@ -8,7 +8,8 @@ import sys
 
 def test_scanner_modules_do_not_import_moto() -> None:
     probe = (
-        "import sys, scanner.cli, scanner.scan, scanner.orchestrator, scanner.inventory, checks\n"
+        "import sys, scanner.cli, scanner.runner, scanner.scan.engine, scanner.scan.orchestrator\n"
+        "import scanner.scan.inventory, checks\n"
         "loaded = sorted(name for name in sys.modules if name == 'moto' or name.startswith('moto.'))\n"
         "print(len(loaded))\n"
     )

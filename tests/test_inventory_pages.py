@@ -18,8 +18,8 @@ from scanner.aws.retry import RetryPolicy
 from scanner.emulator.faults import FaultRule
 from scanner.emulator.server import Emulator
 from scanner.errors import AwsError
-from scanner.inventory import PAGES_IN_FLIGHT, ConfigInventory, FetchedItems
 from scanner.model import Target
+from scanner.scan.inventory import PAGES_IN_FLIGHT, ConfigInventory, FetchedItems
 from tests.conftest import MANAGEMENT_ACCOUNT
 from tests.support import client
 

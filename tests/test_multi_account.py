@@ -19,9 +19,11 @@ from scanner.cli import cli
 from scanner.emulator.faults import FaultKind, FaultRule
 from scanner.emulator.seed import EC2_INSTANCE, IAM_USER, DemoOrganization, seed_demo
 from scanner.emulator.server import Emulator
-from scanner.orchestrator import SelectedCheck
-from scanner.scan import AccountSource, ScanReport, ScanRequest, run_scan
-from scanner.targets import Account
+from scanner.results import ScanReport
+from scanner.runner import run_scan
+from scanner.scan.orchestrator import SelectedCheck
+from scanner.scan.request import AccountSource, ScanRequest
+from scanner.scan.targets import Account
 from tests.support import client
 
 SCAN_TIME = datetime.now(UTC).replace(microsecond=0)
@@ -161,7 +163,7 @@ def test_a_denied_role_fails_only_its_account(
 
 
 def report_fail_on() -> Any:
-    from scanner.scan import FailOn
+    from scanner.results import FailOn
 
     return FailOn.NEVER
 

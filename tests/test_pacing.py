@@ -6,7 +6,7 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-from scanner.pacing import MAX_PAGES, MIN_PAGES, LoopPacer
+from scanner.scan.pacing import MAX_PAGES, MIN_PAGES, LoopPacer
 
 
 async def wait_for(condition: object) -> None:

@@ -7,10 +7,9 @@ import io
 from rich.console import Console
 from structlog.testing import capture_logs
 
-from scanner.aws.clients import CallStats
 from scanner.model import Target
-from scanner.orchestrator import Failure, TargetOutcome
 from scanner.progress import ScanProgress
+from scanner.results import CallStats, Failure, TargetOutcome
 
 
 class Clock:

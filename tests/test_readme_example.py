@@ -1,5 +1,5 @@
-"""README "Write your own check": its two files, taken from the README, pass their own tests with pytest and load
-with --checks-dir into a real scan of the emulator."""
+"""docs/writing-checks.md "Write your own check" (once the README's): its two files, taken from that page, pass their
+own tests with pytest and load with --checks-dir into a real scan of the emulator."""
 
 from __future__ import annotations
 
@@ -16,14 +16,14 @@ from scanner.cli import cli
 from scanner.emulator.server import Emulator
 from tests.support import client
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+PAGE = Path(__file__).resolve().parents[1] / "docs" / "writing-checks.md"
 CHECK_FILE = "ebs_volume_type_allowed.py"
 TEST_FILE = "test_ebs_volume_type_allowed.py"
 
 
 def example_files(directory: Path) -> Path:
-    """The README section's Python blocks, written as the files it names: the check, then its test."""
-    section = README.read_text(encoding="utf-8").split("### Write your own check", 1)[1].split("\n## ", 1)[0]
+    """The page section's Python blocks, written as the files it names: the check, then its test."""
+    section = PAGE.read_text(encoding="utf-8").split("\n## Write your own check\n", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
     assert len(blocks) == 2, "the section has the check and its test"
     assert f"`my-checks/{CHECK_FILE}`" in section

@@ -17,9 +17,10 @@ import pytest
 from checks import BUILTIN
 from scanner.emulator.faults import FaultRule
 from scanner.emulator.server import Emulator
-from scanner.orchestrator import SelectedCheck
-from scanner.scan import AccountSource, ScanRequest, run_scan
-from scanner.targets import Account
+from scanner.runner import run_scan
+from scanner.scan.orchestrator import SelectedCheck
+from scanner.scan.request import AccountSource, ScanRequest
+from scanner.scan.targets import Account
 from tests.support import organization_with_instances
 
 ROLE = "OrganizationAccountAccessRole"
@@ -209,7 +210,7 @@ def test_state_does_not_go_with_workers(aws_env: Emulator, members: list[str], t
 
 def test_a_resumed_scan_puts_nothing_again_to_aws_config(aws_env: Emulator, members: list[str], tmp_path: Path) -> None:
     """The first run put its evaluations; a replay feeds only the local outputs (no role is assumed yet then)."""
-    from scanner.outputs.config_evaluations import ResultTokens
+    from scanner.aws.config_evaluations import ResultTokens
 
     desired = BUILTIN.get("desired-instance-type")
     puts: list[str] = []
@@ -256,7 +257,7 @@ def state_lines(state: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 def rewrite(state: Path, header: dict[str, Any], targets: list[dict[str, Any]], *, sign: bool) -> None:
     """The file as an interrupted run leaves it (no completion line); `sign`: checksums recomputed, as a forger
     who read this module would."""
-    from scanner.state import line_digest
+    from scanner.scan.state import line_digest
 
     for line in targets:
         if sign:

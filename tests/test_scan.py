@@ -19,8 +19,9 @@ from scanner.aws.retry import RetryPolicy
 from scanner.cli import cli
 from scanner.emulator.faults import FaultRule
 from scanner.emulator.server import Emulator
-from scanner.orchestrator import SelectedCheck
-from scanner.scan import ScanRequest, run_scan
+from scanner.runner import run_scan
+from scanner.scan.orchestrator import SelectedCheck
+from scanner.scan.request import ScanRequest
 from tests.conftest import MANAGEMENT_ACCOUNT
 from tests.support import client
 
@@ -395,8 +396,8 @@ def test_global_resources_are_read_in_the_global_region_only(
 
 
 def test_an_account_listed_twice_is_scanned_once(aws_env: Emulator, account: Account, tmp_path: Path) -> None:
-    from scanner.scan import AccountSource
-    from scanner.targets import Account as ScanAccount
+    from scanner.scan.request import AccountSource
+    from scanner.scan.targets import Account as ScanAccount
 
     check = BUILTIN.get("desired-instance-type")
     output = tmp_path / "twice.jsonl"

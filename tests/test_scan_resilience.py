@@ -13,8 +13,10 @@ from checks import BUILTIN
 from scanner.aws.retry import RetryPolicy
 from scanner.emulator.faults import FaultKind, FaultRule
 from scanner.emulator.server import Emulator
-from scanner.orchestrator import SelectedCheck
-from scanner.scan import EXIT_INCOMPLETE, FailOn, ScanReport, ScanRequest, run_scan
+from scanner.results import EXIT_INCOMPLETE, FailOn, ScanReport
+from scanner.runner import run_scan
+from scanner.scan.orchestrator import SelectedCheck
+from scanner.scan.request import ScanRequest
 from tests.support import client
 
 AMI = "ami-0123456789abcdef0"

@@ -24,15 +24,16 @@ import structlog
 from structlog.testing import capture_logs
 
 from checks import BUILTIN
+from scanner.aws.config_evaluations import ResultTokens
 from scanner.aws.retry import RetryPolicy
 from scanner.emulator.faults import FaultRule
 from scanner.emulator.server import Emulator
 from scanner.errors import MESSAGE_LIMIT, REDACTED, AwsError, redact, scrub, token_for_logs
 from scanner.logs import configure_logging, is_secret_key, redact_secrets
-from scanner.orchestrator import SelectedCheck
-from scanner.outputs.config_evaluations import ResultTokens
 from scanner.outputs.reports import OutputSpec
-from scanner.scan import AccountSource, ScanRequest, run_scan
+from scanner.runner import run_scan
+from scanner.scan.orchestrator import SelectedCheck
+from scanner.scan.request import AccountSource, ScanRequest
 from tests.support import assumed_session, client
 
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"

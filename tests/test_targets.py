@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from scanner.errors import UsageError
-from scanner.targets import (
+from scanner.scan.targets import (
     Account,
     filter_accounts,
     load_accounts_file,

@@ -20,9 +20,8 @@ from scanner.emulator.faults import FaultKind, FaultRule
 from scanner.emulator.server import Emulator
 from scanner.logs import configure_logging
 from scanner.model import Compliance
-from scanner.orchestrator import Failure
-from scanner.outputs.jsonl import CountingSink
 from scanner.outputs.summary import account_table, failures_table
+from scanner.results import CountingSink, Failure
 from scanner.text import terminal_safe
 from tests.support import client
 

@@ -41,7 +41,7 @@ def workers_of(parent: int) -> list[int]:
             cmdline = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"scanner.workers" in cmdline:
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"scanner.worker_process" in cmdline:
             found.append(int(entry.name))
     return sorted(found)
 

@@ -1,4 +1,5 @@
-"""`--workers N`: the accounts dealt to N processes (`python -m scanner.workers`), the results merged as one scan's.
+"""`--workers N`: the accounts dealt to N processes (`python -m scanner.worker_process`), the results merged as one
+scan's.
 
 A scan over workers must be indistinguishable from the same scan in one process: the same evaluation lines, the same
 per-account files, summary, counts, outcomes and exit code. A failure in one worker's account, or a worker that dies,
@@ -19,22 +20,16 @@ from click.testing import CliRunner
 
 from checks import BUILTIN
 from scanner.aws.clients import Credentials
+from scanner.aws.config_evaluations import ResultTokens
 from scanner.cli import cli
 from scanner.emulator.faults import FaultRule
 from scanner.emulator.server import Emulator
-from scanner.orchestrator import Failure, SelectedCheck
-from scanner.outputs.config_evaluations import ResultTokens
-from scanner.scan import (
-    EXIT_INCOMPLETE,
-    EXIT_NON_COMPLIANT,
-    AccountSource,
-    FailOn,
-    ScanReport,
-    ScanRequest,
-    run_scan,
-)
-from scanner.targets import Account
-from scanner.workers import deal
+from scanner.results import EXIT_INCOMPLETE, EXIT_NON_COMPLIANT, FailOn, Failure, ScanReport
+from scanner.runner import run_scan
+from scanner.scan.orchestrator import SelectedCheck
+from scanner.scan.request import AccountSource, ScanRequest
+from scanner.scan.targets import Account
+from scanner.scan.workers import deal
 from tests.conftest import MANAGEMENT_ACCOUNT
 from tests.support import assumed_session, client
 

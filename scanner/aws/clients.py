@@ -29,6 +29,7 @@ from scanner.aws.http import HttpPool, pooled_session_class
 from scanner.aws.limits import RateLimiter, RateLimits
 from scanner.aws.retry import RetryPolicy, is_throttle
 from scanner.errors import AwsError
+from scanner.results import CallStats
 
 # The caller's own account, with the ambient credentials (env, profile, instance role).
 AMBIENT = "ambient"
@@ -45,15 +46,6 @@ class Credentials:
     access_key_id: str
     secret_access_key: str = field(repr=False)
     session_token: str | None = field(default=None, repr=False)
-
-
-@dataclass
-class CallStats:
-    """What one target's calls cost."""
-
-    calls: int = 0
-    retries: int = 0
-    throttles: int = 0
 
 
 @dataclass(frozen=True)

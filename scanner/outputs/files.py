@@ -18,8 +18,7 @@ from scanner.model import Compliance, Evaluation
 from scanner.outputs.atomic import GuardedText, fresh_partial, open_for_append, reason, write_atomically
 
 if TYPE_CHECKING:
-    from scanner.orchestrator import TargetOutcome
-    from scanner.scan import ScanReport
+    from scanner.results import ScanReport, TargetOutcome
 
 # Thousands of accounts must not mean thousands of open files: keep the most recent ones open.
 MAX_OPEN_FILES = 64

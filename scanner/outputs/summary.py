@@ -12,9 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from scanner.model import Compliance
-from scanner.orchestrator import Failure
-from scanner.outputs.jsonl import CountingSink
 from scanner.registry import Check, Severity
+from scanner.results import CountingSink, Failure
 from scanner.text import terminal_text
 
 _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(reversed(Severity))}

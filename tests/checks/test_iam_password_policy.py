@@ -13,9 +13,10 @@ from checks import BUILTIN, iam_password_policy
 from checks.common import MissingExtraDataError
 from scanner.emulator.server import Emulator
 from scanner.model import Compliance
-from scanner.orchestrator import SelectedCheck, plan_target
 from scanner.registry import ExtraData, ParameterError, Result, Snapshot
-from scanner.scan import ScanRequest, run_scan
+from scanner.runner import run_scan
+from scanner.scan.orchestrator import SelectedCheck, plan_target
+from scanner.scan.request import ScanRequest
 from tests.support import client
 
 CHECK = iam_password_policy.CHECK

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from checks import BUILTIN
-from scanner.inventory import EXTRA_DATA_READERS
 from scanner.model import Compliance
 from scanner.registry import (
     INTEGER_CEILING,
@@ -29,6 +28,7 @@ from scanner.registry import (
     Snapshot,
     UnknownCheckError,
 )
+from scanner.scan.inventory import EXTRA_DATA_READERS
 from tests.support import BUILTIN_IDS
 
 SCHEMA = ParameterSchema(

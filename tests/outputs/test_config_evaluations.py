@@ -17,16 +17,18 @@ from click.testing import CliRunner
 
 from checks import BUILTIN
 from scanner.aws.clients import AwsClients, AwsSettings, CallContext, Credentials
+from scanner.aws.config_evaluations import PUT_BATCH, ResultTokens, put_evaluation_batch
 from scanner.aws.retry import RetryPolicy
 from scanner.cli import cli
 from scanner.emulator.faults import FaultRule
 from scanner.emulator.server import Emulator
 from scanner.errors import UsageError
 from scanner.model import Compliance, Evaluation
-from scanner.orchestrator import Failure, SelectedCheck
-from scanner.outputs.config_evaluations import PUT_BATCH, ResultTokens, put_evaluation_batch
-from scanner.scan import EXIT_INCOMPLETE, EXIT_NON_COMPLIANT, AccountSource, FailOn, ScanReport, ScanRequest, run_scan
-from scanner.targets import Account
+from scanner.results import EXIT_INCOMPLETE, EXIT_NON_COMPLIANT, FailOn, Failure, ScanReport
+from scanner.runner import run_scan
+from scanner.scan.orchestrator import SelectedCheck
+from scanner.scan.request import AccountSource, ScanRequest
+from scanner.scan.targets import Account
 from tests.conftest import MANAGEMENT_ACCOUNT
 from tests.support import assumed_session, client
 

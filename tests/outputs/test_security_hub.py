@@ -15,9 +15,11 @@ from checks import BUILTIN
 from scanner.cli import cli
 from scanner.emulator.faults import FaultRule
 from scanner.emulator.server import Emulator
-from scanner.orchestrator import SelectedCheck
 from scanner.outputs.asff import validate_asff
-from scanner.scan import FailOn, ScanRequest, run_scan
+from scanner.results import FailOn
+from scanner.runner import run_scan
+from scanner.scan.orchestrator import SelectedCheck
+from scanner.scan.request import ScanRequest
 from tests.support import assumed_session, client
 
 AMI = "ami-0123456789abcdef0"

@@ -16,7 +16,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from scanner.errors import UsageError
-from scanner.targets import PARTITIONS, Account, load_accounts_file
+from scanner.scan.targets import PARTITIONS, Account, load_accounts_file
 from tests.property.strategies import REGIONS, account_ids, json_scalars, json_values, not_account_ids, padding
 
 role_words = st.from_regex(r"[A-Za-z0-9+=,.@_-]{1,20}", fullmatch=True)

@@ -13,9 +13,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from scanner.errors import UsageError
-from scanner.scan import known_regions, parse_regions
-from scanner.scan_options import _account_id, account_source
-from scanner.targets import (
+from scanner.scan.options import _account_id, account_source
+from scanner.scan.request import known_regions, parse_regions
+from scanner.scan.targets import (
     PARTITIONS,
     SHARD_COUNT_VARIABLE,
     SHARD_INDEX_VARIABLES,

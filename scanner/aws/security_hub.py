@@ -33,10 +33,10 @@ import structlog
 from scanner.aws.clients import AwsClients, CallContext
 from scanner.errors import AwsError
 from scanner.model import Compliance, Evaluation, Target
-from scanner.orchestrator import Failure
 from scanner.outputs.asff import NOTE_AUTHOR, NOTE_LIMIT, to_asff
 from scanner.outputs.findings import Finding, ScanInfo
 from scanner.registry import Check
+from scanner.results import Failure
 
 log = structlog.get_logger("cloudsweep.security_hub")
 

@@ -3,7 +3,7 @@
 A scan's CPU (parsing responses and items, evaluating, serialising evaluations) runs on one event loop; with
 hundreds of thousands of resources that loop, not AWS, becomes the limit. The parent resolves the accounts once
 (GetCallerIdentity, the organization, filters and shards), deals them round-robin in account-id order to N worker
-processes (`python -m scanner.workers`), and merges what they report:
+processes (`python -m scanner.worker_process`), and merges what they report:
 
 - a worker gets its request (pickled, on stdin) with its own accounts and the parent's ordering timestamp, so
   every evaluation of the scan carries the same one;
@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol, TextIO
 
 import anyio
 import anyio.abc
@@ -44,26 +44,35 @@ from anyio.streams.buffered import BufferedByteReceiveStream
 
 from scanner.errors import AwsError, UsageError
 from scanner.model import Compliance, Evaluation, Target
-from scanner.orchestrator import Failure, TargetOutcome
-from scanner.outputs.jsonl import TeeSink
-from scanner.plugins import CHECKS_DIR_ENVIRONMENT, checks_dirs_from, load_registry
-from scanner.progress import ProgressListener, ScanProgress
-from scanner.scan import (
-    AccountSource,
-    NoAccountsError,
-    ScanOutputs,
-    ScanReport,
-    ScanRequest,
-    global_region_of,
-    resolve_accounts,
-)
-from scanner.targets import Account
+from scanner.plugins import CHECKS_DIR_ENVIRONMENT
+from scanner.results import EvaluationSink, Failure, ScanReport, TargetOutcome
+from scanner.scan.engine import NoAccountsError, resolve_accounts
+from scanner.scan.progress import CountsEvaluations, ProgressListener
+from scanner.scan.request import AccountSource, ScanRequest, global_region_of
+from scanner.scan.targets import Account
 
 log = structlog.get_logger("cloudsweep.scan")
 
 PROGRESS = b"P"
 REPORT = b"R"
 MAX_FRAME = 64 * 1024 * 1024
+
+
+class LineSink(Protocol):
+    def put_line(self, account_id: str, line: str) -> None: ...
+
+
+class RoutedOutputs(Protocol):
+    """Where the parent routes the workers' lines: the runner's local outputs (`scanner.runner.ScanOutputs`)."""
+
+    @property
+    def lines(self) -> TextIO | None: ...
+
+    @property
+    def files(self) -> LineSink | None: ...
+
+    @property
+    def reports(self) -> EvaluationSink | None: ...
 
 
 @dataclass(frozen=True)
@@ -144,7 +153,7 @@ class _WorkerRun:
 async def scan_in_workers(
     request: ScanRequest,
     workers: int,
-    outputs: ScanOutputs,
+    outputs: RoutedOutputs,
     listener: ProgressListener | None,
     log_level: str = "info",
 ) -> ScanReport:
@@ -221,7 +230,7 @@ async def _run_worker(run: _WorkerRun, payload: bytes, listener: ProgressListene
     """One worker to its end; whatever goes wrong with it is a failure of its accounts, never of the others."""
     try:
         async with await anyio.open_process(
-            [sys.executable, "-m", "scanner.workers"],
+            [sys.executable, "-m", "scanner.worker_process"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None,
@@ -325,7 +334,7 @@ def _planned_targets(account: Account, request: ScanRequest) -> list[Target] | N
     return [Target(account.account_id, region) for region in names]
 
 
-async def _route(run: _WorkerRun, report: ScanReport, outputs: ScanOutputs) -> None:
+async def _route(run: _WorkerRun, report: ScanReport, outputs: RoutedOutputs) -> None:
     """The worker's evaluation lines into every output and the scan's counts: all of a worker that finished, only
     those of finished targets for one that died (its file may end mid-line)."""
     path = run.job.evaluations
@@ -359,14 +368,14 @@ def _progress(listener: ProgressListener | None, event: tuple[str, Any]) -> None
         listener.targets_planned(value)
     elif kind == "done":
         listener.target_done(value)
-        if isinstance(listener, ScanProgress):
+        if isinstance(listener, CountsEvaluations):
             listener.evaluations_made(sum(value.counts.values()))
 
 
 # --- a worker ------------------------------------------------------------------------------------------------------
 
 
-class _FrameWriter:
+class FrameWriter:
     """A worker's stdout: progress events and its report, as frames. A target is reported done only once its
     evaluations are in the worker's file (`flush`), so what the parent holds as done is there whole."""
 
@@ -393,7 +402,7 @@ class _FrameWriter:
         self._send(REPORT, report)
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Linux: SIGTERM this worker if the parent scan dies (kill -9 included), rather than scan on as an orphan."""
     if not sys.platform.startswith("linux"):
         return
@@ -408,40 +417,7 @@ def _die_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-def work(job: WorkerJob, stdout: io.BufferedWriter) -> None:
-    from scanner.logs import configure_logging
-    from scanner.outputs.jsonl import JsonLinesSink
-    from scanner.scan import scan
-
-    configure_logging(job.log_level)
-    structlog.contextvars.bind_contextvars(worker=job.index)
-    if job.evaluations is None:
-        raise SystemExit("scanner.workers: the job names no evaluations file")
-    with job.evaluations.open("x", encoding="utf-8") as evaluations:
-        frames = _FrameWriter(stdout, evaluations.flush)
-        report = anyio.run(scan, job.request, TeeSink([JsonLinesSink(evaluations)]), frames)
-        frames.report(report)
-
-
 def _worker_environment(checks_dirs: tuple[Path, ...]) -> dict[str, str]:
     environment = dict(os.environ)
     environment[CHECKS_DIR_ENVIRONMENT] = os.pathsep.join(str(directory.resolve()) for directory in checks_dirs)
     return environment
-
-
-def main() -> None:
-    # Run as `python -m scanner.workers`, this file is __main__: the job's classes are the importable module's.
-    from scanner import workers
-
-    workers._die_with_parent()
-    # The job's checks from --checks-dir files unpickle only once those files are imported under their names.
-    load_registry(checks_dirs_from(os.environ))
-    # Written by the parent scan process, never from outside.
-    job = pickle.loads(sys.stdin.buffer.read())  # noqa: S301  (the job from our own parent process)
-    if not isinstance(job, workers.WorkerJob):
-        raise SystemExit("scanner.workers: expected a WorkerJob on stdin")
-    workers.work(job, sys.stdout.buffer)  # type: ignore[arg-type]
-
-
-if __name__ == "__main__":
-    main()

@@ -9,22 +9,21 @@ produce no evaluation (never a COMPLIANT for data that was not read) and the fai
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import anyio
 import structlog
 
-from scanner.aws.clients import AwsClients, CallContext, CallStats
+from scanner.aws.clients import AwsClients, CallContext
 from scanner.errors import AwsError
-from scanner.inventory import EXTRA_DATA_READERS, ConfigInventory, FetchedItems, ItemFailure
-from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, Target
-from scanner.pacing import LoopPacer
+from scanner.model import ACCOUNT_RESOURCE_TYPE, ConfigurationItem, Evaluation, Target
 from scanner.registry import Check, CheckScope, ExtraData, ParameterValues, Result, Snapshot
+from scanner.results import EvaluationSink, Failure, TargetOutcome
+from scanner.scan.inventory import EXTRA_DATA_READERS, ConfigInventory, FetchedItems, ItemFailure
+from scanner.scan.pacing import LoopPacer
 
 log = structlog.get_logger("cloudsweep.scan")
 
@@ -39,47 +38,6 @@ def is_global_type(resource_type: str) -> bool:
 class SelectedCheck:
     check: Check
     params: ParameterValues
-
-
-class EvaluationSink(Protocol):
-    async def put(self, evaluation: Evaluation) -> None: ...
-
-
-@runtime_checkable
-class TargetSink(EvaluationSink, Protocol):
-    """A sink that acts when a target is done (puts what it batched) and says what it could not do."""
-
-    async def finish_target(self, target: Target) -> list[Failure]: ...
-
-
-class TargetStatus(Enum):
-    OK = "ok"
-    ERROR = "error"
-
-
-@dataclass(frozen=True)
-class Failure:
-    """Something that could not be read or evaluated; what it cost is in `affects`."""
-
-    account_id: str
-    region: str
-    what: str
-    code: str
-    message: str
-    affects: tuple[str, ...] = ()
-
-
-@dataclass
-class TargetOutcome:
-    target: Target
-    failures: list[Failure] = field(default_factory=list)
-    counts: Counter[tuple[str, Compliance]] = field(default_factory=Counter)
-    stats: CallStats = field(default_factory=CallStats)
-    seconds: float = 0.0
-
-    @property
-    def status(self) -> TargetStatus:
-        return TargetStatus.ERROR if self.failures else TargetStatus.OK
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import structlog
 from scanner.aws.clients import AMBIENT, AwsClients, CallContext
 from scanner.errors import AwsError, UsageError, token_for_logs
 from scanner.model import Evaluation, Target
-from scanner.orchestrator import Failure
+from scanner.results import Failure
 
 log = structlog.get_logger("cloudsweep.config")
 

@@ -8,17 +8,18 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from scanner.aws.config_evaluations import ResultTokens
 from scanner.aws.limits import RateLimits
 from scanner.errors import UsageError
 from scanner.model import ACCOUNT_RESOURCE_TYPE
 from scanner.mutelist import load_mutelist
-from scanner.orchestrator import SelectedCheck
-from scanner.outputs.config_evaluations import ResultTokens
 from scanner.outputs.reports import OutputFormat, OutputSpec
 from scanner.registry import CheckScope, Registry
-from scanner.scan import AccountSource, FailOn, ScanRequest, parse_regions
+from scanner.results import FailOn
+from scanner.scan.orchestrator import SelectedCheck
+from scanner.scan.request import AccountSource, ScanRequest, parse_regions
+from scanner.scan.targets import Account, load_accounts_file, parse_tag_filter, shard_from_environment
 from scanner.selection import load_params_file, merge_params, parse_param_options, select_checks
-from scanner.targets import Account, load_accounts_file, parse_tag_filter, shard_from_environment
 
 
 def _ids(text: str | None, option: str) -> list[str]:
@@ -126,7 +127,7 @@ def build_request(
         target_timeout=float(options.get("target_timeout") or 900),
     )
     if request.workers > 1:
-        from scanner.workers import check_caps
+        from scanner.scan.workers import check_caps
 
         check_caps(request, request.workers)
     check_paths(request, inputs=[options.get(name) for name in ("params_file", "accounts_file", "mutelist")])

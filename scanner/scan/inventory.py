@@ -20,10 +20,11 @@ from typing import Any
 
 import anyio
 
-from scanner.aws.clients import AMBIENT, AwsClients, CallContext, CallStats
+from scanner.aws.clients import AMBIENT, AwsClients, CallContext
 from scanner.errors import AwsError
 from scanner.model import ConfigurationItem, ItemError, Target
 from scanner.registry import ExtraData
+from scanner.results import CallStats
 
 PAGE_LIMIT = 100
 BATCH_LIMIT = 100
