@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: docs demo test lint typecheck pytest emulator bench bench-emulator bench-alibaba bench-memory clean lock lambda-zip fc-zip
+.PHONY: docs site demo test lint typecheck pytest emulator bench bench-emulator bench-alibaba bench-memory clean lock lambda-zip fc-zip
 
 demo: $(STAMP)
 	$(BIN)/cloudsweep demo
 
-test: $(STAMP) lint typecheck pytest
+test: $(STAMP) lint typecheck site pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check scanner checks tests bench scripts
@@ -23,10 +23,19 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
+# The documentation site (mkdocs.yml, docs/): strict, so a page left out of the nav, a broken link or a missing anchor
+# fails it. Part of `make test`; nothing is fetched. build/ is ignored by git.
+SITE := build/site
+site: $(STAMP)
+	$(BIN)/mkdocs build --strict --site-dir $(SITE)
+
 # docs/checks.md and docs/alibaba-checks.md come from the checks' metadata; tests/test_check_docs.py fails when stale.
+# Then the site, from the regenerated pages. `make test` builds the site without regenerating, so that a stale page
+# fails the test rather than being rewritten.
 docs: $(STAMP)
 	$(BIN)/python -m scanner.check_docs > docs/checks.md
 	$(BIN)/python -m scanner.check_docs --cloud alibaba > docs/alibaba-checks.md
+	$(BIN)/mkdocs build --strict --site-dir $(SITE)
 
 emulator: $(STAMP)
 	$(BIN)/cloudsweep emulator --seed demo

@@ -112,8 +112,8 @@ def checks_markdown(registry: Registry, checks: Iterable[Check] | None = None, c
     else:
         title = "# cloudsweep checks for Alibaba Cloud Config"
         intro = (
-            f"{len(chosen)} checks, run as Alibaba Cloud Config custom rules on Function Compute (README: Alibaba "
-            "Cloud Config custom rules). The function's role needs `config:PutEvaluations`, and for periodic rules "
+            f"{len(chosen)} checks, run as Alibaba Cloud Config custom rules on Function Compute "
+            "([Alibaba Cloud](alibaba.md)). The function's role needs `config:PutEvaluations`, and for periodic rules "
             "and oversized items the reads each check lists."
         )
         header = ["| id | title | severity | evaluates |", "|---|---|---|---|"]
