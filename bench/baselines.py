@@ -22,8 +22,7 @@ import boto3
 from botocore.config import Config as BotoConfig
 
 from scanner.model import ConfigurationItem, Evaluation
-from scanner.registry import Snapshot
-from scanner.scan.orchestrator import SelectedCheck
+from scanner.registry import SelectedCheck, Snapshot
 
 MANAGEMENT_KEYS = {"aws_access_key_id": "AKIABENCHMANAGEMENT0", "aws_secret_access_key": "bench"}
 ROLE_NAME = "CloudSweepAudit"

@@ -176,7 +176,7 @@ def sample_scope(workload: Workload) -> tuple[str, str, int | None]:
 def _job(endpoint: str, accounts: Sequence[str], regions: tuple[str, ...], now: datetime, limit: int | None) -> Any:
     from bench.baselines import Job
     from checks import BUILTIN
-    from scanner.scan.orchestrator import SelectedCheck
+    from scanner.registry import SelectedCheck
 
     checks = tuple(
         SelectedCheck(BUILTIN.get(check_id), BUILTIN.get(check_id).parameters.parse(check_id, params))

@@ -46,6 +46,33 @@ def checks_dir_option(command: F) -> F:
     return option(command)
 
 
+def scan_options(command: F) -> F:
+    """`cloudsweep scan`'s options, from the table the Lambda parses too (scanner.scan.options)."""
+    from scanner.scan.options import SCAN_OPTIONS, Kind
+
+    for option in reversed(SCAN_OPTIONS):
+        settings: dict[str, Any] = {"help": option.help, "multiple": option.multiple}
+        if option.metavar:
+            settings["metavar"] = option.metavar
+        if option.kind is Kind.FLAG:
+            settings["is_flag"] = True
+        elif option.kind in (Kind.INT, Kind.FLOAT):
+            if option.bounds is None:
+                settings["type"] = int if option.kind is Kind.INT else float
+            elif option.kind is Kind.INT:
+                settings["type"] = click.IntRange(int(option.bounds[0]), int(option.bounds[1]))
+            else:
+                settings["type"] = click.FloatRange(*option.bounds)
+        elif option.kind is Kind.PATH:
+            settings["type"] = click.Path(path_type=Path, file_okay=option.file_okay, dir_okay=option.dir_okay)
+        elif option.kind is Kind.CHOICE:
+            settings["type"] = click.Choice(option.choices)
+        if option.default is not None:
+            settings.update(default=option.default, show_default=True)
+        command = click.option(option.flag, option.dest, **settings)(command)
+    return command
+
+
 def checks_dirs_given(checks_dirs: tuple[Path, ...]) -> tuple[Path, ...]:
     from scanner.plugins import checks_dirs_from
 
@@ -170,123 +197,7 @@ def demo(output: Path) -> None:
 
 
 @cli.command()
-@click.option(
-    "--regions", help="Comma-separated regions, or `all` (each account's enabled regions). Default: AWS_REGION."
-)
-@click.option(
-    "--checks",
-    "check_ids",
-    help="Comma-separated check ids (default: every check whose required parameters are given).",
-)
-@click.option(
-    "--params", "params_file", type=click.Path(path_type=Path), help="JSON or YAML file: check id -> parameters."
-)
-@click.option("--param", "param_options", multiple=True, metavar="CHECK.NAME=VALUE", help="A parameter; repeatable.")
-@click.option("--accounts", "account_ids", help="Comma-separated account ids to scan (default: the caller's account).")
-@click.option(
-    "--accounts-file", type=click.Path(path_type=Path), help="c7n-org accounts.yml: accounts, roles, regions, tags."
-)
-@click.option("--org", "organization", is_flag=True, help="Every ACTIVE account of the AWS Organization.")
-@click.option("--ou", help="With --org: only accounts in this organizational unit's subtree (ou-xxxx).")
-@click.option(
-    "--tag", "tag_filters", multiple=True, metavar="KEY:VALUE", help="Only accounts with this tag; repeatable."
-)
-@click.option("--exclude-accounts", help="Comma-separated account ids to leave out.")
-@click.option("--role-name", help="Role to assume in each account other than the caller's (name or path/name).")
-@click.option("--external-id", help="ExternalId for AssumeRole.")
-@click.option("--session-duration", type=click.IntRange(900, 43200), default=3600, show_default=True, help="Seconds.")
-@click.option(
-    "--max-concurrency", type=click.IntRange(1, 1024), default=64, show_default=True, help="API calls in flight."
-)
-@click.option(
-    "--target-concurrency", type=click.IntRange(1, 256), default=8, show_default=True, help="Per account-region."
-)
-@click.option(
-    "--max-targets", type=click.IntRange(1, 1024), default=16, show_default=True, help="Account-regions at once."
-)
-@click.option(
-    "--rate",
-    "rate_options",
-    multiple=True,
-    metavar="SERVICE=N/s",
-    help="Calls per second per account, region and service.",
-)
-@click.option(
-    "--shard",
-    help="I/N: only shard I (0-based) of N. Also from JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX "
-    "with CLOUDSWEEP_SHARD_COUNT.",
-)
-@click.option(
-    "--output",
-    multiple=True,
-    metavar="[FORMAT:]PATH",
-    help="A report; repeatable. FORMAT is jsonl, json, csv, ocsf, asff or html, or comes from the suffix (.jsonl, "
-    ".json, .csv, .ocsf.json, .asff.json, .html; others: jsonl). Default: JSON lines on stdout, unless --output-dir.",
-)
-@click.option(
-    "--mutelist",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="YAML suppressions: matching evaluations stay in every output, marked with the reason, and do not count "
-    "for --fail-on.",
-)
-@click.option(
-    "--output-dir", type=click.Path(path_type=Path), help="DIR/<account_id>.jsonl per account and DIR/summary.json."
-)
-@click.option("--endpoint-url", help="Send every AWS call here (an emulator); AWS_ENDPOINT_URL works too.")
-@click.option(
-    "--global-region",
-    help="Where AWS Config records global resources (IAM); default us-east-1 (the partition's home region).",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(["noncompliant", "critical", "high", "error", "never"]),
-    default="noncompliant",
-    show_default=True,
-    help="Exit 1 for an unsuppressed NON_COMPLIANT (of a critical / high-or-critical check); error, never: only "
-    "an incomplete scan fails (exit 3).",
-)
-@click.option(
-    "--result-token",
-    "result_tokens",
-    multiple=True,
-    metavar="[CHECK=]TOKEN",
-    help="PutEvaluations into each scanned account with this rule's result token (CHECK=TOKEN: that check's "
-    "evaluations only); repeatable.",
-)
-@click.option("--put-test-mode", is_flag=True, help="PutEvaluations with TestMode: checked by AWS, not recorded.")
-@click.option(
-    "--security-hub",
-    is_flag=True,
-    help="Import NON_COMPLIANT findings into each scanned account's Security Hub and resolve earlier ones now "
-    "compliant.",
-)
-@click.option(
-    "--security-hub-account",
-    metavar="ACCOUNT_ID",
-    help="With --security-hub: import every finding into this (aggregation) account instead, with the caller's "
-    "credentials.",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 256),
-    default=1,
-    show_default=True,
-    help="Processes the accounts are dealt to (one core each); the caps are shared among them.",
-)
-@click.option(
-    "--state",
-    "state_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Record finished targets here (fsync'ed); rerun with the same file to resume a killed scan.",
-)
-@click.option(
-    "--target-timeout",
-    type=click.FloatRange(1, 86400),
-    default=900,
-    show_default=True,
-    help="Seconds one account-region may take before it is abandoned as a failure.",
-)
-@checks_dir_option
+@scan_options
 def scan(**options: Any) -> None:
     """Scan accounts (the caller's by default) in their regions with the selected checks.
 

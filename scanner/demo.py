@@ -11,8 +11,8 @@ from scanner.aws.clients import Credentials
 from scanner.outputs.reports import OutputFormat, OutputSpec
 from scanner.outputs.summary import failures_table, summary_table
 from scanner.progress import ScanProgress
+from scanner.registry import SelectedCheck
 from scanner.runner import run_scan
-from scanner.scan.orchestrator import SelectedCheck
 from scanner.scan.request import AccountSource, ScanRequest
 
 log = structlog.get_logger("cloudsweep.demo")

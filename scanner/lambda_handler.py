@@ -20,12 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import click
 import structlog
 
-from scanner.aws.clients import AwsClients, AwsSettings, CallContext
+from scanner.aws.clients import AwsClients, AwsSettings, CallContext, sts_fetcher
 from scanner.aws.config_evaluations import FAILED_EVALUATION_ROUNDS, PUT_BATCH, put_evaluation_batch
-from scanner.aws.credentials import CredentialBroker, RoleSpec, sts_fetcher
+from scanner.aws.credentials import CredentialBroker, RoleSpec
 from scanner.errors import (
     AwsError,
     EventError,
@@ -39,9 +38,9 @@ from scanner.errors import (
 from scanner.logs import configure_function_logging
 from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, ItemError, Target
 from scanner.plugins import CHECKS_DIR_ENVIRONMENT, CheckLoadError, checks_dirs_from, load_registry
-from scanner.registry import Check, CheckScope, ExtraData, ParameterError, Registry, Result, Snapshot
+from scanner.registry import Check, CheckScope, ExtraData, ParameterError, Registry, Result, SelectedCheck, Snapshot
 from scanner.scan.inventory import EXTRA_DATA_READERS, ConfigInventory
-from scanner.scan.orchestrator import SelectedCheck, scan_target
+from scanner.scan.orchestrator import scan_target
 
 log = structlog.get_logger("cloudsweep.lambda")
 
@@ -486,24 +485,19 @@ async def run_scheduled_scan(event: Mapping[str, Any], environment: Mapping[str,
     import tempfile
     from pathlib import Path
 
-    from scanner.cli import scan as scan_command
-    from scanner.outputs.files import AccountFilesSink, write_summary
-    from scanner.runner import output_failure
-    from scanner.runner import scan as run_scan_async
-    from scanner.scan.options import build_request
+    from scanner.runner import scan_to_directory
+    from scanner.scan.options import build_request, parse_scan_args
 
     output = environment.get(OUTPUT_ENVIRONMENT)
     if not output:
         raise EventError(OUTPUT_ENVIRONMENT, "is not set: a scheduled scan writes its results to S3")
     bucket, prefix = _s3_location(output)
     try:
-        arguments = shlex.split(environment.get(SCAN_ARGUMENTS_ENVIRONMENT, ""))
-        context = scan_command.make_context("scan", arguments)
-        checks_dirs = tuple(context.params.get("checks_dirs") or ()) or checks_dirs_from(environment)
-        context.params["checks_dirs"] = checks_dirs
-        request = build_request(_registry(tuple(checks_dirs)), context.params, environment)
-    # click's Exit is what --help raises: a configuration that only asks for help is no configuration.
-    except (click.ClickException, click.exceptions.Exit, UsageError, KeyError, ValueError) as exc:
+        options = parse_scan_args(shlex.split(environment.get(SCAN_ARGUMENTS_ENVIRONMENT, "")))
+        checks_dirs = tuple(options.get("checks_dirs") or ()) or checks_dirs_from(environment)
+        options["checks_dirs"] = checks_dirs
+        request = build_request(_registry(tuple(checks_dirs)), options, environment)
+    except (UsageError, KeyError, ValueError) as exc:
         raise EventError(SCAN_ARGUMENTS_ENVIRONMENT, str(exc) or type(exc).__name__) from exc
     accounts = _accounts_payload(event)
     if accounts:
@@ -514,13 +508,7 @@ async def run_scheduled_scan(event: Mapping[str, Any], environment: Mapping[str,
     run_prefix = "/".join(part for part in (prefix, started.strftime("%Y-%m-%dT%H-%M-%SZ")) if part)
     with tempfile.TemporaryDirectory(prefix="cloudsweep-") as directory:
         folder = Path(directory)
-        with AccountFilesSink(folder) as files:
-            report = await run_scan_async(
-                dataclasses.replace(request, now=started, output=None, output_dir=None), files
-            )
-            files.ensure_scanned(report.outcomes)
-            report.failures += [output_failure(error) for error in files.commit()]
-        write_summary(folder / "summary.json", report)
+        report = await scan_to_directory(dataclasses.replace(request, now=started), folder)
         async with AwsClients(AwsSettings(endpoint_url=environment.get("AWS_ENDPOINT_URL"))) as clients:
             s3 = await clients.client("s3", environment.get("AWS_REGION") or "us-east-1")
             try:

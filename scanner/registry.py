@@ -631,3 +631,11 @@ class Registry:
 
     def __contains__(self, check_id: object) -> bool:
         return check_id in self._checks
+
+
+@dataclass(frozen=True)
+class SelectedCheck:
+    """A check chosen for a scan or a rule, with its parsed parameters."""
+
+    check: Check
+    params: ParameterValues

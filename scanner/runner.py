@@ -67,6 +67,19 @@ async def scan(
         return await run_engine(run, clients)
 
 
+async def scan_to_directory(request: ScanRequest, directory: Path) -> ScanReport:
+    """A scan's per-account files and `summary.json` in `directory` and nothing else (the Lambda's scheduled scan,
+    which uploads them): the request's own local outputs are ignored."""
+    from scanner.outputs.files import AccountFilesSink, write_summary
+
+    with AccountFilesSink(directory) as files:
+        report = await scan(dataclasses.replace(request, output=None, output_dir=None, reports=()), files)
+        files.ensure_scanned(report.outcomes)
+        report.failures += [output_failure(error) for error in files.commit()]
+    write_summary(directory / "summary.json", report)
+    return report
+
+
 class ScanOutputs:
     """The local outputs of one scan: JSON lines (a file or stdout), the `--output` reports and the per-account
     files. Each file is written under a fresh temporary name; `commit` puts them in place when the scan is done,

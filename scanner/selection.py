@@ -10,8 +10,7 @@ import yaml
 
 from scanner.documents import load_json, load_yaml, shown, shown_text
 from scanner.errors import UsageError
-from scanner.registry import ParameterError, Registry
-from scanner.scan.orchestrator import SelectedCheck
+from scanner.registry import ParameterError, Registry, SelectedCheck
 
 ParamsByCheck = dict[str, dict[str, Any]]
 

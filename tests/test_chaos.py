@@ -24,9 +24,9 @@ from checks import BUILTIN
 from scanner.aws.retry import RetryPolicy
 from scanner.emulator.faults import FaultRule
 from scanner.emulator.server import Emulator
+from scanner.registry import SelectedCheck
 from scanner.results import FailOn, ScanReport
 from scanner.runner import run_scan
-from scanner.scan.orchestrator import SelectedCheck
 from scanner.scan.request import AccountSource, ScanRequest
 from scanner.scan.targets import Account
 from tests.support import assumed_session, client

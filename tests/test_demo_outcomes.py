@@ -20,8 +20,8 @@ from checks import BUILTIN
 from scanner.demo import DEMO_CREDENTIALS, demo_checks
 from scanner.emulator.seed import DemoOrganization, ResourceRef
 from scanner.emulator.server import Emulator
+from scanner.registry import SelectedCheck
 from scanner.runner import run_scan
-from scanner.scan.orchestrator import SelectedCheck
 from scanner.scan.request import AccountSource, ScanRequest
 
 COMPLIANT = "COMPLIANT"

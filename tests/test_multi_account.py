@@ -19,9 +19,9 @@ from scanner.cli import cli
 from scanner.emulator.faults import FaultKind, FaultRule
 from scanner.emulator.seed import EC2_INSTANCE, IAM_USER, DemoOrganization, seed_demo
 from scanner.emulator.server import Emulator
+from scanner.registry import SelectedCheck
 from scanner.results import ScanReport
 from scanner.runner import run_scan
-from scanner.scan.orchestrator import SelectedCheck
 from scanner.scan.request import AccountSource, ScanRequest
 from scanner.scan.targets import Account
 from tests.support import client

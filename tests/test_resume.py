@@ -17,8 +17,8 @@ import pytest
 from checks import BUILTIN
 from scanner.emulator.faults import FaultRule
 from scanner.emulator.server import Emulator
+from scanner.registry import SelectedCheck
 from scanner.runner import run_scan
-from scanner.scan.orchestrator import SelectedCheck
 from scanner.scan.request import AccountSource, ScanRequest
 from scanner.scan.targets import Account
 from tests.support import organization_with_instances

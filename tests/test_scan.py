@@ -19,8 +19,8 @@ from scanner.aws.retry import RetryPolicy
 from scanner.cli import cli
 from scanner.emulator.faults import FaultRule
 from scanner.emulator.server import Emulator
+from scanner.registry import SelectedCheck
 from scanner.runner import run_scan
-from scanner.scan.orchestrator import SelectedCheck
 from scanner.scan.request import ScanRequest
 from tests.conftest import MANAGEMENT_ACCOUNT
 from tests.support import client

@@ -13,9 +13,9 @@ from checks import BUILTIN
 from scanner.aws.retry import RetryPolicy
 from scanner.emulator.faults import FaultKind, FaultRule
 from scanner.emulator.server import Emulator
+from scanner.registry import SelectedCheck
 from scanner.results import EXIT_INCOMPLETE, FailOn, ScanReport
 from scanner.runner import run_scan
-from scanner.scan.orchestrator import SelectedCheck
 from scanner.scan.request import ScanRequest
 from tests.support import client
 

@@ -31,8 +31,8 @@ from scanner.emulator.server import Emulator
 from scanner.errors import MESSAGE_LIMIT, REDACTED, AwsError, redact, scrub, token_for_logs
 from scanner.logs import configure_logging, is_secret_key, redact_secrets
 from scanner.outputs.reports import OutputSpec
+from scanner.registry import SelectedCheck
 from scanner.runner import run_scan
-from scanner.scan.orchestrator import SelectedCheck
 from scanner.scan.request import AccountSource, ScanRequest
 from tests.support import assumed_session, client
 

@@ -24,9 +24,9 @@ from scanner.aws.config_evaluations import ResultTokens
 from scanner.cli import cli
 from scanner.emulator.faults import FaultRule
 from scanner.emulator.server import Emulator
+from scanner.registry import SelectedCheck
 from scanner.results import EXIT_INCOMPLETE, EXIT_NON_COMPLIANT, FailOn, Failure, ScanReport
 from scanner.runner import run_scan
-from scanner.scan.orchestrator import SelectedCheck
 from scanner.scan.request import AccountSource, ScanRequest
 from scanner.scan.targets import Account
 from scanner.scan.workers import deal

@@ -24,7 +24,7 @@ from aiobotocore.session import AioSession
 from botocore.exceptions import ClientError, NoCredentialsError
 from botocore.utils import parse_timestamp
 
-from scanner.aws.credentials import AssumedRoleCredentials
+from scanner.aws.credentials import AssumedRoleCredentials, FetchMetadata, Metadata, RoleSpec
 from scanner.aws.http import HttpPool, pooled_session_class
 from scanner.aws.limits import RateLimiter, RateLimits
 from scanner.aws.retry import RetryPolicy, is_throttle
@@ -348,3 +348,33 @@ class AwsClients:
             on_expired=refreshable.force_refresh if refreshable is not None else None,
             **kwargs,
         )
+
+
+def sts_fetcher(clients: AwsClients, region: str, context: CallContext) -> Callable[[RoleSpec], FetchMetadata]:
+    """AssumeRole through the caller's control-plane STS client, as botocore's refresh wants its metadata.
+
+    Unlimited by the concurrency caps: a refresh can happen while its caller holds a slot.
+    """
+
+    def fetcher(spec: RoleSpec) -> FetchMetadata:
+        async def fetch() -> Metadata:
+            sts = await clients.control_client("sts", region)
+            arguments: dict[str, Any] = {
+                "RoleArn": spec.role_arn,
+                "RoleSessionName": spec.session_name,
+                "DurationSeconds": spec.duration_seconds,
+            }
+            if spec.external_id:
+                arguments["ExternalId"] = spec.external_id
+            response = await clients.call(sts, "assume_role", context=context, limited=False, **arguments)
+            credentials = response["Credentials"]
+            return {
+                "access_key": credentials["AccessKeyId"],
+                "secret_key": credentials["SecretAccessKey"],
+                "token": credentials["SessionToken"],
+                "expiry_time": credentials["Expiration"].isoformat(),
+            }
+
+        return fetch
+
+    return fetcher

@@ -12,14 +12,11 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 import structlog
 from aiobotocore.credentials import AioRefreshableCredentials
-
-if TYPE_CHECKING:
-    from scanner.aws.clients import AwsClients, CallContext
 
 log = structlog.get_logger("cloudsweep.aws")
 
@@ -107,36 +104,6 @@ class AssumedRoleCredentials(AioRefreshableCredentials):  # type: ignore[misc]
     def expiry(self) -> datetime:
         expiry: datetime = self._expiry_time
         return expiry
-
-
-def sts_fetcher(clients: AwsClients, region: str, context: CallContext) -> Callable[[RoleSpec], FetchMetadata]:
-    """AssumeRole through the caller's control-plane STS client, as botocore's refresh wants its metadata.
-
-    Unlimited by the concurrency caps: a refresh can happen while its caller holds a slot.
-    """
-
-    def fetcher(spec: RoleSpec) -> FetchMetadata:
-        async def fetch() -> Metadata:
-            sts = await clients.control_client("sts", region)
-            arguments: dict[str, Any] = {
-                "RoleArn": spec.role_arn,
-                "RoleSessionName": spec.session_name,
-                "DurationSeconds": spec.duration_seconds,
-            }
-            if spec.external_id:
-                arguments["ExternalId"] = spec.external_id
-            response = await clients.call(sts, "assume_role", context=context, limited=False, **arguments)
-            credentials = response["Credentials"]
-            return {
-                "access_key": credentials["AccessKeyId"],
-                "secret_key": credentials["SecretAccessKey"],
-                "token": credentials["SessionToken"],
-                "expiry_time": credentials["Expiration"].isoformat(),
-            }
-
-        return fetch
-
-    return fetcher
 
 
 class CredentialBroker:

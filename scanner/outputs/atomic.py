@@ -86,14 +86,9 @@ class AtomicFile:
                 self.stream.error = exc
         with contextlib.suppress(OSError):
             self.stream.close()
-        if self.stream.error is None:
-            try:
-                os.replace(self.partial, self.path)
-                return
-            except OSError as exc:
-                self.stream.error = exc
-        self.partial.unlink(missing_ok=True)
-        raise OutputError(str(self.path), f"{reason(self.stream.error)}; the previous file is kept")
+        failure = put_in_place(self.partial, self.path, self.stream.error)
+        if failure is not None:
+            raise failure
 
     def abandon(self) -> None:
         """Drop the temporary file; whatever was at `path` stays."""
@@ -103,6 +98,19 @@ class AtomicFile:
         with contextlib.suppress(OSError):
             self.stream.close()
         self.partial.unlink(missing_ok=True)
+
+
+def put_in_place(partial: Path, path: Path, error: OSError | None = None) -> OutputError | None:
+    """The last step of every atomic write: `partial` renamed onto `path`, unless writing it failed (`error`) or
+    the rename does; then `partial` goes and the previous file at `path` stays, and the OutputError says so."""
+    if error is None:
+        try:
+            os.replace(partial, path)
+            return None
+        except OSError as exc:
+            error = exc
+    partial.unlink(missing_ok=True)
+    return OutputError(str(path), f"{reason(error)}; the previous file is kept")
 
 
 def write_atomically(path: Path, text: str, what: str) -> None:

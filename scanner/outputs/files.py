@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from scanner.errors import OutputError, UsageError
 from scanner.model import Compliance, Evaluation
-from scanner.outputs.atomic import GuardedText, fresh_partial, open_for_append, reason, write_atomically
+from scanner.outputs.atomic import GuardedText, fresh_partial, open_for_append, put_in_place, write_atomically
 
 if TYPE_CHECKING:
     from scanner.results import ScanReport, TargetOutcome
@@ -103,16 +102,9 @@ class AccountFilesSink:
             self._close(*self._open.popitem())
         failed: list[OutputError] = []
         for account_id, partial in self._partials.items():
-            final = self.directory / f"{account_id}.jsonl"
-            error = self._errors.get(account_id)
-            if error is None:
-                try:
-                    os.replace(partial, final)
-                    continue
-                except OSError as exc:
-                    error = exc
-            partial.unlink(missing_ok=True)
-            failed.append(OutputError(str(final), f"{reason(error)}; the previous file is kept"))
+            failure = put_in_place(partial, self.directory / f"{account_id}.jsonl", self._errors.get(account_id))
+            if failure is not None:
+                failed.append(failure)
         return failed
 
     def abandon(self) -> None:

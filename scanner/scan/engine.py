@@ -17,8 +17,8 @@ import aioboto3
 import anyio
 import structlog
 
-from scanner.aws.clients import AwsClients, AwsSettings, CallContext, Credentials
-from scanner.aws.credentials import CredentialBroker, RoleSpec, sts_fetcher
+from scanner.aws.clients import AwsClients, AwsSettings, CallContext, Credentials, sts_fetcher
+from scanner.aws.credentials import CredentialBroker, RoleSpec
 from scanner.errors import AwsError, CloudSweepError, UsageError
 from scanner.model import Target
 from scanner.outputs.jsonl import TeeSink

@@ -1,10 +1,15 @@
-"""From `cloudsweep scan` options to a ScanRequest; every mistake is a UsageError before any API call."""
+"""`cloudsweep scan`'s options: one table (`SCAN_OPTIONS`) that the CLI renders with click and `parse_scan_args`
+reads with the standard library alone (the Lambda's CLOUDSWEEP_SCAN_ARGS, with no click or rich to import), then
+`build_request` from the parsed values to a ScanRequest. Every mistake is a UsageError before any API call."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +19,235 @@ from scanner.errors import UsageError
 from scanner.model import ACCOUNT_RESOURCE_TYPE
 from scanner.mutelist import load_mutelist
 from scanner.outputs.reports import OutputFormat, OutputSpec
-from scanner.registry import CheckScope, Registry
+from scanner.registry import CheckScope, Registry, SelectedCheck
 from scanner.results import FailOn
-from scanner.scan.orchestrator import SelectedCheck
 from scanner.scan.request import AccountSource, ScanRequest, parse_regions
 from scanner.scan.targets import Account, load_accounts_file, parse_tag_filter, shard_from_environment
 from scanner.selection import load_params_file, merge_params, parse_param_options, select_checks
+
+
+class Kind(Enum):
+    TEXT = "text"
+    FLAG = "flag"
+    INT = "int"
+    FLOAT = "float"
+    PATH = "path"
+    CHOICE = "choice"
+
+
+@dataclass(frozen=True)
+class ScanOption:
+    """One `cloudsweep scan` option: its flag, where its value goes, its type and bounds, its help."""
+
+    flag: str
+    dest: str
+    help: str
+    kind: Kind = Kind.TEXT
+    multiple: bool = False
+    default: Any = None
+    bounds: tuple[float, float] | None = None
+    choices: tuple[str, ...] = ()
+    metavar: str | None = None
+    # For paths: whether an existing file / directory there is accepted.
+    file_okay: bool = True
+    dir_okay: bool = True
+
+
+FAIL_ON_CHOICES = ("noncompliant", "critical", "high", "error", "never")
+
+SCAN_OPTIONS: tuple[ScanOption, ...] = (
+    ScanOption(
+        "--regions",
+        "regions",
+        "Comma-separated regions, or `all` (each account's enabled regions). Default: AWS_REGION.",
+    ),
+    ScanOption(
+        "--checks", "check_ids", "Comma-separated check ids (default: every check whose required parameters are given)."
+    ),
+    ScanOption("--params", "params_file", "JSON or YAML file: check id -> parameters.", Kind.PATH),
+    ScanOption("--param", "param_options", "A parameter; repeatable.", multiple=True, metavar="CHECK.NAME=VALUE"),
+    ScanOption("--accounts", "account_ids", "Comma-separated account ids to scan (default: the caller's account)."),
+    ScanOption("--accounts-file", "accounts_file", "c7n-org accounts.yml: accounts, roles, regions, tags.", Kind.PATH),
+    ScanOption("--org", "organization", "Every ACTIVE account of the AWS Organization.", Kind.FLAG),
+    ScanOption("--ou", "ou", "With --org: only accounts in this organizational unit's subtree (ou-xxxx)."),
+    ScanOption("--tag", "tag_filters", "Only accounts with this tag; repeatable.", multiple=True, metavar="KEY:VALUE"),
+    ScanOption("--exclude-accounts", "exclude_accounts", "Comma-separated account ids to leave out."),
+    ScanOption(
+        "--role-name", "role_name", "Role to assume in each account other than the caller's (name or path/name)."
+    ),
+    ScanOption("--external-id", "external_id", "ExternalId for AssumeRole."),
+    ScanOption("--session-duration", "session_duration", "Seconds.", Kind.INT, default=3600, bounds=(900, 43200)),
+    ScanOption("--max-concurrency", "max_concurrency", "API calls in flight.", Kind.INT, default=64, bounds=(1, 1024)),
+    ScanOption(
+        "--target-concurrency", "target_concurrency", "Per account-region.", Kind.INT, default=8, bounds=(1, 256)
+    ),
+    ScanOption("--max-targets", "max_targets", "Account-regions at once.", Kind.INT, default=16, bounds=(1, 1024)),
+    ScanOption(
+        "--rate",
+        "rate_options",
+        "Calls per second per account, region and service.",
+        multiple=True,
+        metavar="SERVICE=N/s",
+    ),
+    ScanOption(
+        "--shard",
+        "shard",
+        "I/N: only shard I (0-based) of N. Also from JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX "
+        "with CLOUDSWEEP_SHARD_COUNT.",
+    ),
+    ScanOption(
+        "--output",
+        "output",
+        "A report; repeatable. FORMAT is jsonl, json, csv, ocsf, asff or html, or comes from the suffix (.jsonl, "
+        ".json, .csv, .ocsf.json, .asff.json, .html; others: jsonl). Default: JSON lines on stdout, unless "
+        "--output-dir.",
+        multiple=True,
+        metavar="[FORMAT:]PATH",
+    ),
+    ScanOption(
+        "--mutelist",
+        "mutelist",
+        "YAML suppressions: matching evaluations stay in every output, marked with the reason, and do not count "
+        "for --fail-on.",
+        Kind.PATH,
+        dir_okay=False,
+    ),
+    ScanOption("--output-dir", "output_dir", "DIR/<account_id>.jsonl per account and DIR/summary.json.", Kind.PATH),
+    ScanOption("--endpoint-url", "endpoint_url", "Send every AWS call here (an emulator); AWS_ENDPOINT_URL works too."),
+    ScanOption(
+        "--global-region",
+        "global_region",
+        "Where AWS Config records global resources (IAM); default us-east-1 (the partition's home region).",
+    ),
+    ScanOption(
+        "--fail-on",
+        "fail_on",
+        "Exit 1 for an unsuppressed NON_COMPLIANT (of a critical / high-or-critical check); error, never: only "
+        "an incomplete scan fails (exit 3).",
+        Kind.CHOICE,
+        default="noncompliant",
+        choices=FAIL_ON_CHOICES,
+    ),
+    ScanOption(
+        "--result-token",
+        "result_tokens",
+        "PutEvaluations into each scanned account with this rule's result token (CHECK=TOKEN: that check's "
+        "evaluations only); repeatable.",
+        multiple=True,
+        metavar="[CHECK=]TOKEN",
+    ),
+    ScanOption(
+        "--put-test-mode", "put_test_mode", "PutEvaluations with TestMode: checked by AWS, not recorded.", Kind.FLAG
+    ),
+    ScanOption(
+        "--security-hub",
+        "security_hub",
+        "Import NON_COMPLIANT findings into each scanned account's Security Hub and resolve earlier ones now "
+        "compliant.",
+        Kind.FLAG,
+    ),
+    ScanOption(
+        "--security-hub-account",
+        "security_hub_account",
+        "With --security-hub: import every finding into this (aggregation) account instead, with the caller's "
+        "credentials.",
+        metavar="ACCOUNT_ID",
+    ),
+    ScanOption(
+        "--workers",
+        "workers",
+        "Processes the accounts are dealt to (one core each); the caps are shared among them.",
+        Kind.INT,
+        default=1,
+        bounds=(1, 256),
+    ),
+    ScanOption(
+        "--state",
+        "state_file",
+        "Record finished targets here (fsync'ed); rerun with the same file to resume a killed scan.",
+        Kind.PATH,
+        dir_okay=False,
+    ),
+    ScanOption(
+        "--target-timeout",
+        "target_timeout",
+        "Seconds one account-region may take before it is abandoned as a failure.",
+        Kind.FLOAT,
+        default=900,
+        bounds=(1, 86400),
+    ),
+    ScanOption(
+        "--checks-dir",
+        "checks_dirs",
+        "Also load the checks in this directory's .py files (CHECK or CHECKS in each); repeatable. "
+        "Default: CLOUDSWEEP_CHECKS_DIR.",
+        Kind.PATH,
+        multiple=True,
+        file_okay=False,
+    ),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse would print and exit: a usage error is ours to report
+        raise UsageError(message)
+
+
+def _number(option: ScanOption, convert: Callable[[str], float]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a valid {option.kind.value}") from None
+        low, high = option.bounds or (float("-inf"), float("inf"))
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not in the range {low:g}<=x<={high:g}")
+        return value
+
+    return parse
+
+
+def _path(option: ScanOption) -> Callable[[str], Path]:
+    def parse(text: str) -> Path:
+        path = Path(text)
+        if path.is_dir() and not option.dir_okay:
+            raise argparse.ArgumentTypeError(f"{text!r} is a directory")
+        if path.exists() and not path.is_dir() and not option.file_okay:
+            raise argparse.ArgumentTypeError(f"{text!r} is a file")
+        return path
+
+    return parse
+
+
+def _converter(option: ScanOption) -> Callable[[str], Any] | None:
+    if option.kind is Kind.INT:
+        return _number(option, int)
+    if option.kind is Kind.FLOAT:
+        return _number(option, float)
+    if option.kind is Kind.PATH:
+        return _path(option)
+    return None
+
+
+def parse_scan_args(argv: Sequence[str]) -> dict[str, Any]:
+    """`cloudsweep scan` arguments to the option values the CLI would get (every dest of `SCAN_OPTIONS`); a
+    mistake, or asking for help, is a UsageError."""
+    parser = _Parser(prog="cloudsweep scan", add_help=False, allow_abbrev=False)
+    for option in SCAN_OPTIONS:
+        if option.kind is Kind.FLAG:
+            parser.add_argument(option.flag, dest=option.dest, action="store_true")
+            continue
+        arguments: dict[str, Any] = {"dest": option.dest, "type": _converter(option)}
+        if option.kind is Kind.CHOICE:
+            arguments["choices"] = option.choices
+        if option.multiple:
+            parser.add_argument(option.flag, action="append", default=[], **arguments)
+        else:
+            parser.add_argument(option.flag, default=option.default, **arguments)
+    if any(argument in ("-h", "--help") for argument in argv):
+        raise UsageError("--help: a scan configuration that only asks for help is no configuration")
+    values = vars(parser.parse_args(list(argv)))
+    return {name: tuple(value) if isinstance(value, list) else value for name, value in values.items()}
 
 
 def _ids(text: str | None, option: str) -> list[str]:

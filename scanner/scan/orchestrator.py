@@ -20,7 +20,7 @@ import structlog
 from scanner.aws.clients import AwsClients, CallContext
 from scanner.errors import AwsError
 from scanner.model import ACCOUNT_RESOURCE_TYPE, ConfigurationItem, Evaluation, Target
-from scanner.registry import Check, CheckScope, ExtraData, ParameterValues, Result, Snapshot
+from scanner.registry import CheckScope, ExtraData, Result, SelectedCheck, Snapshot
 from scanner.results import EvaluationSink, Failure, TargetOutcome
 from scanner.scan.inventory import EXTRA_DATA_READERS, ConfigInventory, FetchedItems, ItemFailure
 from scanner.scan.pacing import LoopPacer
@@ -32,12 +32,6 @@ GLOBAL_TYPE_PREFIXES = ("AWS::IAM::",)
 
 def is_global_type(resource_type: str) -> bool:
     return resource_type.startswith(GLOBAL_TYPE_PREFIXES)
-
-
-@dataclass(frozen=True)
-class SelectedCheck:
-    check: Check
-    params: ParameterValues
 
 
 @dataclass(frozen=True)

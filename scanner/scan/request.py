@@ -22,10 +22,10 @@ from scanner.aws.limits import RateLimits
 from scanner.aws.retry import RetryPolicy
 from scanner.errors import UsageError
 from scanner.outputs.reports import OutputSpec
+from scanner.registry import SelectedCheck
 from scanner.results import (
     FailOn,
 )
-from scanner.scan.orchestrator import SelectedCheck
 from scanner.scan.targets import Account
 
 if TYPE_CHECKING:

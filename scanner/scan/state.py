@@ -45,7 +45,7 @@ from typing import IO, Any
 from scanner.documents import shown
 from scanner.errors import UsageError
 from scanner.model import Compliance, Evaluation, Suppression, Target
-from scanner.outputs.atomic import fresh_partial, open_for_append, read_bytes
+from scanner.outputs.atomic import fresh_partial, open_for_append, put_in_place, read_bytes
 from scanner.text import terminal_safe
 
 # 2: target lines carry a sha256 and are verified. A version-1 file cannot be verified, so it is refused.
@@ -149,12 +149,10 @@ class ScanState:
         # Made exclusively under a fresh name, then renamed into place: no planted file or link is opened.
         descriptor, partial = fresh_partial(self.path, "--state")
         self._stream = open(descriptor, "w", encoding="utf-8")  # noqa: SIM115  (closed by close())
-        try:
-            os.replace(partial, self.path)
-        except OSError as exc:
+        failure = put_in_place(partial, self.path)
+        if failure is not None:
             self.close()
-            partial.unlink(missing_ok=True)
-            raise UsageError(f"cannot write --state {self.path}: {exc.strerror}") from exc
+            raise UsageError(f"cannot write --state {self.path}: {failure.reason}")
         header = {
             "kind": "scan",
             "version": STATE_VERSION,

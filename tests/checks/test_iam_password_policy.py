@@ -13,9 +13,9 @@ from checks import BUILTIN, iam_password_policy
 from checks.common import MissingExtraDataError
 from scanner.emulator.server import Emulator
 from scanner.model import Compliance
-from scanner.registry import ExtraData, ParameterError, Result, Snapshot
+from scanner.registry import ExtraData, ParameterError, Result, SelectedCheck, Snapshot
 from scanner.runner import run_scan
-from scanner.scan.orchestrator import SelectedCheck, plan_target
+from scanner.scan.orchestrator import plan_target
 from scanner.scan.request import ScanRequest
 from tests.support import client
 

@@ -11,8 +11,8 @@ import pytest
 from checks import iam_root_access_key_check
 from checks.credential_report import MissingReportError
 from scanner.model import Compliance
-from scanner.registry import CheckScope, ExtraData, ParameterError, Result, Snapshot
-from scanner.scan.orchestrator import SelectedCheck, plan_target
+from scanner.registry import CheckScope, ExtraData, ParameterError, Result, SelectedCheck, Snapshot
+from scanner.scan.orchestrator import plan_target
 from tests.checks.credential_rows import ACCOUNT, root_row
 
 CHECK = iam_root_access_key_check.CHECK

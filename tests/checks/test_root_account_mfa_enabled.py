@@ -10,8 +10,8 @@ import pytest
 from checks import root_account_mfa_enabled
 from checks.credential_report import MissingReportError
 from scanner.model import Compliance
-from scanner.registry import CheckScope, ExtraData, ParameterError, Result, Snapshot
-from scanner.scan.orchestrator import SelectedCheck, plan_target
+from scanner.registry import CheckScope, ExtraData, ParameterError, Result, SelectedCheck, Snapshot
+from scanner.scan.orchestrator import plan_target
 from tests.checks.credential_rows import ACCOUNT, root_row
 
 CHECK = root_account_mfa_enabled.CHECK

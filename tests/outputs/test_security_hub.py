@@ -16,9 +16,9 @@ from scanner.cli import cli
 from scanner.emulator.faults import FaultRule
 from scanner.emulator.server import Emulator
 from scanner.outputs.asff import validate_asff
+from scanner.registry import SelectedCheck
 from scanner.results import FailOn
 from scanner.runner import run_scan
-from scanner.scan.orchestrator import SelectedCheck
 from scanner.scan.request import ScanRequest
 from tests.support import assumed_session, client
 

@@ -1,0 +1,199 @@
+"""The import layers of docs/architecture.md, enforced: entry points -> runner -> scan engine -> cloud providers ->
+cloud-neutral core, each module importing only its own layer or those below, and no import cycle anywhere.
+
+Every import counts: at module level, inside functions (lazy) and under TYPE_CHECKING alike."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+ENTRY, RUNNER, ENGINE, PROVIDERS, CORE = range(5)
+LAYER_NAMES = ("entry points", "runner", "scan engine", "cloud providers", "core")
+# Modules outside the stack: test helpers for check authors, imported by nothing below the entry points.
+OUTSIDE = ("scanner.testing",)
+# Entry points and commands; first match of the longest prefix wins.
+LAYERS: dict[str, int] = {
+    "scanner.__main__": ENTRY,
+    "scanner.cli": ENTRY,
+    "scanner.lambda_handler": ENTRY,
+    "scanner.worker_process": ENTRY,
+    "scanner.demo": ENTRY,
+    "scanner.progress": ENTRY,  # the rich rendering of the engine's progress protocol
+    "scanner.check_docs": ENTRY,
+    "scanner.iam_policy": ENTRY,
+    "scanner.rule_tools": ENTRY,
+    "scanner.diff": ENTRY,
+    "scanner.alibaba": ENTRY,  # the package: it re-exports the Function Compute handler
+    "scanner.alibaba.rule": ENTRY,
+    "scanner.alibaba.tools": ENTRY,
+    "scanner.runner": RUNNER,
+    "scanner.scan": ENGINE,
+    "scanner.plugins": ENGINE,  # loads checks/, which import the core only
+    "scanner.aws": PROVIDERS,
+    "scanner.alibaba.config_api": PROVIDERS,
+    "scanner.alibaba.items": PROVIDERS,
+    "scanner": CORE,
+}
+# Known crossings, each with the issue that removes it.
+ALLOWED = {
+    # The `emulator` and `demo` commands start the emulator (issue 19, part 3: its own distribution).
+    ("scanner.cli", "scanner.emulator"),
+    ("scanner.demo", "scanner.emulator"),
+    # Event builders shared with check authors' tests (issue 19, part 2: product code imports no test helper).
+    ("scanner.alibaba.tools", "scanner.testing"),
+}
+
+
+def allowed(module: str, target: str) -> bool:
+    return any(module == source and (target == to or target.startswith(to + ".")) for source, to in ALLOWED)
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def modules(package: str) -> dict[str, Path]:
+    return {
+        module_name(path): path
+        for path in (ROOT / package).rglob("*.py")
+        if "emulator" not in path.relative_to(ROOT).parts
+    }
+
+
+MODULES = modules("scanner")
+
+
+def imported(path: Path, known: set[str]) -> Iterator[str]:
+    """The known modules (or `checks`, `scanner.emulator`) `path` imports."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        for name in names:
+            for special in ("checks", "scanner.emulator"):
+                if name == special or name.startswith(special + "."):
+                    yield special
+                    break
+            else:
+                while name and name not in known:
+                    name = name.rpartition(".")[0]
+                if name:
+                    yield name
+
+
+def graph() -> dict[str, set[str]]:
+    known = set(MODULES)
+    return {name: set(imported(path, known)) - {name} for name, path in MODULES.items()}
+
+
+def layer_of(module: str) -> int:
+    prefix = max((p for p in LAYERS if module == p or module.startswith(p + ".")), key=len)
+    return LAYERS[prefix]
+
+
+def test_every_module_has_a_layer() -> None:
+    assert "scanner.runner" in MODULES
+    assert "scanner.scan.engine" in MODULES
+    for module in MODULES:
+        assert layer_of(module) in range(5), module
+
+
+def test_each_module_imports_its_own_layer_or_those_below() -> None:
+    crossings = []
+    for module, targets in graph().items():
+        if module.startswith(OUTSIDE):
+            continue
+        for target in targets:
+            if allowed(module, target) or (target == "checks" and layer_of(module) <= ENGINE):
+                continue
+            if target.startswith(OUTSIDE) or target in ("checks", "scanner.emulator"):
+                crossings.append(f"{module} -> {target} (outside the stack)")
+            elif layer_of(target) < layer_of(module):
+                crossings.append(
+                    f"{module} ({LAYER_NAMES[layer_of(module)]}) -> {target} ({LAYER_NAMES[layer_of(target)]})"
+                )
+    assert crossings == []
+
+
+def test_no_import_cycle() -> None:
+    edges = graph()
+    cycles = [component for component in strongly_connected(edges) if len(component) > 1]
+    assert cycles == []
+
+
+def test_checks_import_the_core_only() -> None:
+    known = set(MODULES)
+    for path in (ROOT / "checks").rglob("*.py"):
+        for target in imported(path, known):
+            if target == "checks":
+                continue
+            assert layer_of(target) == CORE, f"{path.name} -> {target}"
+            assert not target.startswith(OUTSIDE), f"{path.name} -> {target}"
+
+
+def strongly_connected(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan's algorithm, iterative."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    components: list[list[str]] = []
+    counter = 0
+    for root in edges:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges.get(root, ()))))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            for child in children:
+                if child not in edges:
+                    continue
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges[child]))))
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    components.append(sorted(component))
+    return components
+
+
+@pytest.mark.parametrize(
+    ("edges", "cyclic"),
+    [
+        ({"a": {"b"}, "b": {"c"}, "c": set()}, False),
+        ({"a": {"b"}, "b": {"c"}, "c": {"a"}}, True),
+        ({"a": {"a"}}, False),
+    ],
+)
+def test_the_cycle_finder_finds_cycles(edges: dict[str, set[str]], cyclic: bool) -> None:
+    assert any(len(component) > 1 for component in strongly_connected(edges)) is cyclic
