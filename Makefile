@@ -12,8 +12,8 @@ demo: $(STAMP)
 test: $(STAMP) lint typecheck site pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check scanner checks tests bench scripts
-	$(BIN)/ruff format --check scanner checks tests bench scripts
+	$(BIN)/ruff check scanner checks emulator tests bench scripts
+	$(BIN)/ruff format --check scanner checks emulator tests bench scripts
 	$(BIN)/hadolint --no-color --failure-threshold style Dockerfile
 
 typecheck: $(STAMP)
@@ -54,15 +54,15 @@ bench-alibaba: $(STAMP)
 bench-memory: $(STAMP)
 	$(BIN)/python bench/memory_scaling.py
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml emulator/pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[emulator,dev,alibaba]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,alibaba]' -e ./emulator
 	touch $(STAMP)
 
 # Re-resolve the pins (needs the package registry); commit the result.
 lock:
 	rm -rf /tmp/cloudsweep-lock && $(PYTHON) -m venv /tmp/cloudsweep-lock
-	/tmp/cloudsweep-lock/bin/pip install --quiet -e '.[emulator,dev,lambda,alibaba]'
+	/tmp/cloudsweep-lock/bin/pip install --quiet -e '.[dev,lambda,alibaba]' -e ./emulator
 	/tmp/cloudsweep-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
 
 # dist/cloudsweep-lambda.zip for the Lambda python3.12 runtime on x86_64 (manylinux wheels, pinned by constraints.txt).

@@ -1,6 +1,6 @@
 """A periodic Alibaba Cloud Config rule over one account: cloudsweep's handler against a sample-style baseline.
 
-Both run the official SDK against the local Cloud Config endpoint (scanner.emulator.alibaba_config), which holds
+Both run the official SDK against the local Cloud Config endpoint (cloudsweep_emulator.alibaba_config), which holds
 every answer for `--latency` seconds, as a remote API would. The baseline does what Alibaba Cloud's sample does for
 each resource, one after the other: read its configuration, evaluate, put its one evaluation. cloudsweep lists every
 page, reads CLOUDSWEEP_ALIBABA_CONCURRENCY resources at a time and puts 100 evaluations a call. The lower bound is
@@ -20,12 +20,12 @@ import time
 from typing import Any
 
 import anyio
+from cloudsweep_emulator.alibaba_config import AlibabaConfigEndpoint, DiscoveredResource
 
 from checks.alibaba import BUILTIN
 from scanner.alibaba.config_api import AlibabaCredentials, AlibabaSettings, ConfigApi
 from scanner.alibaba.items import parse_item
 from scanner.alibaba.rule import PUT_BATCH, handle, wire_evaluation
-from scanner.emulator.alibaba_config import AlibabaConfigEndpoint, DiscoveredResource
 from scanner.logs import configure_logging
 from scanner.model import Evaluation
 from scanner.registry import Snapshot

@@ -73,6 +73,21 @@ def scan_options(command: F) -> F:
     return command
 
 
+def _emulator_module(name: str) -> Any:
+    """A module of the emulator distribution (cloudsweep-emulator), or a usage error saying how to install it."""
+    import importlib
+
+    try:
+        return importlib.import_module(f"cloudsweep_emulator.{name}")
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in ("cloudsweep_emulator", "moto"):
+            raise
+        raise click.UsageError(
+            "the emulator is not installed: it is a distribution of its own, for demos and tests "
+            "(pip install ./emulator from a clone; make demo does it)"
+        ) from exc
+
+
 def checks_dirs_given(checks_dirs: tuple[Path, ...]) -> tuple[Path, ...]:
     from scanner.plugins import checks_dirs_from
 
@@ -129,10 +144,10 @@ def emulator(
             raise click.UsageError("--host, --throttle-rate and --fault-seed are the AWS emulator's options")
         _alibaba_endpoint(port, seed, latency_ms)
         return
-    # Imported here: the scanner itself never imports moto, only the emulator commands do.
-    from scanner.emulator.server import Emulator, EmulatorError, EmulatorOptions
+    # The emulator is a distribution of its own (emulator/), for demos and tests: never a dependency.
+    server = _emulator_module("server")
 
-    options = EmulatorOptions(
+    options = server.EmulatorOptions(
         host=host,
         port=port,
         seed=seed,
@@ -141,8 +156,8 @@ def emulator(
         fault_seed=fault_seed,
     )
     try:
-        running = Emulator(options).start()
-    except EmulatorError as exc:
+        running = server.Emulator(options).start()
+    except server.EmulatorError as exc:
         raise click.UsageError(str(exc)) from exc
     click.echo(f"endpoint: {running.endpoint_url}")
     sys.stdout.flush()
@@ -164,11 +179,11 @@ def _wait_for_a_signal() -> None:
 
 
 def _alibaba_endpoint(port: int, seed: str, latency_ms: int) -> None:
-    from scanner.emulator.alibaba_config import DEMO_KEY_ID, DEMO_SECRET, AlibabaConfigEndpoint, demo_resources
+    alibaba = _emulator_module("alibaba_config")
 
-    endpoint = AlibabaConfigEndpoint(
-        {DEMO_KEY_ID: (DEMO_SECRET, None)},
-        resources=demo_resources() if seed == "demo" else (),
+    endpoint = alibaba.AlibabaConfigEndpoint(
+        {alibaba.DEMO_KEY_ID: (alibaba.DEMO_SECRET, None)},
+        resources=alibaba.demo_resources() if seed == "demo" else (),
         latency=latency_ms / 1000,
         port=port,
         accept_any_token=True,
@@ -176,7 +191,8 @@ def _alibaba_endpoint(port: int, seed: str, latency_ms: int) -> None:
     endpoint.start()  # a port in use: werkzeug says so and exits 1
     click.echo(f"endpoint: {endpoint.url}")
     # The demo account's key, made up for this endpoint alone: `invoke --cloud alibaba` reads it from these.
-    click.echo(f"export ALIBABA_CLOUD_ACCESS_KEY_ID={DEMO_KEY_ID} ALIBABA_CLOUD_ACCESS_KEY_SECRET={DEMO_SECRET}")
+    key_id, secret = alibaba.DEMO_KEY_ID, alibaba.DEMO_SECRET
+    click.echo(f"export ALIBABA_CLOUD_ACCESS_KEY_ID={key_id} ALIBABA_CLOUD_ACCESS_KEY_SECRET={secret}")
     sys.stdout.flush()
     log.info("alibaba cloud config endpoint started", endpoint=endpoint.url, resources=len(endpoint.resources))
     try:
@@ -191,9 +207,7 @@ def _alibaba_endpoint(port: int, seed: str, latency_ms: int) -> None:
 @click.option("--output", type=click.Path(path_type=Path), default=Path("cloudsweep-demo.jsonl"), show_default=True)
 def demo(output: Path) -> None:
     """Start the emulator with its demo organization and scan every account with every built-in check."""
-    from scanner.demo import run_demo
-
-    sys.exit(run_demo(output=output))
+    sys.exit(_emulator_module("demo").run_demo(output=output))
 
 
 @cli.command()

@@ -44,7 +44,7 @@ PROJECT_PACKAGES = ("scanner", "checks")
 # cross-platform install takes wheels.
 SOURCE_ONLY = ("alibabacloud-tea",)
 # Never in the function: the emulator and the development tools are not runtime dependencies.
-FORBIDDEN_TOP_LEVEL = ("moto", "pytest", "mypy", "ruff", "flask", "werkzeug")
+FORBIDDEN_TOP_LEVEL = ("moto", "cloudsweep_emulator", "pytest", "mypy", "ruff", "flask", "werkzeug")
 # Lambda's limits: 50 MB for a zip uploaded directly (larger ones go through S3), 250 MB unzipped in all.
 DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024
 UNZIPPED_LIMIT = 250 * 1024 * 1024

@@ -19,11 +19,11 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 import pytest
+from cloudsweep_emulator.faults import FaultRule
+from cloudsweep_emulator.server import Emulator
 
 from checks import BUILTIN
 from scanner.aws.retry import RetryPolicy
-from scanner.emulator.faults import FaultRule
-from scanner.emulator.server import Emulator
 from scanner.registry import SelectedCheck
 from scanner.results import FailOn, ScanReport
 from scanner.runner import run_scan

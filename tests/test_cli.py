@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
+from cloudsweep_emulator.faults import FaultRule
+from cloudsweep_emulator.server import Emulator
 
 from checks import BUILTIN
 from scanner.cli import cli
-from scanner.emulator.faults import FaultRule
-from scanner.emulator.server import Emulator
 from tests.support import BUILTIN_IDS, client
 
 AMI = "ami-0123456789abcdef0"

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from cloudsweep_emulator.server import Emulator
 
 import scanner.alibaba
-from scanner.emulator.server import Emulator
 from scanner.errors import EventError
 from scanner.lambda_handler import handler
 from scanner.testing.alibaba import alibaba_item_document, change_event

@@ -3,7 +3,7 @@
 One demo-seeded emulator is scanned once with every built-in check and its demo parameters, as `cloudsweep demo`
 does. EXPECTED says, for each check, exactly which outcomes the scan shows, and why each other outcome cannot show:
 a check missing from it fails the test, so a new check must state its outcomes here (and, usually, get a resource
-planted in scanner/emulator/seed.py that yields them).
+planted in emulator/cloudsweep_emulator/seed.py that yields them).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cloudsweep_emulator.demo import DEMO_CREDENTIALS, demo_checks
+from cloudsweep_emulator.seed import DemoOrganization, ResourceRef
+from cloudsweep_emulator.server import Emulator
 
 from checks import BUILTIN
-from scanner.demo import DEMO_CREDENTIALS, demo_checks
-from scanner.emulator.seed import DemoOrganization, ResourceRef
-from scanner.emulator.server import Emulator
 from scanner.registry import SelectedCheck
 from scanner.runner import run_scan
 from scanner.scan.request import AccountSource, ScanRequest

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from cloudsweep_emulator.demo import demo_checks
+from cloudsweep_emulator.server import Emulator
 
 from checks import BUILTIN
 from scanner.aws.config_evaluations import ResultTokens
 from scanner.cli import cli
-from scanner.demo import demo_checks
-from scanner.emulator.server import Emulator
 from scanner.errors import UsageError
 from scanner.iam_policy import ScanShape, caller_policy, role_template, scan_role_actions, scan_role_policy
 from scanner.runner import run_scan

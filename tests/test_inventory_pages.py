@@ -12,11 +12,11 @@ from typing import Any
 import aioboto3
 import anyio
 import pytest
+from cloudsweep_emulator.faults import FaultRule
+from cloudsweep_emulator.server import Emulator
 
 from scanner.aws.clients import AwsClients, AwsSettings
 from scanner.aws.retry import RetryPolicy
-from scanner.emulator.faults import FaultRule
-from scanner.emulator.server import Emulator
 from scanner.errors import AwsError
 from scanner.model import Target
 from scanner.scan.inventory import PAGES_IN_FLIGHT, ConfigInventory, FetchedItems

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from cloudsweep_emulator.faults import FaultRule
+from cloudsweep_emulator.server import Emulator
 
-from scanner.emulator.faults import FaultRule
-from scanner.emulator.server import Emulator
 from scanner.lambda_handler import ACCESS_DENIED_MESSAGE, EventError, RuleRuntimeError, handler
 from tests.conftest import MANAGEMENT_ACCOUNT
 from tests.support import assumed_session, client

@@ -10,15 +10,15 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from cloudsweep_emulator.faults import FaultKind, FaultRule
+from cloudsweep_emulator.seed import EC2_INSTANCE, IAM_USER, DemoOrganization, seed_demo
+from cloudsweep_emulator.server import Emulator
 
 from checks import BUILTIN
 from scanner.aws.clients import Credentials
 from scanner.aws.limits import RateLimits
 from scanner.aws.retry import RetryPolicy
 from scanner.cli import cli
-from scanner.emulator.faults import FaultKind, FaultRule
-from scanner.emulator.seed import EC2_INSTANCE, IAM_USER, DemoOrganization, seed_demo
-from scanner.emulator.server import Emulator
 from scanner.registry import SelectedCheck
 from scanner.results import ScanReport
 from scanner.runner import run_scan

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from cloudsweep_emulator.server import Emulator
 
 from checks import BUILTIN
 from scanner.cli import cli
-from scanner.emulator.server import Emulator
 from scanner.plugins import CheckLoadError, checks_dirs_from, load_registry
 from scanner.registry import ParameterValues, Snapshot
 from scanner.testing import scheduled_event

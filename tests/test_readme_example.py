@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
+from cloudsweep_emulator.server import Emulator
 
 from scanner.cli import cli
-from scanner.emulator.server import Emulator
 from tests.support import client
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "writing-checks.md"

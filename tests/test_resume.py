@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cloudsweep_emulator.faults import FaultRule
+from cloudsweep_emulator.server import Emulator
 
 from checks import BUILTIN
-from scanner.emulator.faults import FaultRule
-from scanner.emulator.server import Emulator
 from scanner.registry import SelectedCheck
 from scanner.runner import run_scan
 from scanner.scan.request import AccountSource, ScanRequest

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
+from cloudsweep_emulator.server import Emulator
 
 from scanner.cli import cli
-from scanner.emulator.server import Emulator
 from tests.conftest import MANAGEMENT_ACCOUNT
 from tests.support import REFERENCE_ITEMS, client
 

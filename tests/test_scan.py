@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from cloudsweep_emulator.faults import FaultRule
+from cloudsweep_emulator.server import Emulator
 
 from checks import BUILTIN
 from scanner.aws.retry import RetryPolicy
 from scanner.cli import cli
-from scanner.emulator.faults import FaultRule
-from scanner.emulator.server import Emulator
 from scanner.registry import SelectedCheck
 from scanner.runner import run_scan
 from scanner.scan.request import ScanRequest

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cloudsweep_emulator.faults import FaultKind, FaultRule
+from cloudsweep_emulator.server import Emulator
 from structlog.testing import capture_logs
 
 from checks import BUILTIN
 from scanner.aws.retry import RetryPolicy
-from scanner.emulator.faults import FaultKind, FaultRule
-from scanner.emulator.server import Emulator
 from scanner.registry import SelectedCheck
 from scanner.results import EXIT_INCOMPLETE, FailOn, ScanReport
 from scanner.runner import run_scan

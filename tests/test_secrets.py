@@ -21,13 +21,13 @@ from typing import Any
 
 import pytest
 import structlog
+from cloudsweep_emulator.faults import FaultRule
+from cloudsweep_emulator.server import Emulator
 from structlog.testing import capture_logs
 
 from checks import BUILTIN
 from scanner.aws.config_evaluations import ResultTokens
 from scanner.aws.retry import RetryPolicy
-from scanner.emulator.faults import FaultRule
-from scanner.emulator.server import Emulator
 from scanner.errors import MESSAGE_LIMIT, REDACTED, AwsError, redact, scrub, token_for_logs
 from scanner.logs import configure_logging, is_secret_key, redact_secrets
 from scanner.outputs.reports import OutputSpec

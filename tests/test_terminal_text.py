@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 import structlog
+from cloudsweep_emulator.faults import FaultKind, FaultRule
+from cloudsweep_emulator.server import Emulator
 from rich.console import Console
 
-from scanner.emulator.faults import FaultKind, FaultRule
-from scanner.emulator.server import Emulator
 from scanner.logs import configure_logging
 from scanner.model import Compliance
 from scanner.outputs.summary import account_table, failures_table

@@ -9,9 +9,9 @@ from typing import Any
 
 import anyio
 import pytest
+from cloudsweep_emulator.server import Emulator
 
 from checks import BUILTIN
-from scanner.emulator.server import Emulator
 from scanner.lambda_handler import RuleEvent, handle
 from scanner.model import Compliance, Evaluation
 from scanner.registry import ExtraData, ParameterError

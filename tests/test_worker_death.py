@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cloudsweep_emulator.faults import FaultRule
+from cloudsweep_emulator.server import Emulator
 
-from scanner.emulator.faults import FaultRule
-from scanner.emulator.server import Emulator
 from tests.support import organization_with_instances
 
 ROLE = "OrganizationAccountAccessRole"

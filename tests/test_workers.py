@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from cloudsweep_emulator.faults import FaultRule
+from cloudsweep_emulator.server import Emulator
 
 from checks import BUILTIN
 from scanner.aws.clients import Credentials
 from scanner.aws.config_evaluations import ResultTokens
 from scanner.cli import cli
-from scanner.emulator.faults import FaultRule
-from scanner.emulator.server import Emulator
 from scanner.registry import SelectedCheck
 from scanner.results import EXIT_INCOMPLETE, EXIT_NON_COMPLIANT, FailOn, Failure, ScanReport
 from scanner.runner import run_scan

@@ -3,7 +3,7 @@ cloudsweep's retry policy, rate limits and error translation in front of it.
 
 The SDK's own retries are off (it sleeps with `time.sleep` inside its async calls, blocking the event loop); ours
 retry throttling, 5xx and connection errors with tenacity, bounded in attempts and time, and translate whatever is
-left into `AlibabaError` once, here. Tests point `endpoint` at a local HTTP server (scanner.emulator.alibaba_config).
+left into `AlibabaError` once, here. Tests point `endpoint` at a local HTTP server (cloudsweep_emulator.alibaba_config).
 """
 
 from __future__ import annotations

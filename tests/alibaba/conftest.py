@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from cloudsweep_emulator.alibaba_config import AlibabaConfigEndpoint
 
 from scanner.alibaba.config_api import AlibabaCredentials, AlibabaSettings, RetryPolicy
-from scanner.emulator.alibaba_config import AlibabaConfigEndpoint
 
 # Shaped like Function Compute's temporary credentials: an STS key id, a 30-character secret, an STS token.
 KEY_ID = "STS.NTQ1mMx3oTjVg9k2ExampleKeyId"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from cloudsweep_emulator.alibaba_config import AlibabaConfigEndpoint, DiscoveredResource, throttling
 
 from scanner.cli import cli
-from scanner.emulator.alibaba_config import AlibabaConfigEndpoint, DiscoveredResource, throttling
 from scanner.testing.alibaba import DEFAULT_ACCOUNT, alibaba_item_document
 from tests.alibaba.conftest import LONG_TERM_KEY_ID, LONG_TERM_SECRET
 

@@ -14,12 +14,7 @@ from typing import Any
 
 import anyio
 import pytest
-from structlog.testing import capture_logs
-
-import scanner.alibaba
-from scanner.alibaba.config_api import AlibabaCredentials, AlibabaSettings, RetryPolicy
-from scanner.alibaba.rule import PUT_BATCH, handle
-from scanner.emulator.alibaba_config import (
+from cloudsweep_emulator.alibaba_config import (
     AlibabaConfigEndpoint,
     DiscoveredResource,
     Fault,
@@ -29,6 +24,11 @@ from scanner.emulator.alibaba_config import (
     throttling,
     unavailable,
 )
+from structlog.testing import capture_logs
+
+import scanner.alibaba
+from scanner.alibaba.config_api import AlibabaCredentials, AlibabaSettings, RetryPolicy
+from scanner.alibaba.rule import PUT_BATCH, handle
 from scanner.errors import EventError, RuleRuntimeError
 from scanner.testing.alibaba import DEFAULT_ACCOUNT, alibaba_item_document, change_event, scheduled_event
 from tests.alibaba.conftest import KEY_ID, LONG_TERM_KEY_ID, SECRET, SECURITY_TOKEN

@@ -10,9 +10,9 @@ import aioboto3
 import aiohttp
 import anyio
 import pytest
+from cloudsweep_emulator.server import Emulator
 
 from scanner.aws.clients import AwsClients, AwsSettings, CallContext, Credentials
-from scanner.emulator.server import Emulator
 from scanner.errors import AwsError
 from tests.conftest import MANAGEMENT_ACCOUNT
 from tests.support import assumed_session, client

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cloudsweep_emulator.server import Emulator
 
 from checks import BUILTIN, iam_password_policy
 from checks.common import MissingExtraDataError
-from scanner.emulator.server import Emulator
 from scanner.model import Compliance
 from scanner.registry import ExtraData, ParameterError, Result, SelectedCheck, Snapshot
 from scanner.runner import run_scan

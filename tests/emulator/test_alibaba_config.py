@@ -20,8 +20,7 @@ from typing import Any, NamedTuple
 from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
-
-from scanner.emulator.alibaba_config import (
+from cloudsweep_emulator.alibaba_config import (
     AlibabaConfigEndpoint,
     DiscoveredResource,
     Fault,

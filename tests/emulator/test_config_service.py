@@ -13,8 +13,8 @@ import aioboto3
 import pytest
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
+from cloudsweep_emulator.server import Emulator
 
-from scanner.emulator.server import Emulator
 from tests.conftest import MANAGEMENT_ACCOUNT
 from tests.support import assumed_session, client
 

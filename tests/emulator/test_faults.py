@@ -22,12 +22,11 @@ from botocore.retries.standard import (
     ThrottledRetryableChecker,
     TransientRetryableChecker,
 )
+from cloudsweep_emulator.faults import FaultKind, FaultLayer, FaultPlan, FaultRule, Injection
+from cloudsweep_emulator.moto_app import account_for_access_key, create_moto_app
+from cloudsweep_emulator.server import Emulator
+from cloudsweep_emulator.wsgi import rest_json_operation
 from werkzeug.serving import BaseWSGIServer, make_server
-
-from scanner.emulator.faults import FaultKind, FaultLayer, FaultPlan, FaultRule, Injection
-from scanner.emulator.moto_app import account_for_access_key, create_moto_app
-from scanner.emulator.server import Emulator
-from scanner.emulator.wsgi import rest_json_operation
 
 MANAGEMENT = "123456789012"
 MEMBER = "210987654321"

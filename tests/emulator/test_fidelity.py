@@ -10,8 +10,8 @@ from typing import Any
 
 import boto3
 import pytest
+from cloudsweep_emulator.server import Emulator
 
-from scanner.emulator.server import Emulator
 from tests.support import REFERENCE_ITEMS, client
 
 REFERENCE = REFERENCE_ITEMS

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from cloudsweep_emulator.managed_policies import AWS_MANAGED_POLICY_NAMES, install
+from cloudsweep_emulator.server import Emulator
 from moto.iam import models as iam_models
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 
-from scanner.emulator.managed_policies import AWS_MANAGED_POLICY_NAMES, install
-from scanner.emulator.server import Emulator
 from tests.conftest import MANAGEMENT_ACCOUNT
 from tests.support import assumed_session, client
 

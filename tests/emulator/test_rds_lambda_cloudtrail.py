@@ -9,9 +9,9 @@ import zipfile
 from typing import Any
 
 import pytest
+from cloudsweep_emulator.identifiers import dbi_resource_id
+from cloudsweep_emulator.server import Emulator
 
-from scanner.emulator.identifiers import dbi_resource_id
-from scanner.emulator.server import Emulator
 from tests.conftest import MANAGEMENT_ACCOUNT
 from tests.support import client
 

@@ -15,18 +15,17 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.retries.standard import RetryContext, StandardRetryConditions
-from werkzeug.serving import BaseWSGIServer, make_server
-from werkzeug.test import Client
-from werkzeug.wrappers import Response
-
-from scanner.emulator.moto_app import account_for_access_key, create_moto_app
-from scanner.emulator.regions import (
+from cloudsweep_emulator.moto_app import account_for_access_key, create_moto_app
+from cloudsweep_emulator.regions import (
     DEFAULT_REGIONS,
     OPT_IN_REGIONS,
     RegionControls,
     RegionLayer,
 )
-from scanner.emulator.wsgi import StartResponse, WSGIApp, WSGIEnviron, read_request
+from cloudsweep_emulator.wsgi import StartResponse, WSGIApp, WSGIEnviron, read_request
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.test import Client
+from werkzeug.wrappers import Response
 
 MANAGEMENT = "123456789012"
 MEMBER = "210987654321"

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from cloudsweep_emulator.faults import FaultRule
+from cloudsweep_emulator.root_user import RootUser
+from cloudsweep_emulator.server import Emulator
 
-from scanner.emulator.faults import FaultRule
-from scanner.emulator.root_user import RootUser
-from scanner.emulator.server import Emulator
 from tests.conftest import MANAGEMENT_ACCOUNT
 from tests.support import assumed_session, client
 

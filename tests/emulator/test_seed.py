@@ -12,8 +12,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
-
-from scanner.emulator.seed import (
+from cloudsweep_emulator.seed import (
     AUDIT_ROLE_NAME,
     CLOUDTRAIL_TRAIL,
     EC2_INSTANCE,
@@ -34,7 +33,7 @@ from scanner.emulator.seed import (
     SeedError,
     seed_demo,
 )
-from scanner.emulator.server import Emulator
+from cloudsweep_emulator.server import Emulator
 
 CIS_PASSWORD_POLICY = {
     "MinimumPasswordLength": 14,

@@ -11,8 +11,7 @@ import boto3
 import pytest
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
-
-from scanner.emulator.server import Emulator, EmulatorError, EmulatorOptions
+from cloudsweep_emulator.server import Emulator, EmulatorError, EmulatorOptions
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "10.1.2.3", "example.com"])

@@ -14,10 +14,10 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from cloudsweep_emulator.identifiers import dbi_resource_id
+from cloudsweep_emulator.server import Emulator
 
 from checks import BUILTIN
-from scanner.emulator.identifiers import dbi_resource_id
-from scanner.emulator.server import Emulator
 from scanner.model import Compliance, ConfigurationItem
 from scanner.testing import run_check
 from tests.support import client
@@ -217,7 +217,7 @@ def at(item: dict[str, Any], path: str) -> Any:
 
 
 def test_the_table_has_a_row_for_every_recorded_resource_type() -> None:
-    from scanner.emulator.collectors import COLLECTOR_FOR_TYPE
+    from cloudsweep_emulator.collectors import COLLECTOR_FOR_TYPE
 
     assert {row[1] for row in ROWS} == set(COLLECTOR_FOR_TYPE) - {"AWS::IAM::Role"}
     assert len(ROWS) >= 30

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cloudsweep_emulator.server import Emulator
 
-from scanner.emulator.server import Emulator
 from tests.support import client
 
 AMI = "ami-0123456789abcdef0"
@@ -125,7 +125,7 @@ def test_conflicting_outputs_and_caps_are_refused_before_any_call(
 def test_a_scan_that_fails_before_reading_anything_leaves_the_outputs_untouched(
     aws_env: Emulator, boto_session: Any, tmp_path: Path, failure: str
 ) -> None:
-    from scanner.emulator.faults import FaultRule
+    from cloudsweep_emulator.faults import FaultRule
 
     if failure == "identity-throttled":
         aws_env.faults.add(FaultRule.throttle(operation="GetCallerIdentity"))

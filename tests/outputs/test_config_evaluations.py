@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from cloudsweep_emulator.faults import FaultRule
+from cloudsweep_emulator.server import Emulator
 
 from checks import BUILTIN
 from scanner.aws.clients import AwsClients, AwsSettings, CallContext, Credentials
 from scanner.aws.config_evaluations import PUT_BATCH, ResultTokens, put_evaluation_batch
 from scanner.aws.retry import RetryPolicy
 from scanner.cli import cli
-from scanner.emulator.faults import FaultRule
-from scanner.emulator.server import Emulator
 from scanner.errors import UsageError
 from scanner.model import Compliance, Evaluation
 from scanner.registry import SelectedCheck

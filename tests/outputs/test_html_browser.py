@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cloudsweep_emulator.server import Emulator
 
-from scanner.emulator.server import Emulator
 from tests.outputs.browser import headless_chromium
 from tests.outputs.test_reports import estate, scan
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from cloudsweep_emulator.server import Emulator
 
 from scanner.cli import cli
-from scanner.emulator.server import Emulator
 from scanner.errors import UsageError
 from scanner.outputs.asff import validate_asff
 from scanner.outputs.reports import OutputFormat, OutputSpec

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from cloudsweep_emulator.faults import FaultRule
+from cloudsweep_emulator.server import Emulator
 
 from checks import BUILTIN
 from scanner.cli import cli
-from scanner.emulator.faults import FaultRule
-from scanner.emulator.server import Emulator
 from scanner.outputs.asff import validate_asff
 from scanner.registry import SelectedCheck
 from scanner.results import FailOn

@@ -31,9 +31,8 @@ from typing import Any
 
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
-
-from scanner.emulator.boto import create_client
-from scanner.emulator.identifiers import dbi_resource_id
+from cloudsweep_emulator.boto import create_client
+from cloudsweep_emulator.identifiers import dbi_resource_id
 
 MANAGEMENT_ACCOUNT_ID = "123456789012"
 DEMO_REGIONS: tuple[str, ...] = ("us-east-1", "eu-west-1")
@@ -55,7 +54,7 @@ LAMBDA_FUNCTION = "AWS::Lambda::Function"
 CLOUDTRAIL_TRAIL = "AWS::CloudTrail::Trail"
 ROOT_USER_CONTROL_PATH = "/_cloudsweep/root-users"
 ADMINISTRATOR_ACCESS = "AdministratorAccess"
-# scanner.emulator.todays_defaults serves it (this module stays free of moto).
+# cloudsweep_emulator.todays_defaults serves it (this module stays free of moto).
 UNENCRYPTED_BUCKETS_PATH = "/_cloudsweep/unencrypted-buckets/"
 
 WORLD_IPV4 = "0.0.0.0/0"

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import parse_qs
 
-from scanner.emulator.faults import Call, ErrorShape, render_error
-from scanner.emulator.wsgi import (
+from cloudsweep_emulator.faults import Call, ErrorShape, render_error
+from cloudsweep_emulator.wsgi import (
     ApiProtocol,
     AwsRequest,
     StartResponse,

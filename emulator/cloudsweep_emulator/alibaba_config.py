@@ -32,9 +32,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
+from cloudsweep_emulator.wsgi import StartResponse, WSGIEnviron, json_reply, request_body
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
-
-from scanner.emulator.wsgi import StartResponse, WSGIEnviron, json_reply, request_body
 
 API_VERSION = "2020-09-07"
 ALGORITHM = "ACS3-HMAC-SHA256"

@@ -1,6 +1,6 @@
 """moto, loaded the way the emulator needs it: in-process, quiet, and callable without a socket.
 
-Importing this module imports moto. Nothing outside `scanner.emulator` may import it.
+Importing this module imports moto. Nothing outside `cloudsweep_emulator` may import it.
 """
 
 from __future__ import annotations
@@ -17,15 +17,14 @@ os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.config import Config as BotoConfig
+from cloudsweep_emulator import managed_policies
+from cloudsweep_emulator.boto import create_client
+from cloudsweep_emulator.wsgi import WSGIApp
 from moto.iam.models import get_account_id_from, iam_backends
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
-
-from scanner.emulator import managed_policies
-from scanner.emulator.boto import create_client
-from scanner.emulator.wsgi import WSGIApp
 
 # AWS managed policies (AdministratorAccess, ...) exist in every AWS account; moto's own switch loads all 1,582 per
 # account, too slow here, so every account gets a subset instead (see managed_policies).
@@ -36,7 +35,7 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 
 
 def create_moto_app() -> WSGIApp:
-    from scanner.emulator.todays_defaults import install_ec2_defaults  # it builds on this module
+    from cloudsweep_emulator.todays_defaults import install_ec2_defaults  # it builds on this module
 
     install_ec2_defaults()
     app: WSGIApp = DomainDispatcherApplication(create_backend_app)

@@ -29,9 +29,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from botocore.exceptions import ClientError
-
-from scanner.emulator.moto_app import InProcessMoto, account_for_access_key
-from scanner.emulator.wsgi import (
+from cloudsweep_emulator.moto_app import InProcessMoto, account_for_access_key
+from cloudsweep_emulator.wsgi import (
     ACCOUNT_HEADER_ENVIRON,
     StartResponse,
     WSGIApp,

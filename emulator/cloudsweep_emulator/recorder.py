@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from scanner.emulator.collectors import (
+from cloudsweep_emulator.collectors import (
     COLLECTOR_FOR_TYPE,
     GLOBAL_REGION,
     Collector,
     ResourceState,
 )
-from scanner.emulator.moto_app import InProcessMoto
+from cloudsweep_emulator.moto_app import InProcessMoto
 
 Clock = Callable[[], datetime]
 

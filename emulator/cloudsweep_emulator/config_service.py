@@ -22,10 +22,9 @@ from typing import Any
 
 import structlog
 from botocore.exceptions import ClientError
-
-from scanner.emulator.moto_app import InProcessMoto, account_for_access_key
-from scanner.emulator.recorder import Clock, RecordedItem, Recorder, utc_now
-from scanner.emulator.wsgi import (
+from cloudsweep_emulator.moto_app import InProcessMoto, account_for_access_key
+from cloudsweep_emulator.recorder import Clock, RecordedItem, Recorder, utc_now
+from cloudsweep_emulator.wsgi import (
     AwsRequest,
     StartResponse,
     WSGIApp,

@@ -29,7 +29,7 @@ def demo_checks() -> list[SelectedCheck]:
 
 
 def run_demo(console: Console | None = None, output: Path = DEMO_OUTPUT) -> int:
-    from scanner.emulator.server import Emulator, EmulatorOptions
+    from cloudsweep_emulator.server import Emulator, EmulatorOptions
 
     console = console or Console(stderr=True)
     html_report = output.with_suffix(".html")

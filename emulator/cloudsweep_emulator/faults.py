@@ -28,7 +28,7 @@ from http import HTTPStatus
 from typing import Any, NoReturn, TypedDict, Unpack
 from xml.sax.saxutils import escape
 
-from scanner.emulator.wsgi import (
+from cloudsweep_emulator.wsgi import (
     ApiProtocol,
     StartResponse,
     WSGIApp,

@@ -20,9 +20,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
-
-from scanner.emulator.identifiers import dbi_resource_id
-from scanner.emulator.moto_app import InProcessMoto
+from cloudsweep_emulator.identifiers import dbi_resource_id
+from cloudsweep_emulator.moto_app import InProcessMoto
 
 GLOBAL_REGION = "global"
 NOT_APPLICABLE_AZ = "Not Applicable"

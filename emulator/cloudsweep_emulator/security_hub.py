@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from scanner.emulator.wsgi import (
+from cloudsweep_emulator.wsgi import (
     StartResponse,
     WSGIApp,
     WSGIEnviron,

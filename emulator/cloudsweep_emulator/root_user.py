@@ -38,9 +38,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
-
-from scanner.emulator.moto_app import InProcessMoto
-from scanner.emulator.wsgi import (
+from cloudsweep_emulator.moto_app import InProcessMoto
+from cloudsweep_emulator.wsgi import (
     StartResponse,
     WSGIApp,
     WSGIEnviron,

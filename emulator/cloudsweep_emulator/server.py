@@ -4,8 +4,8 @@ Request path: socket -> FaultLayer (latency, throttling, errors; outside the sta
 latency overlaps) -> RegionLayer (opt-in regions) -> RootUserLayer (the root user in IAM's credential report and
 account summary) -> ConfigLayer (AWS Config actions, served from moto's live state) -> moto.
 
-Controls beside moto's own `/moto-api/`: `/_cloudsweep/faults` (scanner.emulator.faults) and
-`/_cloudsweep/root-users` (scanner.emulator.root_user: root MFA and access keys, which no AWS API sets).
+Controls beside moto's own `/moto-api/`: `/_cloudsweep/faults` (cloudsweep_emulator.faults) and
+`/_cloudsweep/root-users` (cloudsweep_emulator.root_user: root MFA and access keys, which no AWS API sets).
 """
 
 from __future__ import annotations
@@ -17,25 +17,24 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from moto.moto_server.werkzeug_app import MotoRequestHandler
-from werkzeug.serving import BaseWSGIServer, make_server
-
-from scanner.emulator.config_service import ConfigLayer, ConfigService
-from scanner.emulator.faults import FaultLayer, FaultPlan, FaultRule
-from scanner.emulator.moto_app import (
+from cloudsweep_emulator.config_service import ConfigLayer, ConfigService
+from cloudsweep_emulator.faults import FaultLayer, FaultPlan, FaultRule
+from cloudsweep_emulator.moto_app import (
     InProcessMoto,
     account_for_access_key,
     backdate_iam_user,
     create_moto_app,
     reset_moto,
 )
-from scanner.emulator.regions import RegionControls, RegionLayer
-from scanner.emulator.root_user import RootUserControls, RootUserLayer, organization_join_time
-from scanner.emulator.security_hub import SecurityHubControls, SecurityHubLayer
-from scanner.emulator.todays_defaults import TodaysDefaultsLayer
+from cloudsweep_emulator.regions import RegionControls, RegionLayer
+from cloudsweep_emulator.root_user import RootUserControls, RootUserLayer, organization_join_time
+from cloudsweep_emulator.security_hub import SecurityHubControls, SecurityHubLayer
+from cloudsweep_emulator.todays_defaults import TodaysDefaultsLayer
+from moto.moto_server.werkzeug_app import MotoRequestHandler
+from werkzeug.serving import BaseWSGIServer, make_server
 
 if TYPE_CHECKING:
-    from scanner.emulator.seed import DemoOrganization
+    from cloudsweep_emulator.seed import DemoOrganization
 
 DEMO_UNUSED_USER_AGE_DAYS = 200
 _running_lock = threading.Lock()
@@ -178,7 +177,7 @@ class Emulator:
 
     def seed_demo(self) -> DemoOrganization:
         """Build the demo organization in this running emulator, as `--seed demo` does; expects a fresh state."""
-        from scanner.emulator.seed import seed_demo
+        from cloudsweep_emulator.seed import seed_demo
 
         self.demo = seed_demo(self.endpoint_url)
         self._age_unused_users(self.demo)
