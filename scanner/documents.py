@@ -23,6 +23,8 @@ from typing import Any
 
 import yaml
 
+from scanner.errors import CloudSweepError
+
 # No rule event, parameters file, accounts file or mutelist comes near this: AWS Config items are a few levels deep.
 MAX_DEPTH = 100
 # Nodes YAML aliases may stand for, in all. Generous: an accounts file of 10,000 accounts sharing one list of 20
@@ -31,7 +33,7 @@ MAX_ALIAS_NODES = 1_000_000
 SHOWN_LIMIT = 200
 
 
-class DocumentError(ValueError):
+class DocumentError(CloudSweepError, ValueError):
     """A document refused for its shape (too deep) rather than its syntax; the message names no file."""
 
 

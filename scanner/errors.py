@@ -1,13 +1,30 @@
-"""cloudsweep's errors: one small flat hierarchy. AWS errors are translated once, at the AWS seam."""
+"""cloudsweep's errors: one tree, every error cloudsweep raises on purpose under `CloudSweepError`. Cloud errors are
+translated once, at each cloud's seam. Where an error is also a standard one (ValueError, KeyError), it stays one,
+so `except ValueError` in older code keeps working.
+
+    CloudSweepError
+    ├── UsageError                  bad input from the user: options, files (exit 2)
+    │   ├── MutelistError           (scanner.mutelist)
+    │   ├── CheckLoadError          a --checks-dir file or entry point (scanner.plugins)
+    │   └── DiffError               an input of `cloudsweep diff` (scanner.diff)
+    ├── EventError, ValueError      a malformed rule event, naming the field
+    ├── DocumentError, ValueError   a JSON/YAML document too deep or too big (scanner.documents)
+    ├── ItemError, ValueError       a configuration item that cannot be read (scanner.model)
+    ├── ParameterError, ValueError  a check parameter (scanner.registry)
+    ├── CheckDefinitionError, ValueError / DuplicateCheckError, ValueError   a check's own definition
+    ├── UnknownCheckError, KeyError a check id nobody registered
+    ├── OutputError                 an output that could not be written whole (exit 3)
+    ├── RuleRuntimeError            a rule invocation that could not finish
+    ├── AwsError                    an AWS call that failed after its retries (scanner.aws)
+    ├── AlibabaError                an Alibaba Cloud call that failed after its retries (scanner.alibaba)
+    ├── UnexpectedAnswer            inside the Alibaba seam only: a 200 it cannot read, retried, then an AlibabaError
+    │   └── EvaluationsNotAccepted  PutEvaluations answered without Result true
+    └── NoAccountsError             a scan whose selection holds no account (scanner.scan.engine)
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from enum import Enum
-from typing import Any, TypeVar
-
-from scanner.documents import check_depth, load_json
 
 
 class CloudSweepError(Exception):
@@ -24,50 +41,6 @@ class EventError(CloudSweepError, ValueError):
     def __init__(self, field_name: str, message: str) -> None:
         super().__init__(f"{field_name}: {message}")
         self.field = field_name
-
-
-def event_object(document: Mapping[str, Any], name: str, *, required: bool) -> dict[str, Any]:
-    """A rule event's JSON-object field (`invokingEvent`, `ruleParameters`): an object, or a JSON string of one; at
-    most `MAX_DEPTH` levels deep either way."""
-    value = document.get(name)
-    if value is None or value == "":
-        if required:
-            raise EventError(name, "is missing")
-        return {}
-    if isinstance(value, str):
-        try:
-            value = load_json(value)
-        except (ValueError, RecursionError) as exc:
-            problem = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-            raise EventError(name, f"is not valid JSON ({problem})") from None
-    else:
-        try:
-            check_depth(value)
-        except ValueError as exc:
-            raise EventError(name, f"is {exc}") from None
-    if not isinstance(value, Mapping):
-        raise EventError(name, f"must be a JSON object, got {type(value).__name__}")
-    return dict(value)
-
-
-def event_document(event: Any) -> None:
-    """Refuse a whole rule event (already parsed, as the Lambda runtime hands it) nested deeper than `MAX_DEPTH`."""
-    try:
-        check_depth(event)
-    except ValueError as exc:
-        raise EventError("event", str(exc)) from None
-
-
-E = TypeVar("E", bound=Enum)
-
-
-def event_enum(kind: type[E], raw: Any, field_name: str, what: str) -> E:
-    """A rule event's enumerated field (`messageType`), or an EventError naming the values it may take."""
-    try:
-        return kind(raw)
-    except ValueError as exc:
-        known = ", ".join(str(member.value) for member in kind)
-        raise EventError(field_name, f"unknown {what} {raw!r} (known: {known})") from exc
 
 
 class RuleRuntimeError(CloudSweepError):

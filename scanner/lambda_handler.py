@@ -25,16 +25,8 @@ import structlog
 from scanner.aws.clients import AwsClients, AwsSettings, CallContext, sts_fetcher
 from scanner.aws.config_evaluations import FAILED_EVALUATION_ROUNDS, PUT_BATCH, put_evaluation_batch
 from scanner.aws.credentials import CredentialBroker, RoleSpec
-from scanner.errors import (
-    AwsError,
-    EventError,
-    RuleRuntimeError,
-    UsageError,
-    event_document,
-    event_enum,
-    event_object,
-    token_for_logs,
-)
+from scanner.errors import AwsError, EventError, RuleRuntimeError, UsageError, token_for_logs
+from scanner.events import event_document, event_enum, event_object
 from scanner.logs import configure_function_logging
 from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, ItemError, Target
 from scanner.plugins import CHECKS_DIR_ENVIRONMENT, CheckLoadError, checks_dirs_from, load_registry

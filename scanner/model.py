@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 
+from scanner.errors import CloudSweepError
+
 ANNOTATION_LIMIT = 256
 TRUNCATION_MARKER = " [truncated]"
 ACCOUNT_RESOURCE_TYPE = "AWS::::Account"
@@ -33,7 +35,7 @@ class Compliance(Enum):
     NOT_APPLICABLE = "NOT_APPLICABLE"
 
 
-class ItemError(ValueError):
+class ItemError(CloudSweepError, ValueError):
     """A configuration item that cannot be read: names the field that is wrong."""
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from scanner.errors import CloudSweepError
 from scanner.model import Compliance, ConfigurationItem
 
 
@@ -105,7 +106,7 @@ class ParameterType(Enum):
     RESOURCE_TYPE = "resource_type"  # an AWS Config type such as AWS::EC2::Instance
 
 
-class ParameterError(ValueError):
+class ParameterError(CloudSweepError, ValueError):
     """A parameter that is missing or malformed, named with its check."""
 
     def __init__(self, check_id: str, parameter: str | None, message: str) -> None:
@@ -353,7 +354,7 @@ class Needs:
     extra: frozenset[ExtraData] = frozenset()
 
 
-class CheckDefinitionError(ValueError):
+class CheckDefinitionError(CloudSweepError, ValueError):
     """A check whose metadata is incomplete or inconsistent: raised when it is defined, long before a scan."""
 
 
@@ -475,7 +476,7 @@ def _described(parameter: Parameter) -> str:
     return f"{parameter.description}; an integer from {lowest} to {highest}"
 
 
-class DuplicateCheckError(ValueError):
+class DuplicateCheckError(CloudSweepError, ValueError):
     pass
 
 
@@ -588,7 +589,7 @@ def _parameter_problems(schema: ParameterSchema) -> list[str]:
     return problems
 
 
-class UnknownCheckError(KeyError):
+class UnknownCheckError(CloudSweepError, KeyError):
     def __str__(self) -> str:
         return str(self.args[0])
 

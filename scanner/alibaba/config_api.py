@@ -40,7 +40,7 @@ from tenacity import (
 )
 
 from scanner.aws.limits import TokenBucket
-from scanner.errors import AlibabaError, UsageError
+from scanner.errors import AlibabaError, CloudSweepError, UsageError
 
 # darabonba-core sets its logger to DEBUG when imported (and logs request headers, the STS token among them, when
 # DEBUG is set in the environment): back to warnings, whenever this module is imported after logging was set up.
@@ -68,7 +68,7 @@ PUBLISHED_RATES: Mapping[str, float] = {"ListDiscoveredResources": 10.0, "PutEva
 THROTTLING_STATUS = 429
 
 
-class UnexpectedAnswer(Exception):
+class UnexpectedAnswer(CloudSweepError):
     """A 200 whose body is not what the action answers (the SDK hands back no body for one it cannot read):
     retried like a 5xx, then an AlibabaError with this code."""
 

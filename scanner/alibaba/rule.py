@@ -30,16 +30,8 @@ import structlog
 from scanner.alibaba.config_api import AlibabaCredentials, AlibabaSettings, ConfigApi
 from scanner.alibaba.items import GLOBAL_REGION, GLOBAL_TYPE_PREFIXES, account_number, epoch_milliseconds, parse_item
 from scanner.documents import load_json
-from scanner.errors import (
-    AlibabaError,
-    EventError,
-    RuleRuntimeError,
-    UsageError,
-    event_document,
-    event_enum,
-    event_object,
-    token_for_logs,
-)
+from scanner.errors import AlibabaError, EventError, RuleRuntimeError, UsageError, token_for_logs
+from scanner.events import event_document, event_enum, event_object
 from scanner.logs import configure_function_logging
 from scanner.model import Compliance, ConfigurationItem, Evaluation, ItemError
 from scanner.plugins import CHECKS_DIR_ENVIRONMENT, CheckLoadError, checks_dirs_from, load_registry
