@@ -191,3 +191,14 @@ def strongly_connected(edges: dict[str, set[str]]) -> list[list[str]]:
 )
 def test_the_cycle_finder_finds_cycles(edges: dict[str, set[str]], cyclic: bool) -> None:
     assert any(len(component) > 1 for component in strongly_connected(edges)) is cyclic
+
+
+def test_no_check_imports_another_checks_module() -> None:
+    for cloud in ("aws", "alibaba"):
+        for path in (ROOT / "checks" / cloud).glob("*.py"):
+            if path.name == "__init__.py":
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("checks"):
+                    assert node.module.startswith("checks.shared"), f"checks/{cloud}/{path.name} -> {node.module}"

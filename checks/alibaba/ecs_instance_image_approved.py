@@ -7,7 +7,7 @@ instance's own ImageId must be exactly one of imageIds.
 
 from __future__ import annotations
 
-from checks.common import approved_image
+from checks.shared.common import approved_image
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import (
     Check,

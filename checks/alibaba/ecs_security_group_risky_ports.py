@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from checks.common import UnreadableFieldError, cannot_judge, fit_findings, flag
+from checks.shared.common import UnreadableFieldError, cannot_judge, fit_findings, flag
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import (
     Check,

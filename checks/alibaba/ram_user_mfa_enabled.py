@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from checks.common import flag
+from checks.shared.common import flag
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import Check, CheckScope, Cloud, ParameterValues, Result, Severity, Snapshot
 

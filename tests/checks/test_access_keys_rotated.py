@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from checks import access_keys_rotated
-from checks.credential_report import MissingReportError
+from checks.aws import access_keys_rotated
+from checks.shared.credential_report import MissingReportError
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ExtraData, ParameterError, Result, Snapshot
 from tests.checks.credential_rows import ACCOUNT, NAME, iso, row

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from checks import approved_amis_by_id
+from checks.aws import approved_amis_by_id
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ParameterError, Result, Snapshot
 from tests.support import REFERENCE_ITEMS

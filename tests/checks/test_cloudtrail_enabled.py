@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from checks import cloudtrail_enabled
-from checks.common import MissingExtraDataError
+from checks.aws import cloudtrail_enabled
+from checks.shared.common import MissingExtraDataError
 from scanner.model import ANNOTATION_LIMIT, Compliance
 from scanner.registry import CheckScope, ExtraData, ParameterError, ParameterValues, Result, Snapshot
 from tests.support import REFERENCE_ITEMS

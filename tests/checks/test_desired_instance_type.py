@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from checks import desired_instance_type
+from checks.aws import desired_instance_type
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import ParameterError, Result, Snapshot
 from tests.support import REFERENCE_ITEMS

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from checks import ec2_exposed_instance
+from checks.aws import ec2_exposed_instance
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem, Evaluation
 from scanner.registry import CheckScope, ParameterError, ParameterValues, PortRange, Result, Snapshot
 from tests.checks.ingress import rule

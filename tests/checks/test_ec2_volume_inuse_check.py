@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from checks import ec2_volume_inuse_check
+from checks.aws import ec2_volume_inuse_check
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ParameterError, Result, Snapshot
 from tests.support import REFERENCE_ITEMS

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from checks import encrypted_volumes
+from checks.aws import encrypted_volumes
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ParameterError, Result, Snapshot
 from tests.support import REFERENCE_ITEMS

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from checks import iam_inactive_user
-from checks.credential_report import MissingReportError
-from checks.iam_inactive_user import InactiveSince, inactive_since
+from checks.aws import iam_inactive_user
+from checks.aws.iam_inactive_user import InactiveSince, inactive_since
+from checks.shared.credential_report import MissingReportError
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ExtraData, ParameterError, Result, Snapshot
 from tests.support import REFERENCE_ITEMS

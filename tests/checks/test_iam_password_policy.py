@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from cloudsweep_emulator.server import Emulator
 
-from checks import BUILTIN, iam_password_policy
-from checks.common import MissingExtraDataError
+from checks.aws import BUILTIN, iam_password_policy
+from checks.shared.common import MissingExtraDataError
 from scanner.model import Compliance
 from scanner.registry import ExtraData, ParameterError, Result, SelectedCheck, Snapshot
 from scanner.runner import run_scan

@@ -11,8 +11,8 @@ from urllib.parse import quote
 
 import pytest
 
-from checks import iam_policy_no_statements_with_admin_access
-from checks.iam_policy_no_statements_with_admin_access import UnreadableDocumentError, policy_documents
+from checks.aws import iam_policy_no_statements_with_admin_access
+from checks.aws.iam_policy_no_statements_with_admin_access import UnreadableDocumentError, policy_documents
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ParameterError, Result, Snapshot
 from tests.support import REFERENCE_ITEMS

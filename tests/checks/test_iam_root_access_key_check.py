@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from checks import iam_root_access_key_check
-from checks.credential_report import MissingReportError
+from checks.aws import iam_root_access_key_check
+from checks.shared.credential_report import MissingReportError
 from scanner.model import Compliance
 from scanner.registry import CheckScope, ExtraData, ParameterError, Result, SelectedCheck, Snapshot
 from scanner.scan.orchestrator import plan_target

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from checks import iam_user_mfa_enabled
-from checks.credential_report import MissingReportError
+from checks.aws import iam_user_mfa_enabled
+from checks.shared.credential_report import MissingReportError
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ExtraData, ParameterError, Result, Snapshot
 from tests.checks.credential_rows import ACCOUNT, NAME, iso, row

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from checks import iam_user_no_policies_check
+from checks.aws import iam_user_no_policies_check
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ParameterError, Result, Snapshot
 from tests.support import REFERENCE_ITEMS

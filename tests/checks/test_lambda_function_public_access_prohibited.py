@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from checks import lambda_function_public_access_prohibited
+from checks.aws import lambda_function_public_access_prohibited
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ParameterError, Result, Snapshot
 from tests.support import REFERENCE_ITEMS

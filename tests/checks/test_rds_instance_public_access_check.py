@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from checks import rds_instance_public_access_check
+from checks.aws import rds_instance_public_access_check
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ParameterError, Result, Snapshot
 from tests.support import REFERENCE_ITEMS

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from checks import rds_storage_encrypted
+from checks.aws import rds_storage_encrypted
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ParameterError, Result, Snapshot
 from tests.support import REFERENCE_ITEMS

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from checks import required_tags
+from checks.aws import required_tags
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ParameterError, ParameterValues, Result, Snapshot
 from tests.support import REFERENCE_ITEMS

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from checks import resource_count_max
-from checks.resource_count_max import MissingCountError
+from checks.aws import resource_count_max
+from checks.aws.resource_count_max import MissingCountError
 from scanner.model import Compliance
 from scanner.registry import CheckScope, ParameterError, ParameterValues, Result, Snapshot
 

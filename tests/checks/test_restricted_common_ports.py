@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from checks import restricted_common_ports
+from checks.aws import restricted_common_ports
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ParameterError, PortRange, Result, Snapshot
 from tests.checks.ingress import rule, with_ingress

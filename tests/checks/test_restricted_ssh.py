@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from checks import restricted_ssh
+from checks.aws import restricted_ssh
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ParameterError, Result, Snapshot
 from tests.checks.ingress import rule, with_ingress

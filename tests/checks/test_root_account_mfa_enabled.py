@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from checks import root_account_mfa_enabled
-from checks.credential_report import MissingReportError
+from checks.aws import root_account_mfa_enabled
+from checks.shared.credential_report import MissingReportError
 from scanner.model import Compliance
 from scanner.registry import CheckScope, ExtraData, ParameterError, Result, SelectedCheck, Snapshot
 from scanner.scan.orchestrator import plan_target

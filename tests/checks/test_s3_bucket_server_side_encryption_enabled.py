@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from checks import s3_bucket_server_side_encryption_enabled
+from checks.aws import s3_bucket_server_side_encryption_enabled
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ParameterError, Result, Snapshot
 from tests.support import REFERENCE_ITEMS

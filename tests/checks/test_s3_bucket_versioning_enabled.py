@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from checks import s3_bucket_versioning_enabled
+from checks.aws import s3_bucket_versioning_enabled
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ParameterError, Result, Snapshot
 from tests.support import REFERENCE_ITEMS

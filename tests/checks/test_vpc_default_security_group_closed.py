@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from checks import vpc_default_security_group_closed
+from checks.aws import vpc_default_security_group_closed
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import CheckScope, ParameterError, Result, Snapshot
 from tests.support import REFERENCE_ITEMS

@@ -11,8 +11,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from checks import BUILTIN
-from checks.common import KmsKeyParameter
-from checks.s3_bucket_level_public_access_prohibited import _BucketNamesParameter
+from checks.aws.s3_bucket_level_public_access_prohibited import _BucketNamesParameter
+from checks.shared.common import KmsKeyParameter
 from scanner.registry import Check, Parameter, ParameterError, ParameterType, PortRange
 from tests.property.strategies import account_ids, json_objects, json_scalars, json_values, padding, regions
 

@@ -17,7 +17,7 @@ the answer is never NOT_APPLICABLE.
 
 from __future__ import annotations
 
-from checks.s3_access import BUCKET, Access, evaluate_public_access
+from checks.shared.s3_access import BUCKET, Access, evaluate_public_access
 from scanner.model import ConfigurationItem
 from scanner.registry import Check, CheckScope, ParameterValues, Result, Severity, Snapshot
 

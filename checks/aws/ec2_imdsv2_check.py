@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from checks.common import UnreadableFieldError, cannot_judge
-from checks.ec2_exposed_instance import INSTANCE
-from checks.ec2_instance_no_public_ip import ended_instance
+from checks.shared.common import UnreadableFieldError, cannot_judge
+from checks.shared.ec2 import INSTANCE, ended_instance
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import Check, CheckScope, ParameterValues, Result, Severity, Snapshot
 

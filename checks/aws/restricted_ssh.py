@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from checks.common import UnreadableFieldError, cannot_judge, fit_findings
-from checks.ec2_exposed_instance import SECURITY_GROUP, group_exposures, has_ingress_rules
+from checks.shared.common import UnreadableFieldError, cannot_judge, fit_findings
+from checks.shared.ec2 import SECURITY_GROUP, group_exposures, has_ingress_rules
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import Check, CheckScope, ParameterValues, PortRange, Result, Severity, Snapshot
 

@@ -14,22 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from checks.common import UnreadableFieldError, cannot_judge, list_field, object_field, objects, text_field
-from checks.ec2_exposed_instance import INSTANCE
+from checks.shared.common import UnreadableFieldError, cannot_judge, list_field, object_field, objects, text_field
+from checks.shared.ec2 import INSTANCE, ended_instance
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import Check, CheckScope, ParameterValues, Result, Severity, Snapshot
-
-ENDED_STATES = frozenset({"shutting-down", "terminated"})
-
-
-def ended_instance(configuration: Mapping[str, Any]) -> Result | None:
-    """NOT_APPLICABLE for an instance being or already terminated; None for any other state, or none recorded;
-    UnreadableFieldError for a state of a type EC2 never records."""
-    state = object_field(configuration, "state")
-    name = text_field(state, "name", "state.name") if state is not None else None
-    if name in ENDED_STATES:
-        return Result(Compliance.NOT_APPLICABLE, f"instance is {name}; AWS Config records it as deleted")
-    return None
 
 
 def _associations(configuration: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:

@@ -8,12 +8,11 @@ or signing certificate is active.
 
 from __future__ import annotations
 
-from checks.credential_report import credential_report, flag
+from checks.shared.credential_report import ROOT_USER, credential_report, flag
 from scanner.model import Compliance
 from scanner.registry import Check, CheckScope, ExtraData, ParameterValues, Result, Severity, Snapshot
 
 CHECK_ID = "root-account-mfa-enabled"
-ROOT_USER = "<root_account>"  # the credential report's name for the root user's row
 ROOT_CREDENTIAL_COLUMNS = (
     "password_enabled",
     "access_key_1_active",

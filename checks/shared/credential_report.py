@@ -10,9 +10,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from checks.common import MissingExtraDataError, UnreadableFieldError, fit_findings
+from checks.shared.common import MissingExtraDataError, UnreadableFieldError, fit_findings
 from scanner.model import ANNOTATION_LIMIT, ConfigurationItem
 from scanner.registry import ExtraData, Snapshot
+
+ROOT_USER = "<root_account>"  # the credential report's name for the root user's row
 
 Report = Mapping[str, Mapping[str, Any]]
 # The credential report's words for "never" or "not tracked".

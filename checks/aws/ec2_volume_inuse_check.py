@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from checks.common import UnreadableFieldError, cannot_judge, objects, text_field
+from checks.shared.common import UnreadableFieldError, cannot_judge, objects, text_field
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import (
     Check,

@@ -29,7 +29,7 @@ The reading of ACLs and bucket policies, shared with the other S3 checks, is in 
 
 from __future__ import annotations
 
-from checks.s3_access import BUCKET, READ, evaluate_public_access
+from checks.shared.s3_access import BUCKET, READ, evaluate_public_access
 from scanner.model import ConfigurationItem
 from scanner.registry import Check, CheckScope, ParameterValues, Result, Severity, Snapshot
 

@@ -6,7 +6,7 @@ console users only). Read from the IAM credential report's mfa_active column.
 
 from __future__ import annotations
 
-from checks.credential_report import credential_report, user_name
+from checks.shared.credential_report import credential_report, user_name
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import Check, CheckScope, ExtraData, ParameterValues, Result, Severity, Snapshot
 

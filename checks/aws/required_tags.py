@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from checks.common import UnreadableFieldError, cannot_judge, fit_findings
+from checks.shared.common import UnreadableFieldError, cannot_judge, fit_findings
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import (
     Check,

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote
 
-from checks.common import UnreadableFieldError, boolean_field, checked_statements, fit_findings, objects
+from checks.shared.common import UnreadableFieldError, boolean_field, checked_statements, fit_findings, objects
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import (
     Check,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from checks.common import UnreadableFieldError, checked_statements, fit_findings
+from checks.shared.common import UnreadableFieldError, checked_statements, fit_findings
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import Result
 

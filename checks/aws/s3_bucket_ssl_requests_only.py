@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checks.s3_access import (
+from checks.shared.s3_access import (
     BUCKET,
     UnreadableError,
     as_list,

@@ -7,9 +7,8 @@ access_key_N_last_rotated.
 
 from __future__ import annotations
 
-from checks.common import UnreadableFieldError, cannot_judge
-from checks.credential_report import column, credential_report, report_time, when
-from checks.root_account_mfa_enabled import ROOT_USER
+from checks.shared.common import UnreadableFieldError, cannot_judge
+from checks.shared.credential_report import ROOT_USER, column, credential_report, report_time, when
 from scanner.model import Compliance
 from scanner.registry import Check, CheckScope, ExtraData, ParameterValues, Result, Severity, Snapshot
 

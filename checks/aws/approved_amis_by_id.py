@@ -6,7 +6,7 @@ the ids in amiIds.
 
 from __future__ import annotations
 
-from checks.common import approved_image
+from checks.shared.common import approved_image
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import (
     Check,

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checks.common import declared_extra, fit_findings
-from checks.credential_report import MAX_DAYS
+from checks.shared.common import declared_extra, fit_findings
+from checks.shared.credential_report import MAX_DAYS
 from scanner.model import Compliance
 from scanner.registry import (
     Check,

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checks.common import fit_findings
-from checks.credential_report import user_name
+from checks.shared.common import fit_findings
+from checks.shared.credential_report import user_name
 from scanner.model import ANNOTATION_LIMIT, Compliance, ConfigurationItem
 from scanner.registry import Check, CheckScope, ParameterValues, Result, Severity, Snapshot
 

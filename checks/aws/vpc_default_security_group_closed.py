@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from checks.ec2_exposed_instance import SECURITY_GROUP
+from checks.shared.ec2 import SECURITY_GROUP
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import Check, CheckScope, ParameterValues, Result, Severity, Snapshot
 

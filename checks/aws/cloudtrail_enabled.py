@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from checks.common import declared_extra, fit_findings
+from checks.shared.common import declared_extra, fit_findings
 from scanner.model import ANNOTATION_LIMIT, Compliance
 from scanner.registry import (
     Check,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.common import KmsKeyParameter, same_kms_key
+from checks.shared.common import KmsKeyParameter, same_kms_key
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import (
     Check,

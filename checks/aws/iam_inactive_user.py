@@ -7,8 +7,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from checks.common import UnreadableFieldError, cannot_judge
-from checks.credential_report import MAX_DAYS, age, column, credential_report, item_creation, report_time, user_name
+from checks.shared.common import UnreadableFieldError, cannot_judge
+from checks.shared.credential_report import (
+    MAX_DAYS,
+    age,
+    column,
+    credential_report,
+    item_creation,
+    report_time,
+    user_name,
+)
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import (
     Check,

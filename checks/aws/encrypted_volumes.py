@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.common import KmsKeyParameter, UnreadableFieldError, cannot_judge, same_kms_key, text_field
+from checks.shared.common import KmsKeyParameter, UnreadableFieldError, cannot_judge, same_kms_key, text_field
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import (
     Check,

@@ -22,7 +22,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from checks.s3_access import BLOCK_SETTINGS, BUCKET, PUBLIC_ACCESS_BLOCK
+from checks.shared.s3_access import BLOCK_SETTINGS, BUCKET, PUBLIC_ACCESS_BLOCK
 from scanner.model import Compliance, ConfigurationItem
 from scanner.registry import (
     Check,

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from checks.common import UnreadableFieldError, cannot_judge
-from checks.credential_report import (
+from checks.shared.common import UnreadableFieldError, cannot_judge
+from checks.shared.credential_report import (
     MAX_DAYS,
     age,
     column,

@@ -1,0 +1,1 @@
+"""Helpers the checks share (no check imports another check)."""
