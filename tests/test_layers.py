@@ -42,10 +42,7 @@ LAYERS: dict[str, int] = {
     "scanner": CORE,
 }
 # Known crossings, each with the issue that removes it.
-ALLOWED = {
-    # Event builders shared with check authors' tests (issue 19, part 2: product code imports no test helper).
-    ("scanner.alibaba.tools", "scanner.testing"),
-}
+ALLOWED = {}
 
 
 def allowed(module: str, target: str) -> bool:

@@ -1,7 +1,7 @@
 """Alibaba Cloud Config custom rules on Function Compute: `scanner.alibaba.handler(event, context)`.
 
 The handler itself lives in `scanner.alibaba.rule`; importing this package stays cheap (Function Compute imports it
-on every cold start, and `scanner.testing.alibaba` imports the item reader without the SDK).
+on every cold start, and `scanner.alibaba.examples` imports the item reader without the SDK).
 """
 
 from __future__ import annotations

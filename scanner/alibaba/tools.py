@@ -8,19 +8,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from scanner.alibaba.items import parse_item
-from scanner.documents import load_json
-from scanner.errors import UsageError
-from scanner.model import ItemError
-from scanner.registry import Check, Severity
-from scanner.rule_tools import check_frequency
-from scanner.testing.alibaba import (
+from scanner.alibaba.examples import (
     DEFAULT_ACCOUNT,
     DEFAULT_REGION,
     alibaba_item_document,
     change_event,
     scheduled_event,
 )
+from scanner.alibaba.items import parse_item
+from scanner.documents import load_json
+from scanner.errors import UsageError
+from scanner.model import ItemError
+from scanner.registry import Check, Severity
+from scanner.rule_tools import check_frequency
 
 
 def load_item_document(path: Path) -> dict[str, Any]:
