@@ -23,9 +23,9 @@ from cloudsweep_emulator.faults import FaultRule
 from cloudsweep_emulator.server import Emulator
 
 from checks import BUILTIN
-from scanner.aws.retry import RetryPolicy
 from scanner.registry import SelectedCheck
 from scanner.results import FailOn, ScanReport
+from scanner.retrying import RetryPolicy
 from scanner.runner import run_scan
 from scanner.scan.request import AccountSource, ScanRequest
 from scanner.scan.targets import Account

@@ -16,9 +16,9 @@ from cloudsweep_emulator.faults import FaultRule
 from cloudsweep_emulator.server import Emulator
 
 from scanner.aws.clients import AwsClients, AwsSettings
-from scanner.aws.retry import RetryPolicy
 from scanner.errors import AwsError
 from scanner.model import Target
+from scanner.retrying import RetryPolicy
 from scanner.scan.inventory import PAGES_IN_FLIGHT, ConfigInventory, FetchedItems
 from tests.conftest import MANAGEMENT_ACCOUNT
 from tests.support import client

@@ -17,10 +17,10 @@ from cloudsweep_emulator.server import Emulator
 from checks import BUILTIN
 from scanner.aws.clients import Credentials
 from scanner.aws.limits import RateLimits
-from scanner.aws.retry import RetryPolicy
 from scanner.cli import cli
 from scanner.registry import SelectedCheck
 from scanner.results import ScanReport
+from scanner.retrying import RetryPolicy
 from scanner.runner import run_scan
 from scanner.scan.request import AccountSource, ScanRequest
 from scanner.scan.targets import Account

@@ -17,9 +17,9 @@ from cloudsweep_emulator.faults import FaultRule
 from cloudsweep_emulator.server import Emulator
 
 from checks import BUILTIN
-from scanner.aws.retry import RetryPolicy
 from scanner.cli import cli
 from scanner.registry import SelectedCheck
+from scanner.retrying import RetryPolicy
 from scanner.runner import run_scan
 from scanner.scan.request import ScanRequest
 from tests.conftest import MANAGEMENT_ACCOUNT

@@ -12,9 +12,9 @@ from cloudsweep_emulator.server import Emulator
 from structlog.testing import capture_logs
 
 from checks import BUILTIN
-from scanner.aws.retry import RetryPolicy
 from scanner.registry import SelectedCheck
 from scanner.results import EXIT_INCOMPLETE, FailOn, ScanReport
+from scanner.retrying import RetryPolicy
 from scanner.runner import run_scan
 from scanner.scan.request import ScanRequest
 from tests.support import client

@@ -27,11 +27,11 @@ from structlog.testing import capture_logs
 
 from checks import BUILTIN
 from scanner.aws.config_evaluations import ResultTokens
-from scanner.aws.retry import RetryPolicy
 from scanner.errors import MESSAGE_LIMIT, REDACTED, AwsError, redact, scrub, token_for_logs
 from scanner.logs import configure_logging, is_secret_key, redact_secrets
 from scanner.outputs.reports import OutputSpec
 from scanner.registry import SelectedCheck
+from scanner.retrying import RetryPolicy
 from scanner.runner import run_scan
 from scanner.scan.request import AccountSource, ScanRequest
 from tests.support import assumed_session, client

@@ -31,16 +31,12 @@ try:
 except ImportError as exc:  # pragma: no cover  (the test environment has the extra)
     raise ImportError(f"Alibaba Cloud Config support needs its SDK: pip install 'cloudsweep[alibaba]' ({exc})") from exc
 from tenacity import (
-    AsyncRetrying,
     RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    stop_before_delay,
-    wait_random_exponential,
 )
 
-from scanner.aws.limits import TokenBucket
 from scanner.errors import AlibabaError, CloudSweepError, UsageError
+from scanner.rates import TokenBucket
+from scanner.retrying import RetryPolicy
 
 # darabonba-core sets its logger to DEBUG when imported (and logs request headers, the STS token among them, when
 # DEBUG is set in the environment): back to warnings, whenever this module is imported after logging was set up.
@@ -128,20 +124,15 @@ def config_region(function_region: str | None, environment: Mapping[str, str]) -
     return CHINA_REGION if (function_region or CHINA_REGION).startswith("cn-") else INTERNATIONAL_REGION
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 6
-    max_seconds: float = 60.0
-    base_seconds: float = 0.2
-    max_backoff_seconds: float = 10.0
-    sleep: Sleep = asyncio.sleep
+# The one retry policy (scanner.retrying), with Cloud Config's budget: a rule invocation has minutes, not hours.
+ALIBABA_RETRY = RetryPolicy(max_seconds=60.0, max_backoff_seconds=10.0)
 
 
 @dataclass(frozen=True)
 class AlibabaSettings:
     region: str
     endpoint: str | None = None  # scheme://host[:port]; None: the SDK's endpoint for `region`
-    retry: RetryPolicy = RetryPolicy()
+    retry: RetryPolicy = ALIBABA_RETRY
     rates: Mapping[str, float] = field(default_factory=lambda: dict(PUBLISHED_RATES))
     connect_timeout_ms: int = 5_000
     read_timeout_ms: int = 30_000
@@ -192,7 +183,7 @@ def _message(exc: BaseException) -> str:
 def _backoff(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
     """Full-jitter exponential backoff, but never shorter than a throttle's `x-acs-retry-after` (milliseconds), which
     is honoured whole: the stop condition gives up instead when it does not fit the policy's time budget."""
-    jitter = wait_random_exponential(multiplier=policy.base_seconds, max=policy.max_backoff_seconds)
+    jitter = policy.jitter()
 
     def wait(state: RetryCallState) -> float:
         seconds = float(jitter(state))
@@ -265,15 +256,8 @@ class ConfigApi:
                 throttled=bool(exc and is_throttle(exc)),
             )
 
-        retrying = AsyncRetrying(
-            retry=retry_if_exception(is_retryable),
-            # Before, not after: a wait that would end past the budget (a long x-acs-retry-after) is not slept.
-            stop=stop_after_attempt(policy.max_attempts) | stop_before_delay(policy.max_seconds),
-            wait=_backoff(policy),
-            sleep=policy.sleep,
-            before_sleep=before_sleep,
-            reraise=True,
-        )
+        # Before, not after: a wait that would end past the budget (a long x-acs-retry-after) is not slept.
+        retrying = policy.retrying(is_retryable, before_sleep, wait=_backoff(policy), budget_covers_waits=True)
         try:
             async for attempt in retrying:
                 with attempt:

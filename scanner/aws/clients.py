@@ -27,9 +27,10 @@ from botocore.utils import parse_timestamp
 from scanner.aws.credentials import AssumedRoleCredentials, FetchMetadata, Metadata, RoleSpec
 from scanner.aws.http import HttpPool, pooled_session_class
 from scanner.aws.limits import RateLimiter, RateLimits
-from scanner.aws.retry import RetryPolicy, is_throttle
+from scanner.aws.retry import call_with_retries, is_throttle
 from scanner.errors import AwsError
 from scanner.results import CallStats
+from scanner.retrying import RetryPolicy
 
 # The caller's own account, with the ambient credentials (env, profile, instance role).
 AMBIENT = "ambient"
@@ -339,7 +340,8 @@ class AwsClients:
             if stats is not None:
                 stats.retries += 1
 
-        return await self.settings.retry.call(
+        return await call_with_retries(
+            self.settings.retry,
             attempt,
             service=service,
             operation=operation,

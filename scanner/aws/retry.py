@@ -1,4 +1,4 @@
-"""The one retry policy for AWS calls (botocore's own retries are off), and error translation.
+"""AWS calls under the one retry policy (`scanner.retrying`; botocore's own retries are off), and error translation.
 
 Retried: throttling, 5xx, connection errors and timeouts, with exponential backoff and full jitter,
 bounded in attempts and total time. Not retried: AccessDenied, validation errors and the like.
@@ -7,9 +7,7 @@ bounded in attempts and total time. Not retried: AccessDenied, validation errors
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import structlog
@@ -26,16 +24,10 @@ from botocore.exceptions import (
     ProfileNotFound,
     ReadTimeoutError,
 )
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    stop_after_delay,
-    wait_random_exponential,
-)
+from tenacity import RetryCallState
 
 from scanner.errors import AwsError, UsageError
+from scanner.retrying import RetryPolicy
 
 log = structlog.get_logger("cloudsweep.aws")
 
@@ -103,76 +95,57 @@ def is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, _TRANSPORT_ERRORS)
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 6
-    max_seconds: float = 120.0
-    base_seconds: float = 0.2
-    max_backoff_seconds: float = 20.0
-    sleep: Sleep = asyncio.sleep
+async def call_with_retries(
+    policy: RetryPolicy,
+    function: Callable[..., Awaitable[T]],
+    *,
+    service: str,
+    operation: str,
+    context: dict[str, Any],
+    on_retry: Callable[[], None] | None = None,
+    on_expired: Callable[[], Awaitable[None]] | None = None,
+    **kwargs: Any,
+) -> T:
+    """Call `function(**kwargs)` under `policy`, retrying what is worth retrying; AwsError when it fails for good.
 
-    async def backoff(self, attempt: int) -> None:
-        """Sleep as the policy would before retry number `attempt` (full jitter, exponential)."""
-        await self.sleep(random.uniform(0, min(self.max_backoff_seconds, self.base_seconds * 2**attempt)))  # noqa: S311  (backoff jitter, not a secret)
+    An expired token is not retried as such; with `on_expired` (a credential refresh), the first one
+    refreshes the credentials and repeats the call once.
+    """
+    refreshed = False
 
-    async def call(
-        self,
-        function: Callable[..., Awaitable[T]],
-        *,
-        service: str,
-        operation: str,
-        context: dict[str, Any],
-        on_retry: Callable[[], None] | None = None,
-        on_expired: Callable[[], Awaitable[None]] | None = None,
-        **kwargs: Any,
-    ) -> T:
-        """Call `function(**kwargs)`, retrying what is worth retrying; raise AwsError when it fails for good.
-
-        An expired token is not retried as such; with `on_expired` (a credential refresh), the first one
-        refreshes the credentials and repeats the call once.
-        """
-        refreshed = False
-
-        async def once(**arguments: Any) -> T:
-            nonlocal refreshed
-            try:
-                return await function(**arguments)
-            except ClientError as exc:
-                if on_expired is None or refreshed or error_code(exc) not in EXPIRED_TOKEN_CODES:
-                    raise
-                refreshed = True
-                log.info("credentials refreshed after an expired token", operation=operation, **context)
-                await on_expired()
-                return await function(**arguments)
-
-        def before_sleep(state: RetryCallState) -> None:
-            _log_retry(state, service, operation, context)
-            if on_retry is not None:
-                on_retry()
-
-        retrying = AsyncRetrying(
-            retry=retry_if_exception(is_retryable),
-            stop=stop_after_attempt(self.max_attempts) | stop_after_delay(self.max_seconds),
-            wait=wait_random_exponential(multiplier=self.base_seconds, max=self.max_backoff_seconds),
-            sleep=self.sleep,
-            before_sleep=before_sleep,
-            reraise=True,
-        )
+    async def once(**arguments: Any) -> T:
+        nonlocal refreshed
         try:
-            async for attempt in retrying:
-                with attempt:
-                    return await once(**kwargs)
+            return await function(**arguments)
         except ClientError as exc:
-            error = exc.response.get("Error", {})
-            raise AwsError(service, operation, error_code(exc), str(error.get("Message", exc)), **context) from exc
-        except _TRANSPORT_ERRORS as exc:
-            raise AwsError(service, operation, type(exc).__name__, str(exc), **context) from exc
-        except _CONFIGURATION_ERRORS as exc:
-            # No credentials or no such profile: nothing to retry, the user has to set them up.
-            raise UsageError(f"AWS credentials or configuration: {exc}") from exc
-        except BotoCoreError as exc:
-            raise AwsError(service, operation, type(exc).__name__, str(exc), **context) from exc
-        raise AssertionError("tenacity neither returned nor raised")  # pragma: no cover
+            if on_expired is None or refreshed or error_code(exc) not in EXPIRED_TOKEN_CODES:
+                raise
+            refreshed = True
+            log.info("credentials refreshed after an expired token", operation=operation, **context)
+            await on_expired()
+            return await function(**arguments)
+
+    def before_sleep(state: RetryCallState) -> None:
+        _log_retry(state, service, operation, context)
+        if on_retry is not None:
+            on_retry()
+
+    retrying = policy.retrying(is_retryable, before_sleep)
+    try:
+        async for attempt in retrying:
+            with attempt:
+                return await once(**kwargs)
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise AwsError(service, operation, error_code(exc), str(error.get("Message", exc)), **context) from exc
+    except _TRANSPORT_ERRORS as exc:
+        raise AwsError(service, operation, type(exc).__name__, str(exc), **context) from exc
+    except _CONFIGURATION_ERRORS as exc:
+        # No credentials or no such profile: nothing to retry, the user has to set them up.
+        raise UsageError(f"AWS credentials or configuration: {exc}") from exc
+    except BotoCoreError as exc:
+        raise AwsError(service, operation, type(exc).__name__, str(exc), **context) from exc
+    raise AssertionError("tenacity neither returned nor raised")  # pragma: no cover
 
 
 def _log_retry(state: RetryCallState, service: str, operation: str, context: dict[str, Any]) -> None:

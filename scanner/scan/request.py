@@ -19,13 +19,13 @@ from scanner.aws.clients import Credentials
 from scanner.aws.config_evaluations import ResultTokens
 from scanner.aws.credentials import DEFAULT_SESSION_SECONDS
 from scanner.aws.limits import RateLimits
-from scanner.aws.retry import RetryPolicy
 from scanner.errors import UsageError
 from scanner.outputs.reports import OutputSpec
 from scanner.registry import SelectedCheck
 from scanner.results import (
     FailOn,
 )
+from scanner.retrying import RetryPolicy
 from scanner.scan.targets import Account
 
 if TYPE_CHECKING:

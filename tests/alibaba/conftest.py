@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from cloudsweep_emulator.alibaba_config import AlibabaConfigEndpoint
 
-from scanner.alibaba.config_api import AlibabaCredentials, AlibabaSettings, RetryPolicy
+from scanner.alibaba.config_api import ALIBABA_RETRY, AlibabaCredentials, AlibabaSettings
 
 # Shaped like Function Compute's temporary credentials: an STS key id, a 30-character secret, an STS token.
 KEY_ID = "STS.NTQ1mMx3oTjVg9k2ExampleKeyId"
@@ -37,7 +38,7 @@ def endpoint() -> Iterator[AlibabaConfigEndpoint]:
 @pytest.fixture
 def settings(endpoint: AlibabaConfigEndpoint) -> AlibabaSettings:
     """Retries without waiting (the policy's sleep is injected), the rest as in production."""
-    return AlibabaSettings(region="cn-shanghai", endpoint=endpoint.url, retry=RetryPolicy(sleep=_no_sleep))
+    return AlibabaSettings(region="cn-shanghai", endpoint=endpoint.url, retry=replace(ALIBABA_RETRY, sleep=_no_sleep))
 
 
 @pytest.fixture

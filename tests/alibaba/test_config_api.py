@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,13 +17,13 @@ from darabonba.policy.retry import RetryPolicyContext
 from structlog.testing import capture_logs
 
 from scanner.alibaba.config_api import (
+    ALIBABA_RETRY,
     ENDPOINT_ENVIRONMENT,
     PUBLISHED_RATES,
     AlibabaCredentials,
     AlibabaSettings,
     ConfigApi,
     EvaluationsNotAccepted,
-    RetryPolicy,
     _endpoint_parts,
     config_region,
     error_code,
@@ -150,7 +151,7 @@ def test_config_region(function_region, environment, expected) -> None:
 def test_settings_from_an_environment() -> None:
     settings = AlibabaSettings.from_environment("eu-central-1", {ENDPOINT_ENVIRONMENT: "http://127.0.0.1:8080"})
     assert settings == AlibabaSettings(region="ap-southeast-1", endpoint="http://127.0.0.1:8080")
-    assert settings.retry == RetryPolicy()
+    assert settings.retry == ALIBABA_RETRY
     assert settings.retry.sleep is asyncio.sleep
     assert dict(settings.rates) == {"ListDiscoveredResources": 10.0, "PutEvaluations": 5000 / 60}
     assert settings.rates is not PUBLISHED_RATES
@@ -274,7 +275,7 @@ def api(sleep: Sleeps, *, max_attempts: int = 3, **settings: Any) -> ConfigApi:
         AlibabaSettings(
             region="cn-shanghai",
             endpoint="http://127.0.0.1:9",
-            retry=RetryPolicy(sleep=sleep, max_attempts=max_attempts),
+            retry=replace(ALIBABA_RETRY, sleep=sleep, max_attempts=max_attempts),
             **settings,
         ),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -27,7 +28,7 @@ from cloudsweep_emulator.alibaba_config import (
 from structlog.testing import capture_logs
 
 import scanner.alibaba
-from scanner.alibaba.config_api import AlibabaCredentials, AlibabaSettings, RetryPolicy
+from scanner.alibaba.config_api import ALIBABA_RETRY, AlibabaCredentials, AlibabaSettings
 from scanner.alibaba.rule import PUT_BATCH, handle
 from scanner.errors import EventError, RuleRuntimeError
 from scanner.testing.alibaba import DEFAULT_ACCOUNT, alibaba_item_document, change_event, scheduled_event
@@ -656,7 +657,7 @@ def test_a_throttle_that_asks_for_a_wait_is_waited_for(endpoint, credentials) ->
     async def record(seconds: float) -> None:
         waits.append(seconds)
 
-    settings = AlibabaSettings(region="cn-shanghai", endpoint=endpoint.url, retry=RetryPolicy(sleep=record))
+    settings = AlibabaSettings(region="cn-shanghai", endpoint=endpoint.url, retry=replace(ALIBABA_RETRY, sleep=record))
     endpoint.fail(throttling("PutEvaluations", retry_after_ms=1500))
     event = change(endpoint, alibaba_item_document(INSTANCE, configuration={"ImageId": APPROVED}))
     with capture_logs() as logs:
@@ -690,7 +691,7 @@ def test_a_throttle_asking_for_more_than_the_time_budget_is_not_slept_through(en
     async def record(seconds: float) -> None:
         waits.append(seconds)
 
-    settings = AlibabaSettings(region="cn-shanghai", endpoint=endpoint.url, retry=RetryPolicy(sleep=record))
+    settings = AlibabaSettings(region="cn-shanghai", endpoint=endpoint.url, retry=replace(ALIBABA_RETRY, sleep=record))
     endpoint.fail(throttling("PutEvaluations", retry_after_ms=120_000))
     event = change(endpoint, alibaba_item_document(INSTANCE, configuration={"ImageId": APPROVED}))
     with pytest.raises(RuleRuntimeError, match=r"^config:PutEvaluations failed with Throttling\.User$"):

@@ -11,7 +11,7 @@ from cloudsweep_emulator.faults import FaultKind, FaultRule
 from cloudsweep_emulator.server import Emulator
 
 from scanner.aws.clients import AwsClients, AwsSettings, CallContext, Credentials
-from scanner.aws.retry import RetryPolicy
+from scanner.retrying import RetryPolicy
 from tests.conftest import MANAGEMENT_ACCOUNT
 from tests.support import assumed_session, client
 

@@ -9,8 +9,9 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-from scanner.aws.limits import DEFAULT_RATE, RateLimiter, RateLimits, TokenBucket
+from scanner.aws.limits import DEFAULT_RATE, RateLimiter, RateLimits
 from scanner.errors import UsageError
+from scanner.rates import TokenBucket
 
 # Float sums of 0.2 s steps land a hair either side of the exact times.
 SLACK = 1e-9

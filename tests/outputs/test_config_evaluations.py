@@ -20,12 +20,12 @@ from cloudsweep_emulator.server import Emulator
 from checks import BUILTIN
 from scanner.aws.clients import AwsClients, AwsSettings, CallContext, Credentials
 from scanner.aws.config_evaluations import PUT_BATCH, ResultTokens, put_evaluation_batch
-from scanner.aws.retry import RetryPolicy
 from scanner.cli import cli
 from scanner.errors import UsageError
 from scanner.model import Compliance, Evaluation
 from scanner.registry import SelectedCheck
 from scanner.results import EXIT_INCOMPLETE, EXIT_NON_COMPLIANT, FailOn, Failure, ScanReport
+from scanner.retrying import RetryPolicy
 from scanner.runner import run_scan
 from scanner.scan.request import AccountSource, ScanRequest
 from scanner.scan.targets import Account
