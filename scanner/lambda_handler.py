@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
@@ -30,13 +30,19 @@ from scanner.events import event_document, event_enum, event_object
 from scanner.logs import configure_function_logging
 from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, ItemError, Target
 from scanner.plugins import CHECKS_DIR_ENVIRONMENT, CheckLoadError, checks_dirs_from, load_registry
-from scanner.registry import Check, CheckScope, ExtraData, ParameterError, Registry, Result, SelectedCheck, Snapshot
+from scanner.registry import Check, CheckScope, ExtraData, Registry, Result, SelectedCheck, Snapshot
+from scanner.rule_runtime import (
+    CHECK_ENVIRONMENT,
+    compliance_counts,
+    not_applicable_reason,
+    put_in_batches,
+    rule_parameters,
+)
 from scanner.scan.inventory import EXTRA_DATA_READERS, ConfigInventory
 from scanner.scan.orchestrator import scan_target
 
 log = structlog.get_logger("cloudsweep.lambda")
 
-CHECK_ENVIRONMENT = "CLOUDSWEEP_CHECK"
 TEST_MODE_TOKEN = "TESTMODE"  # noqa: S105  (AWS's documented test-mode token)
 # rdklib's reserved rule parameters: they steer the runtime, never the check.
 RESERVED_PARAMETERS = frozenset({"ExecutionRoleName", "ExecutionRoleRegion", "AssumeRoleMode"})
@@ -306,13 +312,13 @@ async def _evaluate_change(invocation: Invocation) -> None:
         await invocation.put(emit(ACCOUNT_RESOURCE_TYPE, event.account_id, result))
         return
     # Decided on the summary: a deleted or out-of-scope oversized item is not fetched (its history may be gone).
-    reason = None
-    if summary.status in DELETED_STATUSES:
-        reason = f"the resource's configuration item status is {summary.status}"
-    elif event.event_left_scope:
-        reason = "the resource left the rule's scope"
-    elif summary.resource_type not in check.resource_types:
-        reason = f"{check.id} does not evaluate {summary.resource_type}"
+    deleted = summary.status in DELETED_STATUSES
+    reason = not_applicable_reason(
+        check,
+        summary,
+        deleted=f"the resource's configuration item status is {summary.status}" if deleted else None,
+        left_scope=event.event_left_scope,
+    )
     if reason is not None:
         await invocation.put(
             emit(summary.resource_type, summary.resource_id, Result(Compliance.NOT_APPLICABLE, reason))
@@ -368,13 +374,10 @@ async def _stale(invocation: Invocation, ordering: datetime) -> list[Evaluation]
 async def put_evaluations(invocation: Invocation, evaluations: list[Evaluation]) -> None:
     """PutEvaluations in batches of 100; FailedEvaluations are retried, then the invocation fails loudly."""
     event = invocation.event
-    for start in range(0, len(evaluations), PUT_BATCH):
+
+    async def put(batch: Sequence[Evaluation]) -> None:
         refused = await put_evaluation_batch(
-            invocation.clients,
-            invocation.context,
-            evaluations[start : start + PUT_BATCH],
-            event.result_token,
-            test_mode=event.test_mode,
+            invocation.clients, invocation.context, list(batch), event.result_token, test_mode=event.test_mode
         )
         if refused:
             ids = ", ".join(evaluation.resource_id for evaluation in refused[:5])
@@ -382,16 +385,14 @@ async def put_evaluations(invocation: Invocation, evaluations: list[Evaluation])
                 f"AWS Config refused {len(refused)} evaluations after {FAILED_EVALUATION_ROUNDS} tries: {ids}"
             )
 
+    await put_in_batches(evaluations, PUT_BATCH, put)
+
 
 async def handle(event: Any, environment: Mapping[str, str] | None = None) -> dict[str, Any]:
     environment = os.environ if environment is None else environment
     rule_event = RuleEvent.parse(event, environment)
     check = select_check(rule_event, environment)
-    parameters = {k: v for k, v in rule_event.rule_parameters.items() if k not in RESERVED_PARAMETERS}
-    try:
-        params = check.parameters.parse(check.id, parameters)
-    except ParameterError as exc:
-        raise EventError(f"ruleParameters.{exc.parameter}" if exc.parameter else "ruleParameters", str(exc)) from exc
+    params = rule_parameters(check, rule_event.rule_parameters, RESERVED_PARAMETERS)
     log.info(
         "rule invoked",
         check=check.id,
@@ -417,9 +418,7 @@ async def handle(event: Any, environment: Mapping[str, str] | None = None) -> di
         except AwsError as error:
             # Like AWS's sample: the code and the call, none of the message's account internals.
             raise RuleRuntimeError(f"{error.service}:{error.operation} failed with {error.code}") from error
-    counts = {compliance.value: 0 for compliance in Compliance}
-    for evaluation in invocation.evaluations:
-        counts[evaluation.compliance.value] += 1
+    counts = compliance_counts(invocation.evaluations)
     log.info("rule evaluated", check=check.id, evaluations=len(invocation.evaluations), stale=len(stale), **counts)
     return {"check": check.id, "evaluations": len(invocation.evaluations), "stale": len(stale), **counts}
 

@@ -35,7 +35,7 @@ LAYERS: dict[str, int] = {
     "scanner.alibaba.tools": ENTRY,
     "scanner.runner": RUNNER,
     "scanner.scan": ENGINE,
-    "scanner.plugins": ENGINE,  # loads checks/, which import the core only
+    "scanner.plugins": ENGINE,
     "scanner.aws": PROVIDERS,
     "scanner.alibaba.config_api": PROVIDERS,
     "scanner.alibaba.items": PROVIDERS,

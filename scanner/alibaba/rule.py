@@ -35,11 +35,17 @@ from scanner.events import event_document, event_enum, event_object
 from scanner.logs import configure_function_logging
 from scanner.model import Compliance, ConfigurationItem, Evaluation, ItemError
 from scanner.plugins import CHECKS_DIR_ENVIRONMENT, CheckLoadError, checks_dirs_from, load_registry
-from scanner.registry import Check, Cloud, ParameterError, ParameterValues, Registry, Result, Snapshot
+from scanner.registry import Check, Cloud, ParameterValues, Registry, Result, Snapshot
+from scanner.rule_runtime import (
+    CHECK_ENVIRONMENT,
+    compliance_counts,
+    not_applicable_reason,
+    put_in_batches,
+    rule_parameters,
+)
 
 log = structlog.get_logger("cloudsweep.alibaba")
 
-CHECK_ENVIRONMENT = "CLOUDSWEEP_CHECK"
 CONCURRENCY_ENVIRONMENT = "CLOUDSWEEP_ALIBABA_CONCURRENCY"
 DEFAULT_CONCURRENCY = 8
 PUT_BATCH = 100
@@ -238,11 +244,9 @@ class Invocation:
 
 
 def _not_applicable_reason(check: Check, item: ConfigurationItem, configuration_type: ConfigurationType) -> str | None:
-    if item.deleted or configuration_type is ConfigurationType.NONE:
-        return "the resource is deleted (Cloud Config holds no configuration for it)"
-    if item.resource_type not in check.resource_types:
-        return f"{check.id} does not evaluate {item.resource_type}"
-    return None
+    deleted = item.deleted or configuration_type is ConfigurationType.NONE
+    gone = "the resource is deleted (Cloud Config holds no configuration for it)" if deleted else None
+    return not_applicable_reason(check, item, deleted=gone)
 
 
 async def _evaluate_pushed_item(invocation: Invocation, raw_item: Mapping[str, Any]) -> None:
@@ -360,15 +364,15 @@ async def put_evaluations(invocation: Invocation) -> None:
         wire_evaluation(evaluation, invocation.names.get((evaluation.resource_type, evaluation.resource_id)))
         for evaluation in invocation.evaluations
     ]
-    for start in range(0, len(wire), PUT_BATCH):
-        await invocation.api.put_evaluations(invocation.event.result_token, wire[start : start + PUT_BATCH])
+
+    async def put(batch: Sequence[dict[str, Any]]) -> None:
+        await invocation.api.put_evaluations(invocation.event.result_token, list(batch))
+
+    await put_in_batches(wire, PUT_BATCH, put)
 
 
 def parse_parameters(check: Check, event: AlibabaRuleEvent) -> ParameterValues:
-    try:
-        return check.parameters.parse(check.id, dict(event.rule_parameters))
-    except ParameterError as exc:
-        raise EventError(f"ruleParameters.{exc.parameter}" if exc.parameter else "ruleParameters", str(exc)) from exc
+    return rule_parameters(check, event.rule_parameters)
 
 
 async def handle(
@@ -403,9 +407,7 @@ async def handle(
         await put_evaluations(invocation)
     except AlibabaError as error:
         raise RuleRuntimeError(f"{error.service}:{error.operation} failed with {error.code}") from error
-    counts = {compliance.value: 0 for compliance in Compliance}
-    for evaluation in invocation.evaluations:
-        counts[evaluation.compliance.value] += 1
+    counts = compliance_counts(invocation.evaluations)
     summary = {
         "check": check.id,
         "evaluations": len(invocation.evaluations),
