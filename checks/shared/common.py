@@ -1,4 +1,4 @@
-"""Parameter kinds and helpers that several checks share (not a check: `checks/__init__.py` registers none here)."""
+"""Parameter kinds and helpers that several checks share (not a check: nothing here is registered)."""
 
 from __future__ import annotations
 

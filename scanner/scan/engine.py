@@ -1,9 +1,10 @@
-"""A periodic scan: accounts, their regions, checks, outputs and the exit code.
+"""The scan engine: accounts, their regions and targets, run concurrently under caps into assembled sinks.
 
 Accounts come from the caller alone, a list, an accounts file or AWS Organizations; each is entered
 through an assumed role (the caller's own account needs none). Accounts, and targets within them, run
 concurrently under caps; a target's rate buckets and snapshot, and an account's credentials, are released as
-soon as they are done, so memory does not grow with the number of accounts.
+soon as they are done, so memory does not grow with the number of accounts. Sinks (outputs, AWS Config, Security
+Hub, --state) are assembled by `scanner.runner`; the engine only puts evaluations into them.
 """
 
 from __future__ import annotations
