@@ -23,6 +23,7 @@ from scanner.registry import Cloud
 
 if TYPE_CHECKING:
     from scanner.registry import Check, Registry
+    from scanner.scan.options import ScanOption
 
 log = structlog.get_logger("cloudsweep")
 
@@ -34,43 +35,46 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def checks_dir_option(command: F) -> F:
     """`--checks-dir DIR`, repeatable; without it, CLOUDSWEEP_CHECKS_DIR (directories separated by the path
-    separator; empty parts are ignored, never read as the current directory)."""
-    option = click.option(
-        "--checks-dir",
-        "checks_dirs",
-        multiple=True,
-        type=click.Path(path_type=Path, file_okay=False),
-        help="Also load the checks in this directory's .py files (CHECK or CHECKS in each); repeatable. "
-        "Default: CLOUDSWEEP_CHECKS_DIR.",
-    )
-    return option(command)
+    separator; empty parts are ignored, never read as the current directory). The scan table's own entry."""
+    from scanner.scan.options import SCAN_OPTIONS
+
+    (option,) = [option for option in SCAN_OPTIONS if option.flag == "--checks-dir"]
+    return _click_option(option)(command)
 
 
 def scan_options(command: F) -> F:
     """`cloudsweep scan`'s options, from the table the Lambda parses too (scanner.scan.options)."""
-    from scanner.scan.options import SCAN_OPTIONS, Kind
+    from scanner.scan.options import SCAN_OPTIONS
 
     for option in reversed(SCAN_OPTIONS):
-        settings: dict[str, Any] = {"help": option.help, "multiple": option.multiple}
-        if option.metavar:
-            settings["metavar"] = option.metavar
-        if option.kind is Kind.FLAG:
-            settings["is_flag"] = True
-        elif option.kind in (Kind.INT, Kind.FLOAT):
-            if option.bounds is None:
-                settings["type"] = int if option.kind is Kind.INT else float
-            elif option.kind is Kind.INT:
-                settings["type"] = click.IntRange(int(option.bounds[0]), int(option.bounds[1]))
-            else:
-                settings["type"] = click.FloatRange(*option.bounds)
-        elif option.kind is Kind.PATH:
-            settings["type"] = click.Path(path_type=Path, file_okay=option.file_okay, dir_okay=option.dir_okay)
-        elif option.kind is Kind.CHOICE:
-            settings["type"] = click.Choice(option.choices)
-        if option.default is not None:
-            settings.update(default=option.default, show_default=True)
-        command = click.option(option.flag, option.dest, **settings)(command)
+        command = _click_option(option)(command)
     return command
+
+
+def _click_option(option: ScanOption) -> Callable[[F], F]:
+    """One row of the scan option table as a click option."""
+    from scanner.scan.options import Kind
+
+    settings: dict[str, Any] = {"help": option.help, "multiple": option.multiple}
+    if option.metavar:
+        settings["metavar"] = option.metavar
+    if option.kind is Kind.FLAG:
+        settings["is_flag"] = True
+    elif option.kind in (Kind.INT, Kind.FLOAT):
+        if option.bounds is None:
+            settings["type"] = int if option.kind is Kind.INT else float
+        elif option.kind is Kind.INT:
+            settings["type"] = click.IntRange(int(option.bounds[0]), int(option.bounds[1]))
+        else:
+            settings["type"] = click.FloatRange(*option.bounds)
+    elif option.kind is Kind.PATH:
+        settings["type"] = click.Path(path_type=Path, file_okay=option.file_okay, dir_okay=option.dir_okay)
+    elif option.kind is Kind.CHOICE:
+        settings["type"] = click.Choice(option.choices)
+    if option.default is not None:
+        settings.update(default=option.default, show_default=True)
+    decorator: Callable[[F], F] = click.option(option.flag, option.dest, **settings)
+    return decorator
 
 
 def _emulator_module(name: str) -> Any:

@@ -40,31 +40,33 @@ def wheel_of(source: Path, wheelhouse: Path, name: str) -> zipfile.ZipFile:
 
 
 @pytest.fixture(scope="module")
-def product_wheel(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+def product_wheel(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], str]:
+    """The product wheel's file names and its METADATA, built once for the module."""
     scratch = tmp_path_factory.mktemp("wheel")
     # The same copy of the project the Lambda zip is built from.
     source = build_lambda_zip.copy_project(scratch)
     with wheel_of(source, scratch / "dist", "cloudsweep") as wheel:
-        return sorted(wheel.namelist())
+        names = sorted(wheel.namelist())
+        (metadata,) = [name for name in names if name.endswith(".dist-info/METADATA")]
+        return names, wheel.read(metadata).decode()
 
 
-def test_the_product_wheel_holds_cloudsweep_and_its_checks_only(product_wheel: list[str]) -> None:
-    top_level = {name.split("/", 1)[0] for name in product_wheel}
+def test_the_product_wheel_holds_cloudsweep_and_its_checks_only(product_wheel: tuple[list[str], str]) -> None:
+    names, _ = product_wheel
+    top_level = {name.split("/", 1)[0] for name in names}
     (dist_info,) = {name for name in top_level if name.endswith(".dist-info")}
     assert top_level == {"scanner", "checks", dist_info}
-    packages = sorted({name.rsplit("/", 1)[0] for name in product_wheel if name.endswith(".py")})
+    packages = sorted({name.rsplit("/", 1)[0] for name in names if name.endswith(".py")})
     print("\nthe wheel's packages:", ", ".join(packages))
     assert "scanner/scan" in packages
     assert "scanner/aws" in packages
-    assert not [name for name in product_wheel if "emulator" in name or name.startswith("moto")]
-    assert "scanner/lambda_handler.py" in product_wheel
+    assert not [name for name in names if "emulator" in name or name.startswith("moto")]
+    assert "scanner/lambda_handler.py" in names
 
 
-def test_the_product_wheel_requires_no_emulator(product_wheel: list[str], tmp_path: Path) -> None:
-    source = build_lambda_zip.copy_project(tmp_path)
-    with wheel_of(source, tmp_path / "dist", "cloudsweep") as wheel:
-        (metadata,) = [name for name in wheel.namelist() if name.endswith(".dist-info/METADATA")]
-        requires = [line for line in wheel.read(metadata).decode().splitlines() if line.startswith("Requires-Dist")]
+def test_the_product_wheel_requires_no_emulator(product_wheel: tuple[list[str], str]) -> None:
+    _, metadata = product_wheel
+    requires = [line for line in metadata.splitlines() if line.startswith("Requires-Dist")]
     assert requires
     assert not [line for line in requires if any(part in line for part in ("moto", "werkzeug", "flask"))]
 
