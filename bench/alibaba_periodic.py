@@ -25,10 +25,10 @@ from cloudsweep_emulator.alibaba_config import AlibabaConfigEndpoint, Discovered
 from checks.alibaba import BUILTIN
 from scanner.alibaba.config_api import AlibabaCredentials, AlibabaSettings, ConfigApi
 from scanner.alibaba.items import parse_item
-from scanner.alibaba.rule import PUT_BATCH, handle, wire_evaluation
 from scanner.logs import configure_logging
 from scanner.model import Evaluation
 from scanner.registry import Snapshot
+from scanner.rules.alibaba_config import PUT_BATCH, handle, wire_evaluation
 from scanner.testing.alibaba import DEFAULT_ACCOUNT, scheduled_event
 
 KEY_ID = "LTAI5tBenchKey000000001"

@@ -235,7 +235,7 @@ def scan(**options: Any) -> None:
     except (UsageError, KeyError) as exc:
         raise click.UsageError(str(exc).strip("'\"")) from exc
     # The command line's scan stops cleanly on SIGINT/SIGTERM (outputs, summary and --state written).
-    request = dataclasses.replace(request, handle_signals=True)
+    request = dataclasses.replace(request, run=dataclasses.replace(request.run, handle_signals=True))
     console = Console(stderr=True)
     try:
         with ScanProgress(console) as progress:
@@ -251,7 +251,7 @@ def scan(**options: Any) -> None:
     if report.all_failures:
         tables.print(failures_table(report.all_failures))
     severities = {choice.check.id: choice.check.severity for choice in request.checks}
-    sys.exit(report.exit_code(request.fail_on, severities))
+    sys.exit(report.exit_code(request.destinations.fail_on, severities))
 
 
 def _rule_parameters(check: Check, options: tuple[str, ...]) -> dict[str, str]:
@@ -405,7 +405,7 @@ def invoke(
     try:
         if cloud is Cloud.ALIBABA:
             from scanner.alibaba.config_api import ENDPOINT_ENVIRONMENT, AlibabaCredentials
-            from scanner.alibaba.rule import handle as handle_alibaba
+            from scanner.rules.alibaba_config import handle as handle_alibaba
 
             if endpoint_url:
                 environment[ENDPOINT_ENVIRONMENT] = endpoint_url
@@ -414,7 +414,7 @@ def invoke(
             # Function Compute hands the handler the event's bytes.
             summary = anyio.run(handle_alibaba, raw, credentials, function_region, environment)
         else:
-            from scanner.lambda_handler import handle
+            from scanner.rules.aws_config import handle
 
             if endpoint_url:
                 environment["AWS_ENDPOINT_URL"] = endpoint_url

@@ -1,6 +1,6 @@
 """The one place a scan's sinks are assembled: the local outputs (JSON lines, reports, per-account files and their
-summary, written atomically), AWS Config evaluations, Security Hub findings and the --state file, around the scan
-engine. The CLI, the Lambda's scheduled scan and each worker process run scans through here."""
+summary, written atomically, or to an S3 prefix), AWS Config evaluations, Security Hub findings and the --state file,
+around the scan engine. The CLI, the Lambda's scheduled scan and each worker process run scans through here."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from typing import Any, TextIO
 import anyio
 import structlog
 
-from scanner.aws.clients import AwsClients
+from scanner.aws.clients import AwsClients, AwsSettings
 from scanner.aws.config_evaluations import ConfigEvaluationsSink
-from scanner.errors import OutputError, UsageError
+from scanner.errors import AwsError, OutputError, RuleRuntimeError, UsageError
 from scanner.outputs.atomic import AtomicFile
 from scanner.outputs.findings import ScanInfo
 from scanner.outputs.jsonl import JsonLinesSink, TeeSink
@@ -31,7 +31,7 @@ from scanner.results import (
 )
 from scanner.scan.engine import Scan, ambient_session, aws_settings, run_engine
 from scanner.scan.progress import ProgressListener, ProgressSink
-from scanner.scan.request import AccountSource, ScanRequest
+from scanner.scan.request import AccountSource, Destinations, ScanRequest
 from scanner.scan.state import ScanState, fingerprint
 
 log = structlog.get_logger("cloudsweep.scan")
@@ -49,22 +49,26 @@ async def scan(
     With `state` (an open `--state` file), targets an earlier run finished are replayed, not scanned, and each
     target that finishes cleanly is recorded there.
     """
-    started = state.now if state is not None else request.now or datetime.now(UTC)
+    started = state.now if state is not None else request.run.now or datetime.now(UTC)
     report = ScanReport(caller_account=None, started=started)
-    async with AwsClients(aws_settings(request), ambient_session(request.credentials)) as clients:
+    async with AwsClients(aws_settings(request), ambient_session(request.access.credentials)) as clients:
         sinks: list[EvaluationSink] = [sink, report.counts]
         # A replay feeds the local outputs only: AWS Config and Security Hub had these from the first run.
         replay = TeeSink([sink, report.counts]) if state is not None else None
         if state is not None:
             sinks.append(state)
-        if request.result_tokens:
-            sinks.append(ConfigEvaluationsSink(clients, request.result_tokens))
-        if request.security_hub:
+        if request.destinations.result_tokens:
+            sinks.append(ConfigEvaluationsSink(clients, request.destinations.result_tokens))
+        if request.destinations.security_hub:
             sinks.append(_security_hub_sink(request, clients, started, lambda: report.caller_account))
-        mutelist = request.mutelist
+        mutelist = request.destinations.mutelist
         suppress = (lambda evaluation: mutelist.match(evaluation, evaluation.resource_tags)) if mutelist else None
         run = Scan(request, clients, TeeSink(sinks, suppress), report, listener, state, replay)
         return await run_engine(run, clients)
+
+
+def _without_local_files(destinations: Destinations) -> Destinations:
+    return dataclasses.replace(destinations, output=None, output_dir=None, reports=())
 
 
 async def scan_to_directory(request: ScanRequest, directory: Path) -> ScanReport:
@@ -73,11 +77,41 @@ async def scan_to_directory(request: ScanRequest, directory: Path) -> ScanReport
     from scanner.outputs.files import AccountFilesSink, write_summary
 
     with AccountFilesSink(directory) as files:
-        report = await scan(dataclasses.replace(request, output=None, output_dir=None, reports=()), files)
+        report = await scan(
+            dataclasses.replace(request, destinations=_without_local_files(request.destinations)), files
+        )
         files.ensure_scanned(report.outcomes)
         report.failures += [output_failure(error) for error in files.commit()]
     write_summary(directory / "summary.json", report)
     return report
+
+
+async def scan_to_s3(
+    request: ScanRequest, bucket: str, prefix: str, settings: AwsSettings, region: str
+) -> tuple[ScanReport, str]:
+    """The Lambda's scheduled scan: `scan_to_directory` into a temporary directory, then each of its files to
+    s3://bucket/prefix/<start time>/ (S3 in `region`, on clients of `settings`). Returns the report and that URL.
+    Files that cannot be written fail the invocation (RuleRuntimeError); the report's failures are the caller's."""
+    import tempfile
+
+    from scanner.aws.s3_objects import put_directory
+
+    started = datetime.now(UTC)
+    run_prefix = "/".join(part for part in (prefix, started.strftime("%Y-%m-%dT%H-%M-%SZ")) if part)
+    with tempfile.TemporaryDirectory(prefix="cloudsweep-") as directory:
+        folder = Path(directory)
+        report = await scan_to_directory(
+            dataclasses.replace(request, run=dataclasses.replace(request.run, now=started)), folder
+        )
+        async with AwsClients(settings) as clients:
+            try:
+                await put_directory(clients, region, folder, bucket, run_prefix)
+            except AwsError as error:
+                raise RuleRuntimeError(
+                    f"writing the results to s3://{bucket}/{run_prefix}/ failed with {error.code}"
+                ) from error
+    log.info("scheduled scan written", bucket=bucket, prefix=run_prefix, evaluations=report.counts.total)
+    return report, f"s3://{bucket}/{run_prefix}/"
 
 
 class ScanOutputs:
@@ -88,21 +122,21 @@ class ScanOutputs:
     def __init__(self, request: ScanRequest) -> None:
         from scanner.outputs.files import AccountFilesSink
 
-        self._output_dir = request.output_dir
+        self._output_dir = request.destinations.output_dir
         self._lines_file: AtomicFile | None = None
         self.lines: TextIO | None = None
         self.files: AccountFilesSink | None = None
         self.reports: ReportsSink | None = None
         self._done = False
         try:
-            if request.output is not None:
-                self._lines_file = AtomicFile(request.output)
+            if request.destinations.output is not None:
+                self._lines_file = AtomicFile(request.destinations.output)
                 self.lines = self._lines_file.stream
-            elif request.output_dir is None and not request.reports:
+            elif request.destinations.output_dir is None and not request.destinations.reports:
                 self.lines = sys.stdout
-            if request.output_dir is not None:
-                self.files = AccountFilesSink(request.output_dir)
-            if request.reports:
+            if request.destinations.output_dir is not None:
+                self.files = AccountFilesSink(request.destinations.output_dir)
+            if request.destinations.reports:
                 self.reports = _reports_sink(request)
         except BaseException:
             self.abandon()
@@ -168,25 +202,27 @@ def output_failure(error: OutputError) -> Failure:
 
 
 def run_scan(request: ScanRequest, progress: ProgressSink | None = None, log_level: str = "info") -> ScanReport:
-    """The CLI's scan: JSON lines to `request.output` (stdout when nothing else is asked for), the `--output`
+    """The CLI's scan: JSON lines to `destinations.output` (stdout when nothing else is asked for), the `--output`
     reports, per-account files and their summary, put in place together at the end.
 
     A scan that failed before any target (the caller's identity, the organization, no account to scan) leaves
     every previous output file as it was; one that scanned writes its outputs, failures named in them."""
-    now, scan_id = request.now or datetime.now(UTC), request.scan_id or str(uuid.uuid4())
-    request = dataclasses.replace(request, scan_id=scan_id, now=now)
+    now, scan_id = request.run.now or datetime.now(UTC), request.run.scan_id or str(uuid.uuid4())
+    request = dataclasses.replace(request, run=dataclasses.replace(request.run, scan_id=scan_id, now=now))
     state = _open_state(request, now, scan_id)
     if state is not None:
         # A resumed scan is the interrupted one: same start (every ordering timestamp) and id.
-        request = dataclasses.replace(request, now=state.now, scan_id=state.scan_id)
+        request = dataclasses.replace(
+            request, run=dataclasses.replace(request.run, now=state.now, scan_id=state.scan_id)
+        )
     with contextlib.ExitStack() as stack:
         if state is not None:
             stack.callback(state.close)
         outputs = stack.enter_context(ScanOutputs(request))
-        if request.workers > 1 and not request.source.caller_only:
+        if request.run.workers > 1 and not request.source.caller_only:
             from scanner.scan.workers import scan_in_workers
 
-            report = anyio.run(scan_in_workers, request, request.workers, outputs, progress, log_level)
+            report = anyio.run(scan_in_workers, request, request.run.workers, outputs, progress, log_level)
         else:
             sinks = outputs.sinks() + ([progress] if progress is not None else [])
             report = anyio.run(scan, request, TeeSink(sinks), progress, state)
@@ -203,9 +239,11 @@ def run_scan(request: ScanRequest, progress: ProgressSink | None = None, log_lev
 
 
 def _output_paths(request: ScanRequest) -> list[Path]:
-    paths = [path for path in (request.output,) if path is not None] + [spec.path for spec in request.reports]
-    if request.output_dir is not None:
-        paths.append(request.output_dir)
+    paths = [path for path in (request.destinations.output,) if path is not None] + [
+        spec.path for spec in request.destinations.reports
+    ]
+    if request.destinations.output_dir is not None:
+        paths.append(request.destinations.output_dir)
     return paths
 
 
@@ -222,9 +260,9 @@ def _source_fingerprint(source: AccountSource) -> list[Any]:
 
 
 def _open_state(request: ScanRequest, now: datetime, scan_id: str) -> ScanState | None:
-    if request.state_file is None:
+    if request.run.state_file is None:
         return None
-    if request.workers > 1 and not request.source.caller_only:
+    if request.run.workers > 1 and not request.source.caller_only:
         raise UsageError("--state records one process's targets: it does not go with --workers")
     # What decides the evaluations; a state file written under anything else is another scan's.
     parts = [
@@ -234,14 +272,14 @@ def _open_state(request: ScanRequest, now: datetime, scan_id: str) -> ScanState 
         ],
         request.regions,
         _source_fingerprint(request.source),
-        request.role_name,
+        request.access.role_name,
         request.global_region,
         request.home_region,
         # Records are stored suppressed or not: another mutelist is another scan.
-        repr(request.mutelist.entries) if request.mutelist is not None else None,
+        repr(request.destinations.mutelist.entries) if request.destinations.mutelist is not None else None,
     ]
     checks = [choice.check.id for choice in request.checks]
-    return ScanState.open(request.state_file, fingerprint(parts), now, scan_id, checks)
+    return ScanState.open(request.run.state_file, fingerprint(parts), now, scan_id, checks)
 
 
 def _scan_info(request: ScanRequest, started: datetime) -> tuple[dict[str, Check], ScanInfo]:
@@ -249,13 +287,13 @@ def _scan_info(request: ScanRequest, started: datetime) -> tuple[dict[str, Check
     from importlib.metadata import version
 
     checks = {choice.check.id: choice.check for choice in request.checks}
-    scan_id = request.scan_id or str(uuid.uuid4())
+    scan_id = request.run.scan_id or str(uuid.uuid4())
     return checks, ScanInfo(scan_id=scan_id, started=started, tool_version=version("cloudsweep"))
 
 
 def _reports_sink(request: ScanRequest) -> ReportsSink:
-    checks, info = _scan_info(request, request.now or datetime.now(UTC))
-    return ReportsSink(request.reports, checks, info)
+    checks, info = _scan_info(request, request.run.now or datetime.now(UTC))
+    return ReportsSink(request.destinations.reports, checks, info)
 
 
 def _security_hub_sink(
@@ -264,4 +302,4 @@ def _security_hub_sink(
     from scanner.aws.security_hub import SecurityHubSink
 
     checks, info = _scan_info(request, started)
-    return SecurityHubSink(clients, checks, info, request.security_hub_account, now=started, caller=caller)
+    return SecurityHubSink(clients, checks, info, request.destinations.security_hub_account, now=started, caller=caller)

@@ -2,7 +2,7 @@
 
 With --function-compute, dist/cloudsweep-fc.zip instead: the same build for Alibaba Cloud Function Compute's Python
 3.12 runtime (x86_64, manylinux wheels too), plus an `index.py` so that the handler is Function Compute's usual
-`index.handler` (it re-exports `scanner.alibaba.handler`).
+`index.handler` (it re-exports `scanner.function_compute.handler`).
 
 The dependencies are the manylinux wheels that Lambda's Amazon Linux runs, not this machine's: pip is asked for
 `--platform manylinux2014_x86_64 --implementation cp --python-version 3.12 --only-binary=:all:`, with the versions of
@@ -30,7 +30,7 @@ RUNTIME = "python3.12"
 FC_HANDLER = "index.handler"
 FC_INDEX = '''"""Function Compute's entry point for Alibaba Cloud Config custom rules: handler `index.handler`."""
 
-from scanner.alibaba import handler
+from scanner.function_compute import handler
 
 __all__ = ["handler"]
 '''

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from cloudsweep_emulator.server import Emulator
 
-import scanner.alibaba
+import scanner.function_compute
 from scanner.errors import EventError
 from scanner.lambda_handler import handler
 from scanner.testing.alibaba import alibaba_item_document, change_event
@@ -100,6 +100,6 @@ def test_the_function_compute_handler_refuses_a_deeply_nested_event(
     deep = "[" * depth + "]" * depth
     text = text.replace('"configuration": ', f'"configuration": {{"Deep": {deep}, "ImageId": "m-1"}}, "was": ', 1)
     with pytest.raises(EventError) as raised:
-        scanner.alibaba.handler(text.encode(), CONTEXT)
+        scanner.function_compute.handler(text.encode(), CONTEXT)
     assert raised.value.field == "event"
     assert "nested deeper than 100 levels" in str(raised.value)

@@ -17,8 +17,8 @@ from click.testing import CliRunner, Result
 from checks import BUILTIN
 from scanner.cli import cli
 from scanner.errors import EventError
-from scanner.lambda_handler import handle
 from scanner.registry import Check, ParameterError, ParameterType
+from scanner.rules.aws_config import handle
 from scanner.testing import scheduled_event
 from tests.property.check_seeds import SEEDS
 from tests.property.test_mangled_fields import original

@@ -10,7 +10,9 @@ import pytest
 from cloudsweep_emulator.faults import FaultRule
 from cloudsweep_emulator.server import Emulator
 
-from scanner.lambda_handler import ACCESS_DENIED_MESSAGE, EventError, RuleRuntimeError, handler
+from scanner.errors import EventError, RuleRuntimeError
+from scanner.lambda_handler import handler
+from scanner.rules.aws_config import ACCESS_DENIED_MESSAGE
 from tests.conftest import MANAGEMENT_ACCOUNT
 from tests.support import assumed_session, client
 

@@ -12,9 +12,9 @@ import pytest
 from cloudsweep_emulator.server import Emulator
 
 from checks import BUILTIN
-from scanner.lambda_handler import RuleEvent, handle
 from scanner.model import Compliance, Evaluation
 from scanner.registry import ExtraData, ParameterError
+from scanner.rules.aws_config import RuleEvent, handle
 from scanner.testing import (
     DELETE,
     assert_evaluations,

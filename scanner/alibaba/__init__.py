@@ -1,16 +1,6 @@
-"""Alibaba Cloud Config custom rules on Function Compute: `scanner.alibaba.handler(event, context)`.
+"""Alibaba Cloud, the provider: Cloud Config's API seam with its retries and limits (`config_api`), its items
+(`items`), example items and events (`examples`) and the rule tools of `cloudsweep event --cloud alibaba` (`tools`).
 
-The handler itself lives in `scanner.alibaba.rule`; importing this package stays cheap (Function Compute imports it
-on every cold start, and `scanner.alibaba.examples` imports the item reader without the SDK).
+The rule backend is `scanner.rules.alibaba_config`; Function Compute's entry point is `scanner.function_compute`.
+Importing this package stays cheap: `scanner.alibaba.examples` imports the item reader without the SDK.
 """
-
-from __future__ import annotations
-
-from typing import Any
-
-
-def handler(event: Any, context: Any) -> dict[str, Any]:
-    """Function Compute's entry point (handler string `scanner.alibaba.handler`)."""
-    from scanner.alibaba.rule import function_compute_handler
-
-    return function_compute_handler(event, context)

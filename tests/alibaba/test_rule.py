@@ -27,10 +27,10 @@ from cloudsweep_emulator.alibaba_config import (
 )
 from structlog.testing import capture_logs
 
-import scanner.alibaba
+import scanner.function_compute
 from scanner.alibaba.config_api import ALIBABA_RETRY, AlibabaCredentials, AlibabaSettings
-from scanner.alibaba.rule import PUT_BATCH, handle
 from scanner.errors import EventError, RuleRuntimeError
+from scanner.rules.alibaba_config import PUT_BATCH, handle
 from scanner.testing.alibaba import DEFAULT_ACCOUNT, alibaba_item_document, change_event, scheduled_event
 from tests.alibaba.conftest import KEY_ID, LONG_TERM_KEY_ID, SECRET, SECURITY_TOKEN
 
@@ -495,7 +495,7 @@ def test_the_function_compute_handler_reads_bytes_and_the_context_credentials(
         region="cn-hangzhou",
         request_id="8f2c1a7e-0b44-40c6-8bbf-3a185efdf3f7",
     )
-    summary = scanner.alibaba.handler(json.dumps(event).encode(), context)
+    summary = scanner.function_compute.handler(json.dumps(event).encode(), context)
     assert summary["COMPLIANT"] == 1
     assert endpoint.put(event["resultToken"])[0]["complianceType"] == "COMPLIANT"
     assert endpoint.calls[0].headers["x-acs-security-token"] == SECURITY_TOKEN
@@ -511,7 +511,7 @@ def test_the_python_3_12_runtime_passes_credentials_in_the_environment(
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "Zp0Oq9Wn8Xm7Yl6Ak5Bj4Ci3Dh2Eg1")
     monkeypatch.delenv("ALIBABA_CLOUD_SECURITY_TOKEN", raising=False)
     event = change(endpoint, alibaba_item_document(INSTANCE, configuration={"ImageId": "m-other"}))
-    scanner.alibaba.handler(json.dumps(event).encode(), SimpleNamespace(region="cn-hangzhou"))
+    scanner.function_compute.handler(json.dumps(event).encode(), SimpleNamespace(region="cn-hangzhou"))
     assert endpoint.put(event["resultToken"])[0]["complianceType"] == "NON_COMPLIANT"
     assert "x-acs-security-token" not in endpoint.calls[0].headers
 
@@ -520,11 +520,11 @@ def test_a_context_without_credentials_is_a_clear_error(monkeypatch: pytest.Monk
     monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_ID", raising=False)
     monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", raising=False)
     with pytest.raises(EventError, match=r"^context\.credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID"):
-        scanner.alibaba.handler(json.dumps(good_event()).encode(), SimpleNamespace(region="cn-hangzhou"))
+        scanner.function_compute.handler(json.dumps(good_event()).encode(), SimpleNamespace(region="cn-hangzhou"))
 
 
 def test_ordering_falls_back_to_the_notification_time() -> None:
-    from scanner.alibaba.rule import AlibabaRuleEvent
+    from scanner.rules.alibaba_config import AlibabaRuleEvent
 
     event = good_event()
     del event["orderingTimestamp"]

@@ -13,7 +13,8 @@ from hypothesis import event as event_
 from hypothesis import strategies as st
 
 from checks import BUILTIN
-from scanner.lambda_handler import EventError, MessageType, RuleEvent
+from scanner.errors import EventError
+from scanner.rules.aws_config import MessageType, RuleEvent
 from scanner.testing import change_event, reference_document, scheduled_event
 from tests.property.strategies import account_ids, json_scalars, json_values, regions
 
