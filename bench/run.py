@@ -192,26 +192,29 @@ def _cloudsweep(job: Any, output: Path, workers: int, reports: bool = False) -> 
     from scanner.aws.config_evaluations import ResultTokens
     from scanner.outputs.reports import OutputFormat, OutputSpec
     from scanner.runner import run_scan
-    from scanner.scan.request import AccountSource, ScanRequest
+    from scanner.scan.request import Access, AccountSource, Destinations, RunControl, ScanLimits, ScanRequest
     from scanner.scan.targets import Account
 
     request = ScanRequest(
         checks=job.checks,
         regions=job.regions,
         source=AccountSource(accounts=tuple(Account(account) for account in job.accounts)),
-        role_name=ROLE_NAME,
-        endpoint_url=job.endpoint_url,
-        credentials=Credentials(MANAGEMENT_KEYS["aws_access_key_id"], MANAGEMENT_KEYS["aws_secret_access_key"]),
-        now=job.now,
-        max_concurrency=job.max_concurrency,
         global_region=job.regions[0],
-        result_tokens=ResultTokens(default=RESULT_TOKEN),
-        output=output,
-        workers=workers,
-        reports=tuple(
-            OutputSpec(output_format, output.with_suffix(f".report.{output_format.value}"))
-            for output_format in OutputFormat
-            if reports and output_format is not OutputFormat.JSONL
+        access=Access(
+            role_name=ROLE_NAME,
+            endpoint_url=job.endpoint_url,
+            credentials=Credentials(MANAGEMENT_KEYS["aws_access_key_id"], MANAGEMENT_KEYS["aws_secret_access_key"]),
+        ),
+        run=RunControl(now=job.now, workers=workers),
+        limits=ScanLimits(max_concurrency=job.max_concurrency),
+        destinations=Destinations(
+            result_tokens=ResultTokens(default=RESULT_TOKEN),
+            output=output,
+            reports=tuple(
+                OutputSpec(output_format, output.with_suffix(f".report.{output_format.value}"))
+                for output_format in OutputFormat
+                if reports and output_format is not OutputFormat.JSONL
+            ),
         ),
     )
     report = run_scan(request, log_level="error")

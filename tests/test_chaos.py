@@ -27,7 +27,7 @@ from scanner.registry import SelectedCheck
 from scanner.results import FailOn, ScanReport
 from scanner.retrying import RetryPolicy
 from scanner.runner import run_scan
-from scanner.scan.request import AccountSource, ScanRequest
+from scanner.scan.request import Access, AccountSource, Destinations, RunControl, ScanLimits, ScanRequest
 from scanner.scan.targets import Account
 from tests.support import assumed_session, client
 
@@ -101,11 +101,10 @@ def request(aws_env: Emulator, estate: dict[str, Any], output: Path) -> ScanRequ
         ),
         regions=REGIONS,
         source=AccountSource(accounts=tuple(Account(account) for account in estate["accounts"])),
-        role_name=ROLE,
-        endpoint_url=aws_env.endpoint_url,
-        output=output,
-        now=NOW,
-        retry=RetryPolicy(max_attempts=12, sleep=quick),
+        access=Access(role_name=ROLE, endpoint_url=aws_env.endpoint_url),
+        destinations=Destinations(output=output),
+        run=RunControl(now=NOW),
+        limits=ScanLimits(retry=RetryPolicy(max_attempts=12, sleep=quick)),
     )
 
 

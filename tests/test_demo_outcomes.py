@@ -3,7 +3,7 @@
 One demo-seeded emulator is scanned once with every built-in check and its demo parameters, as `cloudsweep demo`
 does. EXPECTED says, for each check, exactly which outcomes the scan shows, and why each other outcome cannot show:
 a check missing from it fails the test, so a new check must state its outcomes here (and, usually, get a resource
-planted in emulator/cloudsweep_emulator/seed.py that yields them).
+planted in emulator/cloudsweep_emulator/seed/ that yields them).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from cloudsweep_emulator.server import Emulator
 from checks import BUILTIN
 from scanner.registry import SelectedCheck
 from scanner.runner import run_scan
-from scanner.scan.request import AccountSource, ScanRequest
+from scanner.scan.request import Access, AccountSource, Destinations, ScanRequest
 
 COMPLIANT = "COMPLIANT"
 NON_COMPLIANT = "NON_COMPLIANT"
@@ -174,10 +174,10 @@ def scan(emulator: Emulator, organization: DemoOrganization, checks: tuple[Selec
             checks=checks,
             regions=organization.regions,
             source=AccountSource(organization=True),
-            role_name=organization.audit_role_name,
-            output=output,
-            endpoint_url=emulator.endpoint_url,
-            credentials=DEMO_CREDENTIALS,
+            access=Access(
+                role_name=organization.audit_role_name, endpoint_url=emulator.endpoint_url, credentials=DEMO_CREDENTIALS
+            ),
+            destinations=Destinations(output=output),
         )
     )
     assert report.all_failures == []

@@ -3,6 +3,7 @@ allowed by the printed policies, and the policies allow nothing the scan did not
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from scanner.cli import cli
 from scanner.errors import UsageError
 from scanner.iam_policy import ScanShape, caller_policy, role_template, scan_role_actions, scan_role_policy
 from scanner.runner import run_scan
-from scanner.scan.request import AccountSource, ScanRequest
+from scanner.scan.request import Access, AccountSource, Destinations, RunControl, ScanRequest
 from scanner.scan.targets import Account
 from tests.support import assumed_session, client
 
@@ -73,14 +74,11 @@ def organization(aws_env: Emulator, boto_session: Any) -> list[str]:
 def scan(aws_env: Emulator, request: ScanRequest, tmp_path: Path) -> Calls:
     calls, hooks = recorder()
     report = run_scan(
-        ScanRequest(
-            **{
-                **request.__dict__,
-                "checks": tuple(demo_checks()),
-                "endpoint_url": aws_env.endpoint_url,
-                "output": tmp_path / "evaluations.jsonl",
-                "event_hooks": hooks,
-            }
+        dataclasses.replace(
+            request,
+            checks=tuple(demo_checks()),
+            access=dataclasses.replace(request.access, endpoint_url=aws_env.endpoint_url, event_hooks=hooks),
+            destinations=dataclasses.replace(request.destinations, output=tmp_path / "evaluations.jsonl"),
         )
     )
     assert report.all_failures == []
@@ -107,7 +105,7 @@ def test_an_organization_scan_of_every_region_uses_exactly_the_printed_policies(
         checks=(),
         regions=None,
         source=AccountSource(organization=True, tags=(("scan", "yes"),), exclude=frozenset({caller_account})),
-        role_name=ROLE,
+        access=Access(role_name=ROLE),
     )
     calls = scan(aws_env, request, tmp_path)
     shape = ScanShape(role_name=ROLE, all_regions=True, organization=True, account_tags=True)
@@ -132,8 +130,8 @@ def test_putting_evaluations_and_reading_history_use_exactly_the_printed_policie
     request = ScanRequest(
         checks=(),
         source=AccountSource(accounts=tuple(Account(account_id) for account_id in organization)),
-        role_name=ROLE,
-        result_tokens=ResultTokens(by_check={"restricted-ssh": "ssh-rule"}, test_mode=True),
+        access=Access(role_name=ROLE),
+        destinations=Destinations(result_tokens=ResultTokens(by_check={"restricted-ssh": "ssh-rule"}, test_mode=True)),
     )
     calls = scan(aws_env, request, tmp_path)
     assert {"config:GetResourceConfigHistory", "config:PutEvaluations"} <= calls["role"]
@@ -211,11 +209,9 @@ def test_event_hooks_are_refused_with_workers(aws_env: Emulator, organization: l
     request = ScanRequest(
         checks=tuple(demo_checks()),
         source=AccountSource(accounts=tuple(Account(account_id) for account_id in organization)),
-        role_name=ROLE,
-        endpoint_url=aws_env.endpoint_url,
-        output=tmp_path / "evaluations.jsonl",
-        event_hooks=hooks,
-        workers=2,
+        access=Access(role_name=ROLE, endpoint_url=aws_env.endpoint_url, event_hooks=hooks),
+        destinations=Destinations(output=tmp_path / "evaluations.jsonl"),
+        run=RunControl(workers=2),
     )
     with pytest.raises(UsageError, match="event_hooks observe one process's calls: scan with workers=1"):
         run_scan(request)
@@ -245,7 +241,13 @@ def test_security_hub_imports_are_allowed_where_they_are_signed(
     aws_env: Emulator, organization: list[str], tmp_path: Path, boto_session: Any
 ) -> None:
     accounts = AccountSource(accounts=tuple(Account(account_id) for account_id in organization))
-    per_account = scan(aws_env, ScanRequest(checks=(), source=accounts, role_name=ROLE, security_hub=True), tmp_path)
+    per_account = scan(
+        aws_env,
+        ScanRequest(
+            checks=(), source=accounts, access=Access(role_name=ROLE), destinations=Destinations(security_hub=True)
+        ),
+        tmp_path,
+    )
     assert {"securityhub:BatchImportFindings", "securityhub:GetFindings"} <= per_account["role"]
     # A fallback, and a workflow change of an existing finding: tests/outputs/test_security_hub.py makes both happen.
     history = frozenset({"config:GetResourceConfigHistory", "securityhub:BatchUpdateFindings"})
@@ -256,9 +258,8 @@ def test_security_hub_imports_are_allowed_where_they_are_signed(
         ScanRequest(
             checks=(),
             source=accounts,
-            role_name=ROLE,
-            security_hub=True,
-            security_hub_account=caller_account,
+            access=Access(role_name=ROLE),
+            destinations=Destinations(security_hub=True, security_hub_account=caller_account),
         ),
         tmp_path,
     )

@@ -21,7 +21,7 @@ from scanner.cli import cli
 from scanner.registry import SelectedCheck
 from scanner.retrying import RetryPolicy
 from scanner.runner import run_scan
-from scanner.scan.request import ScanRequest
+from scanner.scan.request import Access, Destinations, RunControl, ScanLimits, ScanRequest
 from tests.conftest import MANAGEMENT_ACCOUNT
 from tests.support import client
 
@@ -113,7 +113,13 @@ def scan(
     )
     output = tmp_path / "evaluations.jsonl"
     report = run_scan(
-        ScanRequest(regions=("us-east-1",), checks=selected, output=output, endpoint_url=emulator.endpoint_url, now=now)
+        ScanRequest(
+            regions=("us-east-1",),
+            checks=selected,
+            destinations=Destinations(output=output),
+            access=Access(endpoint_url=emulator.endpoint_url),
+            run=RunControl(now=now),
+        )
     )
     assert report.all_failures == []
     return [json.loads(line) for line in output.read_text().splitlines()]
@@ -195,9 +201,9 @@ def test_missing_security_group_data_is_never_compliant(aws_env: Emulator, accou
         ScanRequest(
             regions=("us-east-1",),
             checks=selected,
-            output=output,
-            endpoint_url=aws_env.endpoint_url,
-            retry=RetryPolicy(sleep=no_sleep),
+            destinations=Destinations(output=output),
+            access=Access(endpoint_url=aws_env.endpoint_url),
+            limits=ScanLimits(retry=RetryPolicy(sleep=no_sleep)),
         )
     )
     evaluations = {json.loads(line)["resource_id"]: json.loads(line) for line in output.read_text().splitlines()}
@@ -382,7 +388,12 @@ def test_global_resources_are_read_in_the_global_region_only(
     )
     output = tmp_path / "out.jsonl"
     report = run_scan(
-        ScanRequest(regions=("eu-west-1",), checks=selected, output=output, endpoint_url=aws_env.endpoint_url)
+        ScanRequest(
+            regions=("eu-west-1",),
+            checks=selected,
+            destinations=Destinations(output=output),
+            access=Access(endpoint_url=aws_env.endpoint_url),
+        )
     )
     evaluations = [json.loads(line) for line in output.read_text().splitlines()]
 
@@ -408,8 +419,8 @@ def test_an_account_listed_twice_is_scanned_once(aws_env: Emulator, account: Acc
             regions=("us-east-1",),
             checks=(SelectedCheck(check, check.parameters.parse(check.id, {"desiredInstanceType": "t3.micro"})),),
             source=twice,
-            output=output,
-            endpoint_url=aws_env.endpoint_url,
+            destinations=Destinations(output=output),
+            access=Access(endpoint_url=aws_env.endpoint_url),
         )
     )
 

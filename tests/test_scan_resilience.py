@@ -16,7 +16,7 @@ from scanner.registry import SelectedCheck
 from scanner.results import EXIT_INCOMPLETE, FailOn, ScanReport
 from scanner.retrying import RetryPolicy
 from scanner.runner import run_scan
-from scanner.scan.request import ScanRequest
+from scanner.scan.request import Access, Destinations, ScanLimits, ScanRequest
 from tests.support import client
 
 AMI = "ami-0123456789abcdef0"
@@ -41,9 +41,9 @@ def scan(
         ScanRequest(
             regions=("us-east-1",),
             checks=selected(params),
-            output=output,
-            endpoint_url=emulator.endpoint_url,
-            retry=RetryPolicy(sleep=no_sleep),
+            destinations=Destinations(output=output),
+            access=Access(endpoint_url=emulator.endpoint_url),
+            limits=ScanLimits(retry=RetryPolicy(sleep=no_sleep)),
         )
     )
     return report, [json.loads(line) for line in output.read_text().splitlines()]

@@ -33,7 +33,7 @@ from scanner.outputs.reports import OutputSpec
 from scanner.registry import SelectedCheck
 from scanner.retrying import RetryPolicy
 from scanner.runner import run_scan
-from scanner.scan.request import AccountSource, ScanRequest
+from scanner.scan.request import Access, AccountSource, Destinations, ScanLimits, ScanRequest
 from tests.support import assumed_session, client
 
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
@@ -563,15 +563,19 @@ def test_a_full_scan_at_debug_level_leaks_no_credential_into_logs_or_outputs(
             checks=checks,
             regions=("us-east-1",),
             source=AccountSource(organization=True),
-            role_name=ROLE,
-            external_id=EXTERNAL_ID,
-            output=specs[0].path,
-            reports=tuple(specs[1:]),
-            output_dir=out / "accounts",
-            endpoint_url=aws_env.endpoint_url,
-            result_tokens=ResultTokens(by_check={CHECK: RESULT_TOKEN}, test_mode=True),
-            retry=RetryPolicy(sleep=no_sleep),
-            event_hooks=observing_hooks(observed),
+            access=Access(
+                role_name=ROLE,
+                external_id=EXTERNAL_ID,
+                endpoint_url=aws_env.endpoint_url,
+                event_hooks=observing_hooks(observed),
+            ),
+            destinations=Destinations(
+                output=specs[0].path,
+                reports=tuple(specs[1:]),
+                output_dir=out / "accounts",
+                result_tokens=ResultTokens(by_check={CHECK: RESULT_TOKEN}, test_mode=True),
+            ),
+            limits=ScanLimits(retry=RetryPolicy(sleep=no_sleep)),
         ),
         log_level="debug",
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from scanner.cli import cli
 from scanner.registry import SelectedCheck
 from scanner.results import EXIT_INCOMPLETE, EXIT_NON_COMPLIANT, FailOn, Failure, ScanReport
 from scanner.runner import run_scan
-from scanner.scan.request import AccountSource, ScanRequest
+from scanner.scan.request import Access, AccountSource, Destinations, RunControl, ScanRequest
 from scanner.scan.targets import Account
 from scanner.scan.workers import deal
 from tests.conftest import MANAGEMENT_ACCOUNT
@@ -145,20 +145,29 @@ def estate(emulator: Emulator, boto_session: Any) -> Estate:
     return Estate(instances, users)
 
 
-def request(emulator: Emulator, tmp_path: Path, name: str, workers: int, **changes: Any) -> ScanRequest:
-    base = ScanRequest(
+def request(
+    emulator: Emulator,
+    tmp_path: Path,
+    name: str,
+    workers: int,
+    *,
+    source: AccountSource | None = None,
+    output_dir: bool = True,
+    output: bool = True,
+    result_tokens: ResultTokens | None = None,
+) -> ScanRequest:
+    return ScanRequest(
         checks=CHECKS,
         regions=REGIONS,
-        source=AccountSource(accounts=tuple(Account(account_id) for account_id in ACCOUNTS)),
-        role_name=ROLE,
-        output=tmp_path / f"{name}.jsonl",
-        output_dir=tmp_path / f"{name}-dir",
-        endpoint_url=emulator.endpoint_url,
-        credentials=MANAGEMENT_CREDENTIALS,
-        now=SCAN_TIME,
-        workers=workers,
+        source=source or AccountSource(accounts=tuple(Account(account_id) for account_id in ACCOUNTS)),
+        access=Access(role_name=ROLE, endpoint_url=emulator.endpoint_url, credentials=MANAGEMENT_CREDENTIALS),
+        destinations=Destinations(
+            output=tmp_path / f"{name}.jsonl" if output else None,
+            output_dir=tmp_path / f"{name}-dir" if output_dir else None,
+            result_tokens=result_tokens or ResultTokens(),
+        ),
+        run=RunControl(now=SCAN_TIME, workers=workers),
     )
-    return replace(base, **changes)
 
 
 def lines_of(path: Path) -> list[str]:
@@ -205,7 +214,7 @@ def test_two_workers_make_exactly_the_scan_one_process_makes(
 ) -> None:
     alone = run_scan(request(emulator, tmp_path, "alone", workers=1))
     shared = run_scan(request(emulator, tmp_path, "shared", workers=2))
-    files_only = run_scan(request(emulator, tmp_path, "files", workers=2, output=None))
+    files_only = run_scan(request(emulator, tmp_path, "files", workers=2, output=False))
 
     assert alone.all_failures == []
     assert keys_of(lines_of(tmp_path / "alone.jsonl")) == estate.expected()
@@ -239,7 +248,7 @@ def test_two_workers_make_exactly_the_scan_one_process_makes(
 
 @pytest.mark.slow
 def test_more_workers_than_accounts_scans_each_account_once(emulator: Emulator, estate: Estate, tmp_path: Path) -> None:
-    report = run_scan(request(emulator, tmp_path, "many", workers=8, output_dir=None))
+    report = run_scan(request(emulator, tmp_path, "many", workers=8, output_dir=False))
 
     assert report.all_failures == []
     assert keys_of(lines_of(tmp_path / "many.jsonl")) == estate.expected()
@@ -382,7 +391,7 @@ def test_workers_put_evaluations_into_the_accounts_they_scan(
             )
     tokens = ResultTokens.parse([f"{DESIRED}=desired"], [DESIRED, INACTIVE])
 
-    report = run_scan(request(emulator, tmp_path, "put", workers=2, output_dir=None, result_tokens=tokens))
+    report = run_scan(request(emulator, tmp_path, "put", workers=2, output_dir=False, result_tokens=tokens))
 
     assert report.all_failures == []
     lines = [json.loads(line) for line in lines_of(tmp_path / "put.jsonl")]

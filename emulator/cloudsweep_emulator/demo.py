@@ -13,7 +13,7 @@ from scanner.outputs.summary import failures_table, summary_table
 from scanner.progress import ScanProgress
 from scanner.registry import SelectedCheck
 from scanner.runner import run_scan
-from scanner.scan.request import AccountSource, ScanRequest
+from scanner.scan.request import Access, AccountSource, Destinations, ScanRequest
 
 log = structlog.get_logger("cloudsweep.demo")
 
@@ -47,11 +47,10 @@ def run_demo(console: Console | None = None, output: Path = DEMO_OUTPUT) -> int:
             checks=tuple(demo_checks()),
             regions=tuple(organization.regions),
             source=AccountSource(organization=True),
-            role_name=organization.audit_role_name,
-            output=output,
-            reports=(OutputSpec(OutputFormat.HTML, html_report),),
-            endpoint_url=emulator.endpoint_url,
-            credentials=DEMO_CREDENTIALS,
+            access=Access(
+                role_name=organization.audit_role_name, endpoint_url=emulator.endpoint_url, credentials=DEMO_CREDENTIALS
+            ),
+            destinations=Destinations(output=output, reports=(OutputSpec(OutputFormat.HTML, html_report),)),
         )
         with ScanProgress(console, interval=2.0) as progress:
             report = run_scan(request, progress)

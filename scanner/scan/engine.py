@@ -90,11 +90,12 @@ class Scan:
         self.partition = "aws"
         self.home_region = (request.regions or (request.home_region,))[0]
         self.global_region = global_region_of(request)
-        self._accounts_at_once = anyio.CapacityLimiter(request.max_targets)
-        self._targets = anyio.CapacityLimiter(request.max_targets)
+        self._accounts_at_once = anyio.CapacityLimiter(request.limits.max_targets)
+        self._targets = anyio.CapacityLimiter(request.limits.max_targets)
         self._pacer = LoopPacer()
         self._broker = CredentialBroker(
-            sts_fetcher(clients, self.global_region, CallContext(None, self.global_region)), request.refresh_before
+            sts_fetcher(clients, self.global_region, CallContext(None, self.global_region)),
+            request.access.refresh_before,
         )
 
     @property
@@ -181,7 +182,7 @@ class Scan:
     def _role_spec(self, account: Account) -> RoleSpec | None:
         if account.account_id == self.caller:
             return None
-        role = account.role or self.request.role_name
+        role = account.role or self.request.access.role_name
         if not role:
             raise UsageError(
                 f"account {account.account_id} needs a role: give --role-name or `role:` in the accounts file"
@@ -189,8 +190,8 @@ class Scan:
         return RoleSpec(
             role_arn=role_arn(role, account.account_id, self.partition),
             session_name="cloudsweep",
-            external_id=account.external_id or self.request.external_id,
-            duration_seconds=self.request.session_seconds,
+            external_id=account.external_id or self.request.access.external_id,
+            duration_seconds=self.request.access.session_seconds,
         )
 
     async def _enter(self, account: Account) -> None:
@@ -317,7 +318,7 @@ class Scan:
     async def _scanned(self, target: Target, global_only: bool) -> TargetOutcome:
         try:
             # A hung endpoint must not hang the scan: each target has a deadline.
-            with anyio.move_on_after(self.request.target_timeout) as deadline:
+            with anyio.move_on_after(self.request.limits.target_timeout) as deadline:
                 return await scan_target(
                     target,
                     self.request.checks,
@@ -329,7 +330,9 @@ class Scan:
                     pacer=self._pacer,
                 )
             outcome = TargetOutcome(target)
-            message = f"the target did not finish within {self.request.target_timeout:g} s; its results are partial"
+            message = (
+                f"the target did not finish within {self.request.limits.target_timeout:g} s; its results are partial"
+            )
             outcome.failures.append(
                 Failure(target.account_id, target.region, "target", "TargetTimeout", message, ("every check",))
             )
@@ -411,19 +414,19 @@ def _role_error(error: AwsError) -> AwsError:
 
 def aws_settings(request: ScanRequest) -> AwsSettings:
     return AwsSettings(
-        endpoint_url=request.endpoint_url,
-        retry=request.retry,
-        rates=request.rates,
-        max_concurrency=request.max_concurrency,
-        target_concurrency=request.target_concurrency,
-        event_hooks=request.event_hooks,
+        endpoint_url=request.access.endpoint_url,
+        retry=request.limits.retry,
+        rates=request.limits.rates,
+        max_concurrency=request.limits.max_concurrency,
+        target_concurrency=request.limits.target_concurrency,
+        event_hooks=request.access.event_hooks,
     )
 
 
 async def resolve_accounts(request: ScanRequest) -> tuple[str, list[Account], int]:
     """The caller's account, the accounts a scan of `request` would enter (for splitting among workers), and how
     many API calls it took to know."""
-    async with AwsClients(aws_settings(request), ambient_session(request.credentials)) as clients:
+    async with AwsClients(aws_settings(request), ambient_session(request.access.credentials)) as clients:
         resolver = Scan(request, clients, TeeSink([]), ScanReport(caller_account=None, started=datetime.now(UTC)))
         await resolver.identify()
         accounts = await resolver.accounts()
@@ -435,8 +438,8 @@ async def run_engine(run: Scan, clients: AwsClients) -> ScanReport:
     report = run.report
     request = run.request
     try:
-        if request.handle_signals and threading.current_thread() is threading.main_thread():
-            await _run_until_signalled(run, report, request.stop_grace_seconds)
+        if request.run.handle_signals and threading.current_thread() is threading.main_thread():
+            await _run_until_signalled(run, report, request.run.stop_grace_seconds)
         else:
             await run.run()
     except AwsError as error:

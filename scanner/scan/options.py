@@ -21,7 +21,7 @@ from scanner.mutelist import load_mutelist
 from scanner.outputs.reports import OutputFormat, OutputSpec
 from scanner.registry import CheckScope, Registry, SelectedCheck
 from scanner.results import FailOn
-from scanner.scan.request import AccountSource, ScanRequest, parse_regions
+from scanner.scan.request import Access, AccountSource, Destinations, RunControl, ScanLimits, ScanRequest, parse_regions
 from scanner.scan.targets import Account, load_accounts_file, parse_tag_filter, shard_from_environment
 from scanner.selection import load_params_file, merge_params, parse_param_options, select_checks
 
@@ -331,33 +331,41 @@ def build_request(
         checks=checks,
         regions=parse_regions(options.get("regions")),
         source=account_source(options, environ),
-        role_name=options.get("role_name"),
-        external_id=options.get("external_id"),
-        session_seconds=int(options.get("session_duration") or 3600),
-        output=jsonl_output,
-        reports=reports,
-        mutelist=mutelist,
-        security_hub=bool(options.get("security_hub")) or bool(options.get("security_hub_account")),
-        security_hub_account=_account_id(options.get("security_hub_account"), "--security-hub-account"),
-        output_dir=options.get("output_dir"),
-        endpoint_url=options.get("endpoint_url"),
-        fail_on=FailOn(options.get("fail_on") or "noncompliant"),
-        rates=RateLimits.parse(options.get("rate_options") or ()),
-        max_concurrency=int(options.get("max_concurrency") or 64),
-        target_concurrency=int(options.get("target_concurrency") or 8),
-        max_targets=int(options.get("max_targets") or 16),
         global_region=global_region,
         home_region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1",
-        result_tokens=result_tokens,
-        workers=int(options.get("workers") or 1),
-        checks_dirs=tuple(options.get("checks_dirs") or ()),
-        state_file=options.get("state_file"),
-        target_timeout=float(options.get("target_timeout") or 900),
+        access=Access(
+            role_name=options.get("role_name"),
+            external_id=options.get("external_id"),
+            session_seconds=int(options.get("session_duration") or 3600),
+            endpoint_url=options.get("endpoint_url"),
+        ),
+        destinations=Destinations(
+            output=jsonl_output,
+            reports=reports,
+            mutelist=mutelist,
+            security_hub=bool(options.get("security_hub")) or bool(options.get("security_hub_account")),
+            security_hub_account=_account_id(options.get("security_hub_account"), "--security-hub-account"),
+            output_dir=options.get("output_dir"),
+            fail_on=FailOn(options.get("fail_on") or "noncompliant"),
+            result_tokens=result_tokens,
+        ),
+        limits=ScanLimits(
+            rates=RateLimits.parse(options.get("rate_options") or ()),
+            max_concurrency=int(options.get("max_concurrency") or 64),
+            target_concurrency=int(options.get("target_concurrency") or 8),
+            max_targets=int(options.get("max_targets") or 16),
+            target_timeout=float(options.get("target_timeout") or 900),
+        ),
+        run=RunControl(
+            workers=int(options.get("workers") or 1),
+            checks_dirs=tuple(options.get("checks_dirs") or ()),
+            state_file=options.get("state_file"),
+        ),
     )
-    if request.workers > 1:
+    if request.run.workers > 1:
         from scanner.scan.workers import check_caps
 
-        check_caps(request, request.workers)
+        check_caps(request, request.run.workers)
     check_paths(request, inputs=[options.get(name) for name in ("params_file", "accounts_file", "mutelist")])
     return request
 
@@ -373,10 +381,10 @@ def check_paths(request: ScanRequest, inputs: Sequence[Path | None] = ()) -> Non
             raise UsageError(f"{what} {path} is also {outputs[resolved]}: give each its own file")
         outputs[resolved] = what
 
-    files = [("--output", path) for path in [request.output] if path is not None]
-    files += [("--output", spec.path) for spec in request.reports]
-    if request.state_file is not None:
-        files.append(("--state", request.state_file))
+    files = [("--output", path) for path in [request.destinations.output] if path is not None]
+    files += [("--output", spec.path) for spec in request.destinations.reports]
+    if request.run.state_file is not None:
+        files.append(("--state", request.run.state_file))
     for what, path in files:
         if path.is_dir():
             raise UsageError(f"{what} {path} is a directory: give a file name")
@@ -386,7 +394,7 @@ def check_paths(request: ScanRequest, inputs: Sequence[Path | None] = ()) -> Non
             raise UsageError(
                 f"{outputs[given.resolve()]} {given} is also an input of the scan: it would be overwritten"
             )
-    directory = request.output_dir
+    directory = request.destinations.output_dir
     if directory is None:
         return
     if directory.exists() and not directory.is_dir():

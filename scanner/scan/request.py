@@ -103,53 +103,85 @@ class AccountSource:
 
 
 @dataclass(frozen=True)
-class ScanRequest:
-    checks: tuple[SelectedCheck, ...]
-    regions: tuple[str, ...] | None = ("us-east-1",)  # None: every region enabled for each account
-    source: AccountSource = field(default_factory=AccountSource)
+class Access:
+    """How the scan reaches AWS: the credentials it starts from, the role it assumes, the endpoint it calls."""
+
     role_name: str | None = None
     external_id: str | None = field(default=None, repr=False)
     session_seconds: int = DEFAULT_SESSION_SECONDS
-    output: Path | None = None
-    output_dir: Path | None = None
-    endpoint_url: str | None = None
-    fail_on: FailOn = FailOn.NONCOMPLIANT
-    now: datetime | None = None
     # None: the ambient credentials (environment, profile, instance role).
-    credentials: Credentials | None = None
+    credentials: Credentials | None = field(default=None, repr=False)
+    endpoint_url: str | None = None
+    # Seconds before expiry to refresh assumed roles; None: scaled to the session length.
+    refresh_before: float | None = None
+    # botocore event handlers (event name, handler) on every AWS session: see every real call (tests, audits).
+    # In this process only: a scan with workers > 1 refuses them.
+    event_hooks: tuple[tuple[str, Callable[..., Any]], ...] = ()
+
+
+@dataclass(frozen=True)
+class ScanLimits:
+    """How hard the scan may push: calls in flight, targets at once, pacing, retries, time per target."""
+
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     rates: RateLimits = field(default_factory=RateLimits)
     max_concurrency: int = 64
     target_concurrency: int = 8
     max_targets: int = 16
-    # Where global resources are read; scanned for them alone when not among an account's regions.
-    global_region: str | None = None
-    # With `regions=None` (all): where the caller's own calls go (identity, AssumeRole, Organizations).
-    home_region: str = DEFAULT_GLOBAL_REGION
-    # Seconds before expiry to refresh assumed roles; None: scaled to the session length.
-    refresh_before: float | None = None
+    # Seconds one target may take before it is abandoned as a failure (None: no limit).
+    target_timeout: float | None = 900.0
+
+
+@dataclass(frozen=True)
+class Destinations:
+    """Where the results go, and how they are marked (mutelist) and judged (exit code): the runner's concern."""
+
+    # JSON lines of every evaluation.
+    output: Path | None = None
+    output_dir: Path | None = None
+    # `--output [FORMAT:]PATH` reports (scanner.outputs.reports).
+    reports: tuple[OutputSpec, ...] = ()
     # PutEvaluations into each scanned account with these rules' result tokens; empty: put nothing.
     result_tokens: ResultTokens = field(default_factory=ResultTokens)
+    # `--security-hub`: import findings (scanner.aws.security_hub); into this account alone when set.
+    security_hub: bool = False
+    security_hub_account: str | None = None
+    # Suppressions (`--mutelist`): marked in every output, ignored by --fail-on.
+    mutelist: Mutelist | None = None
+    fail_on: FailOn = FailOn.NONCOMPLIANT
+
+
+@dataclass(frozen=True)
+class RunControl:
+    """How this run is carried out: its id and clock, its processes, its state file and its signals."""
+
+    # The run's id in every report and Security Hub finding (run_scan sets one; workers inherit it).
+    scan_id: str | None = None
+    # The scan's clock: evaluation times and the state file's run (None: now, when the scan starts).
+    now: datetime | None = None
     # Processes the accounts are dealt to (`scanner.scan.workers`); 1: this process alone.
     workers: int = 1
     # `--checks-dir` directories the checks came from: workers load them again before reading their job.
     checks_dirs: tuple[Path, ...] = ()
-    # botocore event handlers (event name, handler) on every AWS session: see every real call (tests, audits).
-    # In this process only: a scan with workers > 1 refuses them.
-    event_hooks: tuple[tuple[str, Callable[..., Any]], ...] = ()
-    # `--output [FORMAT:]PATH` reports (scanner.outputs.reports), written by run_scan.
-    reports: tuple[OutputSpec, ...] = ()
-    # Suppressions (`--mutelist`): marked in every output, ignored by --fail-on.
-    mutelist: Mutelist | None = None
-    # `--security-hub`: import findings (scanner.aws.security_hub); into this account alone when set.
-    security_hub: bool = False
-    security_hub_account: str | None = None
-    # The run's id in every report and Security Hub finding (run_scan sets one; workers inherit it).
-    scan_id: str | None = None
     # `--state FILE`: finished targets recorded durably; a rerun resumes (scanner.scan.state). Not with workers.
     state_file: Path | None = None
-    # Seconds one target may take before it is abandoned as a failure (None: no limit).
-    target_timeout: float | None = 900.0
     # SIGINT/SIGTERM: stop starting targets, give those in flight this long, then cancel them (CLI scans only).
     handle_signals: bool = False
     stop_grace_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    """What to scan (checks, regions, accounts), and how: access, limits, destinations and the run's control."""
+
+    checks: tuple[SelectedCheck, ...]
+    regions: tuple[str, ...] | None = ("us-east-1",)  # None: every region enabled for each account
+    source: AccountSource = field(default_factory=AccountSource)
+    # Where global resources are read; scanned for them alone when not among an account's regions.
+    global_region: str | None = None
+    # With `regions=None` (all): where the caller's own calls go (identity, AssumeRole, Organizations).
+    home_region: str = DEFAULT_GLOBAL_REGION
+    access: Access = field(default_factory=Access)
+    limits: ScanLimits = field(default_factory=ScanLimits)
+    destinations: Destinations = field(default_factory=Destinations)
+    run: RunControl = field(default_factory=RunControl)

@@ -126,7 +126,10 @@ def share(total: int, parts: int) -> list[int]:
 
 def check_caps(request: ScanRequest, workers: int) -> None:
     """The caps are the scan's, shared among the workers: each needs at least one call and one target."""
-    for option, value in (("--max-concurrency", request.max_concurrency), ("--max-targets", request.max_targets)):
+    for option, value in (
+        ("--max-concurrency", request.limits.max_concurrency),
+        ("--max-targets", request.limits.max_targets),
+    ):
         if workers > value:
             raise UsageError(
                 f"--workers {workers} with {option} {value}: the cap is shared among the workers and each needs at "
@@ -161,11 +164,11 @@ async def scan_in_workers(
     `outputs` (JSON lines, per-account files, reports). A worker that dies costs exactly what it held: the targets
     it finished are kept whole, every other target of its accounts is a named failure and none of its
     evaluations is in any output."""
-    if request.event_hooks:
+    if request.access.event_hooks:
         # A hook would run in the worker processes, out of its owner's sight.
         raise UsageError("event_hooks observe one process's calls: scan with workers=1 to use them")
     check_caps(request, workers)
-    started = request.now or datetime.now(UTC)
+    started = request.run.now or datetime.now(UTC)
     report = ScanReport(caller_account=None, started=started)
     try:
         report.caller_account, accounts, resolve_calls = await resolve_accounts(request)
@@ -180,7 +183,10 @@ async def scan_in_workers(
     hands = deal(accounts, workers)
     if not hands:
         return report
-    concurrency, targets = share(request.max_concurrency, len(hands)), share(request.max_targets, len(hands))
+    concurrency, targets = (
+        share(request.limits.max_concurrency, len(hands)),
+        share(request.limits.max_targets, len(hands)),
+    )
     log.info("scan started", accounts=len(accounts), workers=len(hands))
     with tempfile.TemporaryDirectory(prefix="cloudsweep-workers-") as scratch:
         runs: list[_WorkerRun] = []
@@ -190,14 +196,10 @@ async def scan_in_workers(
                 index,
                 replace(
                     request,
-                    now=started,
                     source=AccountSource(accounts=tuple(hand)),
-                    output=None,
-                    output_dir=None,
-                    reports=(),
-                    workers=1,
-                    max_concurrency=concurrency[index],
-                    max_targets=targets[index],
+                    destinations=replace(request.destinations, output=None, output_dir=None, reports=()),
+                    run=replace(request.run, now=started, workers=1),
+                    limits=replace(request.limits, max_concurrency=concurrency[index], max_targets=targets[index]),
                 ),
                 evaluations=Path(scratch) / f"worker-{index}.jsonl",
                 log_level=log_level,
@@ -234,7 +236,7 @@ async def _run_worker(run: _WorkerRun, payload: bytes, listener: ProgressListene
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None,
-            env=_worker_environment(run.job.request.checks_dirs),
+            env=_worker_environment(run.job.request.run.checks_dirs),
         ) as process:
             if process.stdin is None or process.stdout is None:
                 raise RuntimeError("the worker process has no pipes")

@@ -16,7 +16,7 @@ from scanner.model import Compliance
 from scanner.registry import ExtraData, ParameterError, Result, SelectedCheck, Snapshot
 from scanner.runner import run_scan
 from scanner.scan.orchestrator import plan_target
-from scanner.scan.request import ScanRequest
+from scanner.scan.request import Access, Destinations, ScanRequest
 from tests.support import client
 
 CHECK = iam_password_policy.CHECK
@@ -153,7 +153,12 @@ def test_a_scan_reads_the_policy_through_iam(aws_env: Emulator, boto_session: An
 
     def scan() -> tuple[str, str]:
         report = run_scan(
-            ScanRequest(regions=("us-east-1",), checks=selected, output=output, endpoint_url=aws_env.endpoint_url)
+            ScanRequest(
+                regions=("us-east-1",),
+                checks=selected,
+                destinations=Destinations(output=output),
+                access=Access(endpoint_url=aws_env.endpoint_url),
+            )
         )
         assert report.all_failures == []
         (evaluation,) = [json.loads(line) for line in output.read_text().splitlines()]

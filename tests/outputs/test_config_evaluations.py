@@ -27,7 +27,7 @@ from scanner.registry import SelectedCheck
 from scanner.results import EXIT_INCOMPLETE, EXIT_NON_COMPLIANT, FailOn, Failure, ScanReport
 from scanner.retrying import RetryPolicy
 from scanner.runner import run_scan
-from scanner.scan.request import AccountSource, ScanRequest
+from scanner.scan.request import Access, AccountSource, Destinations, RunControl, ScanLimits, ScanRequest
 from scanner.scan.targets import Account
 from tests.conftest import MANAGEMENT_ACCOUNT
 from tests.support import assumed_session, client
@@ -284,12 +284,10 @@ def run(
             checks=checks or selected({DESIRED: {"desiredInstanceType": "t3.micro"}}),
             regions=(REGION,),
             source=source,
-            output=output,
-            endpoint_url=emulator.endpoint_url,
-            credentials=MANAGEMENT_CREDENTIALS,
-            retry=RetryPolicy(sleep=no_sleep),
-            now=SCAN_TIME,
-            result_tokens=tokens,
+            destinations=Destinations(output=output, result_tokens=tokens),
+            access=Access(endpoint_url=emulator.endpoint_url, credentials=MANAGEMENT_CREDENTIALS),
+            limits=ScanLimits(retry=RetryPolicy(sleep=no_sleep)),
+            run=RunControl(now=SCAN_TIME),
         )
     )
     return report, [json.loads(line) for line in output.read_text().splitlines()]

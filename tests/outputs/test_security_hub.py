@@ -19,7 +19,7 @@ from scanner.outputs.asff import validate_asff
 from scanner.registry import SelectedCheck
 from scanner.results import FailOn
 from scanner.runner import run_scan
-from scanner.scan.request import ScanRequest
+from scanner.scan.request import Access, Destinations, ScanRequest
 from tests.support import assumed_session, client
 
 AMI = "ami-0123456789abcdef0"
@@ -74,10 +74,8 @@ def test_findings_are_imported_in_batches_updated_in_place_and_resolved(
         report = run_scan(
             ScanRequest(
                 checks=selected(),
-                output=tmp_path / "o.jsonl",
-                endpoint_url=aws_env.endpoint_url,
-                security_hub=True,
-                event_hooks=(("before-send.securityhub", record),),
+                destinations=Destinations(output=tmp_path / "o.jsonl", security_hub=True),
+                access=Access(endpoint_url=aws_env.endpoint_url, event_hooks=(("before-send.securityhub", record),)),
             )
         )
         assert report.all_failures == []
@@ -204,7 +202,9 @@ def test_refused_findings_are_retried_then_reported(aws_env: Emulator, boto_sess
     def scan() -> Any:
         return run_scan(
             ScanRequest(
-                checks=selected(), output=tmp_path / "o.jsonl", endpoint_url=aws_env.endpoint_url, security_hub=True
+                checks=selected(),
+                destinations=Destinations(output=tmp_path / "o.jsonl", security_hub=True),
+                access=Access(endpoint_url=aws_env.endpoint_url),
             )
         )
 
