@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config as BotoConfig
+from cloudsweep_emulator.pytest_plugin import Estates
 
 from scanner import testing
 
@@ -47,8 +48,15 @@ def organization_with_instances(
     instances: Sequence[tuple[str, int]],
     prefix: str = "m",
     role: str = "OrganizationAccountAccessRole",
+    estates: Estates | None = None,
 ) -> list[str]:
-    """An organization of `accounts` new member accounts, each with `instances` (type, count) in every region."""
+    """An organization of `accounts` new member accounts, each with `instances` (type, count) in every region; built
+    once per session with `estates`."""
+    if estates is not None:
+        key = ("organization_with_instances", accounts, tuple(regions), tuple(instances), prefix, role)
+        return estates.get(
+            key, lambda: organization_with_instances(session, endpoint_url, accounts, regions, instances, prefix, role)
+        )
     organizations = client(session, "organizations", endpoint_url)
     organizations.create_organization(FeatureSet="ALL")
     members = []

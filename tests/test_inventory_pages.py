@@ -13,6 +13,7 @@ import aioboto3
 import anyio
 import pytest
 from cloudsweep_emulator.faults import FaultRule
+from cloudsweep_emulator.pytest_plugin import Estates
 from cloudsweep_emulator.server import Emulator
 
 from scanner.aws.clients import AwsClients, AwsSettings
@@ -33,14 +34,18 @@ async def no_sleep(_: float) -> None:
 
 
 @pytest.fixture
-def instances(emulator: Emulator, boto_session: Any) -> list[str]:
+def instances(emulator: Emulator, boto_session: Any, estates: Estates) -> list[str]:
     """450 instances: five pages (100, 100, 100, 100, 50)."""
-    ec2 = client(boto_session, "ec2", emulator.endpoint_url)
-    found: list[str] = []
-    for _ in range(3):
-        reservation = ec2.run_instances(ImageId=AMI, MinCount=150, MaxCount=150, InstanceType="t3.micro")
-        found += [instance["InstanceId"] for instance in reservation["Instances"]]
-    return sorted(found)
+
+    def build() -> list[str]:
+        ec2 = client(boto_session, "ec2", emulator.endpoint_url)
+        found: list[str] = []
+        for _ in range(3):
+            reservation = ec2.run_instances(ImageId=AMI, MinCount=150, MaxCount=150, InstanceType="t3.micro")
+            found += [instance["InstanceId"] for instance in reservation["Instances"]]
+        return sorted(found)
+
+    return estates.get(("450 instances", AMI), build)
 
 
 @pytest.fixture

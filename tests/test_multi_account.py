@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from cloudsweep_emulator.faults import FaultKind, FaultRule
+from cloudsweep_emulator.pytest_plugin import Estates
 from cloudsweep_emulator.seed import EC2_INSTANCE, IAM_USER, DemoOrganization, seed_demo
 from cloudsweep_emulator.server import Emulator
 
@@ -22,7 +23,7 @@ from scanner.registry import SelectedCheck
 from scanner.results import ScanReport
 from scanner.retrying import RetryPolicy
 from scanner.runner import run_scan
-from scanner.scan.request import AccountSource, ScanRequest
+from scanner.scan.request import Access, AccountSource, Destinations, RunControl, ScanLimits, ScanRequest
 from scanner.scan.targets import Account
 from tests.support import client
 
@@ -54,8 +55,8 @@ CHECKS = (
 
 
 @pytest.fixture
-def organization(emulator: Emulator) -> DemoOrganization:
-    return seed_demo(emulator.endpoint_url)
+def organization(emulator: Emulator, estates: Estates) -> DemoOrganization:
+    return estates.get(("demo", 42), lambda: seed_demo(emulator.endpoint_url))
 
 
 def run(
@@ -73,14 +74,14 @@ def run(
             checks=CHECKS,
             regions=REGIONS,
             source=source or AccountSource(organization=True),
-            role_name=organization.audit_role_name,
-            output=output,
-            output_dir=tmp_path / f"{name}-dir",
-            endpoint_url=emulator.endpoint_url,
-            credentials=MANAGEMENT_CREDENTIALS,
-            retry=retry or RetryPolicy(sleep=no_sleep),
-            rates=FAST_RATES,
-            now=SCAN_TIME,
+            access=Access(
+                role_name=organization.audit_role_name,
+                endpoint_url=emulator.endpoint_url,
+                credentials=MANAGEMENT_CREDENTIALS,
+            ),
+            destinations=Destinations(output=output, output_dir=tmp_path / f"{name}-dir"),
+            limits=ScanLimits(retry=retry or RetryPolicy(sleep=no_sleep), rates=FAST_RATES),
+            run=RunControl(now=SCAN_TIME),
         )
     )
     return report, [json.loads(line) for line in output.read_text().splitlines()]
@@ -238,16 +239,16 @@ def test_credentials_near_expiry_are_refreshed_during_the_scan(
             checks=CHECKS,
             regions=REGIONS,
             source=AccountSource(organization=True),
-            role_name=organization.audit_role_name,
-            session_seconds=900,
-            refresh_before=10_000,
-            output=output,
-            endpoint_url=emulator.endpoint_url,
-            credentials=MANAGEMENT_CREDENTIALS,
-            retry=RetryPolicy(sleep=no_sleep),
-            rates=FAST_RATES,
-            max_concurrency=2,
-            now=SCAN_TIME,
+            access=Access(
+                role_name=organization.audit_role_name,
+                session_seconds=900,
+                refresh_before=10_000,
+                endpoint_url=emulator.endpoint_url,
+                credentials=MANAGEMENT_CREDENTIALS,
+            ),
+            destinations=Destinations(output=output),
+            limits=ScanLimits(retry=RetryPolicy(sleep=no_sleep), rates=FAST_RATES, max_concurrency=2),
+            run=RunControl(now=SCAN_TIME),
         )
     )
 
@@ -351,12 +352,13 @@ def test_a_region_the_account_has_not_enabled_fails_only_that_target(
             checks=CHECKS[:1],
             regions=("us-east-1", "af-south-1"),
             source=AccountSource(organization=True),
-            role_name=organization.audit_role_name,
-            output=output,
-            endpoint_url=emulator.endpoint_url,
-            credentials=MANAGEMENT_CREDENTIALS,
-            retry=RetryPolicy(sleep=no_sleep),
-            rates=FAST_RATES,
+            access=Access(
+                role_name=organization.audit_role_name,
+                endpoint_url=emulator.endpoint_url,
+                credentials=MANAGEMENT_CREDENTIALS,
+            ),
+            destinations=Destinations(output=output),
+            limits=ScanLimits(retry=RetryPolicy(sleep=no_sleep), rates=FAST_RATES),
         )
     )
 
@@ -382,11 +384,9 @@ def test_all_regions_are_the_regions_each_account_has_enabled(
             checks=CHECKS[:1],
             regions=None,
             source=AccountSource(accounts=(Account(prod.account_id, role=organization.audit_role_name),)),
-            output=tmp_path / "out.jsonl",
-            endpoint_url=emulator.endpoint_url,
-            credentials=MANAGEMENT_CREDENTIALS,
-            retry=RetryPolicy(sleep=no_sleep),
-            rates=FAST_RATES,
+            destinations=Destinations(output=tmp_path / "out.jsonl"),
+            access=Access(endpoint_url=emulator.endpoint_url, credentials=MANAGEMENT_CREDENTIALS),
+            limits=ScanLimits(retry=RetryPolicy(sleep=no_sleep), rates=FAST_RATES),
         )
     )
 

@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 from cloudsweep_emulator.faults import FaultRule
+from cloudsweep_emulator.pytest_plugin import Estates
 from cloudsweep_emulator.server import Emulator
 
 from checks import BUILTIN
 from scanner.registry import SelectedCheck
 from scanner.runner import run_scan
-from scanner.scan.request import AccountSource, ScanRequest
+from scanner.scan.request import Access, AccountSource, Destinations, RunControl, ScanLimits, ScanRequest
 from scanner.scan.targets import Account
 from tests.support import organization_with_instances
 
@@ -28,10 +29,16 @@ REGIONS = "us-east-1,eu-west-1"
 
 
 @pytest.fixture
-def members(aws_env: Emulator, boto_session: Any) -> list[str]:
+def members(aws_env: Emulator, boto_session: Any, estates: Estates) -> list[str]:
     """Four member accounts with instances (two types) in both regions."""
     return organization_with_instances(
-        boto_session, aws_env.endpoint_url, 4, REGIONS.split(","), [("t3.micro", 2), ("m5.large", 1)], role=ROLE
+        boto_session,
+        aws_env.endpoint_url,
+        4,
+        REGIONS.split(","),
+        [("t3.micro", 2), ("m5.large", 1)],
+        role=ROLE,
+        estates=estates,
     )
 
 
@@ -183,10 +190,9 @@ def test_a_hung_target_is_abandoned_at_its_deadline(aws_env: Emulator, members: 
         checks=(SelectedCheck(desired, desired.parameters.parse(desired.id, {"desiredInstanceType": "t3.micro"})),),
         regions=("us-east-1",),
         source=AccountSource(accounts=tuple(Account(account) for account in members)),
-        role_name=ROLE,
-        endpoint_url=aws_env.endpoint_url,
-        output=tmp_path / "out.jsonl",
-        target_timeout=1.0,
+        access=Access(role_name=ROLE, endpoint_url=aws_env.endpoint_url),
+        destinations=Destinations(output=tmp_path / "out.jsonl"),
+        limits=ScanLimits(target_timeout=1.0),
     )
     started = time.monotonic()
     report = run_scan(request)
@@ -196,7 +202,7 @@ def test_a_hung_target_is_abandoned_at_its_deadline(aws_env: Emulator, members: 
     assert failure.message == "the target did not finish within 1 s; its results are partial"
     evaluated = {record["account_id"] for record in records(tmp_path / "out.jsonl")}
     assert evaluated == set(members[1:])
-    assert report.exit_code(request.fail_on) == 3
+    assert report.exit_code(request.destinations.fail_on) == 3
 
 
 def test_state_does_not_go_with_workers(aws_env: Emulator, members: list[str], tmp_path: Path) -> None:
@@ -226,12 +232,15 @@ def test_a_resumed_scan_puts_nothing_again_to_aws_config(aws_env: Emulator, memb
                 ),
                 regions=("us-east-1",),
                 source=AccountSource(accounts=tuple(Account(account) for account in members[:2])),
-                role_name=ROLE,
-                endpoint_url=aws_env.endpoint_url,
-                output=tmp_path / "out.jsonl",
-                state_file=tmp_path / "scan.state",
-                result_tokens=ResultTokens(default="TESTMODE", test_mode=True),
-                event_hooks=(("before-send.config-service.PutEvaluations", record),),
+                access=Access(
+                    role_name=ROLE,
+                    endpoint_url=aws_env.endpoint_url,
+                    event_hooks=(("before-send.config-service.PutEvaluations", record),),
+                ),
+                destinations=Destinations(
+                    output=tmp_path / "out.jsonl", result_tokens=ResultTokens(default="TESTMODE", test_mode=True)
+                ),
+                run=RunControl(state_file=tmp_path / "scan.state"),
             )
         )
 

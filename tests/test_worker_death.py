@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from cloudsweep_emulator.faults import FaultRule
+from cloudsweep_emulator.pytest_plugin import Estates
 from cloudsweep_emulator.server import Emulator
 
 from tests.support import organization_with_instances
@@ -24,9 +25,9 @@ REGIONS = ("us-east-1", "eu-west-1")
 
 
 @pytest.fixture
-def members(aws_env: Emulator, boto_session: Any) -> list[str]:
+def members(aws_env: Emulator, boto_session: Any, estates: Estates) -> list[str]:
     return organization_with_instances(
-        boto_session, aws_env.endpoint_url, 4, REGIONS, [("t3.micro", 3)], prefix="w", role=ROLE
+        boto_session, aws_env.endpoint_url, 4, REGIONS, [("t3.micro", 3)], prefix="w", role=ROLE, estates=estates
     )
 
 

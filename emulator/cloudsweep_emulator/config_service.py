@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import hashlib
 import json
 import re
@@ -251,6 +252,16 @@ class ConfigService:
             "DescribeComplianceByConfigRule": self.describe_compliance_by_config_rule,
             "DescribeComplianceByResource": self.describe_compliance_by_resource,
         }
+
+    def saved(self) -> Any:
+        """The recorded history, rules and evaluations, for `restore` (controls and the clock are not kept)."""
+        return self.recorder.saved(), copy.deepcopy(self._regions)
+
+    def restore(self, saved: Any) -> None:
+        self.reset()
+        recorded, regions = saved
+        self.recorder.restore(recorded)
+        self._regions.update(copy.deepcopy(regions))
 
     def reset(self) -> None:
         self.clock = self._default_clock

@@ -8,6 +8,7 @@ each resource that appeared, changed or disappeared.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Callable, Iterator
@@ -109,6 +110,13 @@ class Recorder:
         self._states: dict[tuple[str, str], dict[str, ResourceState]] = {}
         self._generations: dict[str, int] = {}
         self._seen: dict[tuple[str, str, str], int] = {}
+
+    def saved(self) -> Any:
+        """What `restore` takes back: a deep copy of everything recorded."""
+        return copy.deepcopy((self._histories, self._states, self._generations, self._seen))
+
+    def restore(self, saved: Any) -> None:
+        self._histories, self._states, self._generations, self._seen = copy.deepcopy(saved)
 
     def reset(self) -> None:
         self._histories.clear()

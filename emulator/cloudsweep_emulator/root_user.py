@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import csv
 import io
 import json
@@ -132,6 +133,14 @@ class RootUserControls:
                 user = replace(user, access_keys=keys)
             self._users[account_id] = user
             return user
+
+    def saved(self) -> dict[str, RootUser]:
+        with self._lock:
+            return copy.deepcopy(self._users)
+
+    def restore(self, saved: dict[str, RootUser]) -> None:
+        with self._lock:
+            self._users = copy.deepcopy(saved)
 
     def reset(self, account_id: str | None = None) -> None:
         """Back to the default root user: one account's, or every account's."""

@@ -21,13 +21,15 @@ from cloudsweep_emulator.config_service import ConfigLayer, ConfigService
 from cloudsweep_emulator.faults import FaultLayer, FaultPlan, FaultRule
 from cloudsweep_emulator.moto_app import (
     InProcessMoto,
+    MotoState,
     account_for_access_key,
     backdate_iam_user,
     create_moto_app,
     reset_moto,
+    snapshot_moto,
 )
 from cloudsweep_emulator.regions import RegionControls, RegionLayer
-from cloudsweep_emulator.root_user import RootUserControls, RootUserLayer, organization_join_time
+from cloudsweep_emulator.root_user import RootUser, RootUserControls, RootUserLayer, organization_join_time
 from cloudsweep_emulator.security_hub import SecurityHubControls, SecurityHubLayer
 from cloudsweep_emulator.todays_defaults import TodaysDefaultsLayer
 from moto.moto_server.werkzeug_app import MotoRequestHandler
@@ -75,6 +77,16 @@ def _check_loopback(host: str) -> None:
         raise EmulatorError(
             f"--host must be a loopback address (127.0.0.0/8 or ::1), got {host}: the emulator has no authentication"
         )
+
+
+@dataclass(frozen=True)
+class EmulatorSnapshot:
+    """An emulator's AWS state at one moment (`Emulator.snapshot`); each restore is a fresh copy of it."""
+
+    moto: MotoState
+    config: Any
+    root_users: dict[str, RootUser]
+    state_since: datetime
 
 
 class Emulator:
@@ -216,6 +228,21 @@ class Emulator:
         self.regions.clear()
         self.root_users.reset()
         self.security_hub.clear()
+
+    def snapshot(self) -> EmulatorSnapshot:
+        """All AWS state now (moto, the Config layer's history and rules, root users): `restore` brings it back, so
+        a test builds an estate once and every later test starts from a copy of it instead of rebuilding it."""
+        with self._lock:
+            return EmulatorSnapshot(snapshot_moto(), self.config.saved(), self.root_users.saved(), self._state_since)
+
+    def restore(self, snapshot: EmulatorSnapshot) -> None:
+        """Back to `snapshot`'s state; faults, refusals, disabled regions and controls are cleared, as by `reset`."""
+        self.reset()
+        with self._lock:
+            snapshot.moto.restore()
+            self.config.restore(snapshot.config)
+            self._state_since = snapshot.state_since
+        self.root_users.restore(snapshot.root_users)
 
     def __enter__(self) -> Emulator:
         return self.start()

@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
+from cloudsweep_emulator.pytest_plugin import Estates
 from cloudsweep_emulator.seed import (
     AUDIT_ROLE_NAME,
     CLOUDTRAIL_TRAIL,
@@ -48,8 +49,8 @@ MANAGEMENT_CREDENTIALS = {"aws_access_key_id": "AKIAIOSFODNN7EXAMPLE", "aws_secr
 
 
 @pytest.fixture
-def demo(emulator: Emulator) -> DemoOrganization:
-    return seed_demo(emulator.endpoint_url)
+def demo(emulator: Emulator, estates: Estates) -> DemoOrganization:
+    return estates.get(("demo", 42), lambda: seed_demo(emulator.endpoint_url))
 
 
 class Clients:
