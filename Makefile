@@ -21,7 +21,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy scripts
 
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 # The documentation site (mkdocs.yml, docs/): strict, so a page left out of the nav, a broken link or a missing anchor
 # fails it. Part of `make test`; nothing is fetched. build/ is ignored by git.

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from cloudsweep_emulator.faults import FaultRule
+from cloudsweep_emulator.pytest_plugin import Estates
 from cloudsweep_emulator.server import Emulator
 
 from scanner.errors import EventError, RuleRuntimeError
@@ -95,18 +96,17 @@ def results(config: Any, rule: str = RULE) -> dict[str, tuple[str, str | None]]:
 
 
 @pytest.fixture
-def account(aws_env: Emulator, boto_session: Any) -> dict[str, Any]:
+def account(aws_env: Emulator, boto_session: Any, estates: Estates) -> dict[str, Any]:
     ec2 = client(boto_session, "ec2", aws_env.endpoint_url)
     config = client(boto_session, "config", aws_env.endpoint_url)
-    small = ec2.run_instances(ImageId=AMI, MinCount=110, MaxCount=110, InstanceType="t3.micro")["Instances"]
-    large = ec2.run_instances(ImageId=AMI, MinCount=2, MaxCount=2, InstanceType="m5.large")["Instances"]
-    put_rule(config)
-    return {
-        "ec2": ec2,
-        "config": config,
-        "small": sorted(i["InstanceId"] for i in small),
-        "large": sorted(i["InstanceId"] for i in large),
-    }
+
+    def build() -> dict[str, list[str]]:
+        small = ec2.run_instances(ImageId=AMI, MinCount=110, MaxCount=110, InstanceType="t3.micro")["Instances"]
+        large = ec2.run_instances(ImageId=AMI, MinCount=2, MaxCount=2, InstanceType="m5.large")["Instances"]
+        put_rule(config)
+        return {"small": sorted(i["InstanceId"] for i in small), "large": sorted(i["InstanceId"] for i in large)}
+
+    return {"ec2": ec2, "config": config, **estates.get("lambda handler account", build)}
 
 
 def test_a_periodic_run_puts_every_evaluation_in_batches(account: dict[str, Any]) -> None:

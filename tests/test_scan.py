@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from cloudsweep_emulator.faults import FaultRule
+from cloudsweep_emulator.pytest_plugin import Estates
 from cloudsweep_emulator.server import Emulator
 
 from checks import BUILTIN
@@ -63,7 +64,11 @@ class Account:
 
 
 @pytest.fixture
-def account(emulator: Emulator, boto_session: Any) -> Account:
+def account(emulator: Emulator, boto_session: Any, estates: Estates) -> Account:
+    return estates.get("scan account", lambda: build_account(emulator, boto_session))
+
+
+def build_account(emulator: Emulator, boto_session: Any) -> Account:
     ec2 = client(boto_session, "ec2", emulator.endpoint_url)
 
     def group(name: str, *permissions: dict[str, Any]) -> str:

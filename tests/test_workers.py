@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from cloudsweep_emulator.faults import FaultRule
+from cloudsweep_emulator.pytest_plugin import Estates
 from cloudsweep_emulator.server import Emulator
 
 from checks import BUILTIN
@@ -126,7 +127,11 @@ class Estate:
 
 
 @pytest.fixture
-def estate(emulator: Emulator, boto_session: Any) -> Estate:
+def estate(emulator: Emulator, boto_session: Any, estates: Estates) -> Estate:
+    return estates.get("workers estate", lambda: build_estate(emulator, boto_session))
+
+
+def build_estate(emulator: Emulator, boto_session: Any) -> Estate:
     sessions = {MANAGEMENT_ACCOUNT: boto_session}
     for member in (MEMBER_ONE, MEMBER_TWO):
         sessions[member] = assumed_session(boto_session, emulator.endpoint_url, member, ROLE)

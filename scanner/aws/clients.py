@@ -118,9 +118,17 @@ def utc_timestamp(value: Any) -> datetime:
     return parsed
 
 
+_SERVICE_MODELS: list[Any] = []
+
+
 def tune_session(session: botocore.session.Session) -> None:
-    """What every session the scanner signs with gets: the fast timestamp parser."""
+    """What every session the scanner signs with gets: the fast timestamp parser, and one service-model loader per
+    process (the first session's), so that each scan, and each warm Lambda invocation, does not parse the JSON
+    service models again (EC2's alone is ~60 ms of CPU)."""
     session.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=utc_timestamp)
+    if not _SERVICE_MODELS:
+        _SERVICE_MODELS.append(session.get_component("data_loader"))
+    session.register_component("data_loader", _SERVICE_MODELS[0])
 
 
 # The credentials the call running in this task signs with (None: the caller's own); set by `AwsClients.call`

@@ -30,7 +30,12 @@ REFERENCE_ITEMS = Path(__file__).resolve().parent / "reference"
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
 # Remove a key from the reference configuration: reference_item(..., configuration={"publicIpAddress": DELETE}).
-DELETE: Any = object()
+class _Delete:
+    def __repr__(self) -> str:
+        return "DELETE"  # the same in every process: pytest-xdist workers must collect the same test ids
+
+
+DELETE: Any = _Delete()
 
 
 def reference_types() -> list[str]:
