@@ -25,6 +25,8 @@ from scanner.model import ConfigurationItem
 
 DEFAULT_ACCOUNT = 1812345678901234
 DEFAULT_REGION = "cn-hangzhou"
+
+
 # Remove a key from the example configuration: alibaba_item(..., configuration={"ImageId": DELETE}).
 class _Delete:
     def __repr__(self) -> str:

@@ -29,6 +29,8 @@ from scanner.registry import Check, CheckScope, ExtraData, ParameterValues, Resu
 REFERENCE_ITEMS = Path(__file__).resolve().parent / "reference"
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
+
+
 # Remove a key from the reference configuration: reference_item(..., configuration={"publicIpAddress": DELETE}).
 class _Delete:
     def __repr__(self) -> str:
