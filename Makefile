@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: docs site demo test lint typecheck pytest emulator bench bench-emulator bench-alibaba bench-memory clean lock lambda-zip fc-zip
+.PHONY: docs site demo test lint typecheck pytest pytest-fast emulator bench bench-emulator bench-alibaba bench-memory clean lock lambda-zip fc-zip
 
 demo: $(STAMP)
 	$(BIN)/cloudsweep demo
@@ -22,6 +22,10 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest -n auto
+
+# The tests marked slow (over 1 s each, 144 of them) left out, for the edit loop; `make test` and CI run every test.
+pytest-fast: $(STAMP)
+	$(BIN)/pytest -n auto -m 'not slow'
 
 # The documentation site (mkdocs.yml, docs/): strict, so a page left out of the nav, a broken link or a missing anchor
 # fails it. Part of `make test`; nothing is fetched. build/ is ignored by git.

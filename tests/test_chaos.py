@@ -125,6 +125,7 @@ def install_chaos(aws_env: Emulator, estate: dict[str, Any], seed: int) -> None:
     aws_env.config.controls.leave_unprocessed(estate["unprocessed"])
 
 
+@pytest.mark.slow
 def test_chaos_loses_nothing_it_could_reach(aws_env: Emulator, estate: dict[str, Any], tmp_path: Path) -> None:
     injected: Counter[str] = Counter()
     chaos_runs: list[tuple[int, ScanReport, list[str]]] = []

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from cloudsweep_emulator.faults import FaultRule
 from cloudsweep_emulator.server import Emulator
@@ -107,6 +108,7 @@ def test_an_incomplete_scan_exits_3_and_says_why(aws_env: Emulator, boto_session
     assert "AccessDeniedException" in result.output
 
 
+@pytest.mark.slow
 def test_evaluations_go_to_stdout_and_json_logs_to_stderr(aws_env: Emulator, boto_session: Any) -> None:
     ec2 = client(boto_session, "ec2", aws_env.endpoint_url)
     instance = ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, InstanceType="t3.small")["Instances"][0]
@@ -126,6 +128,7 @@ def test_evaluations_go_to_stdout_and_json_logs_to_stderr(aws_env: Emulator, bot
     assert "scan finished" in events
 
 
+@pytest.mark.slow
 def test_the_demo_runs_clean_and_writes_its_evaluations(tmp_path: Path) -> None:
     output = tmp_path / "demo.jsonl"
     result = subprocess.run(

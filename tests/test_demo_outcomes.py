@@ -205,6 +205,7 @@ def test_the_table_states_every_outcome_of_every_builtin_check() -> None:
         assert all(reason.strip() for reason in expected.why_not.values()), check_id
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("check_id", sorted(EXPECTED))
 def test_the_demo_scan_shows_exactly_the_expected_outcomes(demo_scan: DemoScan, check_id: str) -> None:
     assert demo_scan.outcomes(check_id) == EXPECTED[check_id].seen

@@ -483,6 +483,7 @@ def test_diff_names_the_file_at_fault(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_diffing_100k_evaluations(tmp_path: Path) -> None:
     def run(broken: range, total: int) -> Iterable[dict[str, Any]]:
         for number in range(total):

@@ -97,6 +97,7 @@ def assert_exactly_allowed(calls: Calls, shape: ScanShape, not_needed: frozenset
     assert calls["caller"] - NEEDS_NO_PERMISSION == {"sts:AssumeRole"} | listing
 
 
+@pytest.mark.slow
 def test_an_organization_scan_of_every_region_uses_exactly_the_printed_policies(
     aws_env: Emulator, organization: list[str], tmp_path: Path, boto_session: Any
 ) -> None:
@@ -237,6 +238,7 @@ def test_a_role_path_a_longer_session_and_a_results_location_shape_the_policies(
     assert "--results-location: expected s3://BUCKET/PREFIX, got 'results-bucket/runs'" in refused.output
 
 
+@pytest.mark.slow
 def test_security_hub_imports_are_allowed_where_they_are_signed(
     aws_env: Emulator, organization: list[str], tmp_path: Path, boto_session: Any
 ) -> None:

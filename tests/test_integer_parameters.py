@@ -48,6 +48,7 @@ def _scan(days: str, output: Path) -> Result:
     return CliRunner().invoke(cli, [*arguments, "--output", str(output)])
 
 
+@pytest.mark.slow
 def test_a_day_count_past_its_maximum_exits_2_before_any_call(unreachable_aws: str, tmp_path: Path) -> None:
     output = tmp_path / "never.jsonl"
     refused = _scan(HUGE, output)

@@ -82,6 +82,7 @@ class Pages:
         return [resource_id for page in self.pages for resource_id in page]
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 @pytest.mark.parametrize("pages_in_flight", [1, 2, PAGES_IN_FLIGHT, 16])
 async def test_every_item_of_every_page_is_handled_exactly_once(
@@ -99,6 +100,7 @@ async def test_every_item_of_every_page_is_handled_exactly_once(
     assert counted(emulator, batch_gets) == 5
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 async def test_all_items_collects_every_page(
     emulator: Emulator, instances: list[str], inventory: ConfigInventory
@@ -110,6 +112,7 @@ async def test_all_items_collects_every_page(
     assert fetched.failures == ()
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 @pytest.mark.parametrize("pages_in_flight", [2, 3])
 async def test_pages_are_handled_concurrently_up_to_pages_in_flight(
@@ -140,6 +143,7 @@ async def test_pages_are_handled_concurrently_up_to_pages_in_flight(
     assert sorted(handle.ids) == instances
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 @pytest.mark.parametrize("pages_in_flight", [1, PAGES_IN_FLIGHT])
 async def test_a_failing_handle_is_raised_as_itself_and_no_further_page_is_fetched(
@@ -169,6 +173,7 @@ async def test_a_failing_handle_is_raised_as_itself_and_no_further_page_is_fetch
     assert 1 <= len(handled) <= pages_in_flight
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 async def test_a_failing_fetch_is_raised_as_the_aws_error(
     emulator: Emulator, instances: list[str], inventory: ConfigInventory
@@ -184,6 +189,7 @@ async def test_a_failing_fetch_is_raised_as_the_aws_error(
     assert handle.pages == []
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 async def test_a_listing_error_after_some_pages_is_raised_and_the_listed_pages_are_still_handled(
     emulator: Emulator, instances: list[str], inventory: ConfigInventory

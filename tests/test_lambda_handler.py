@@ -121,6 +121,7 @@ def test_a_periodic_run_puts_every_evaluation_in_batches(account: dict[str, Any]
     assert stored[account["large"][0]][1] == "instance type m5.large is not one of t3.micro"
 
 
+@pytest.mark.slow
 def test_a_second_run_marks_gone_resources_not_applicable(account: dict[str, Any]) -> None:
     handler(scheduled_event(), None)
     gone = account["small"][:3]
@@ -314,6 +315,7 @@ def s3_objects(s3: Any, bucket: str) -> dict[str, bytes]:
     return {entry["Key"]: s3.get_object(Bucket=bucket, Key=entry["Key"])["Body"].read() for entry in listed}
 
 
+@pytest.mark.slow
 def test_a_scheduled_event_runs_a_whole_scan_into_s3(
     account: dict[str, Any], boto_session: Any, aws_env: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -91,6 +91,7 @@ def per_target(evaluations: list[dict[str, Any]], check: str) -> Counter[tuple[s
     return Counter((e["account_id"], e["region"]) for e in evaluations if e["check"] == check)
 
 
+@pytest.mark.slow
 def test_an_organization_scan_reads_every_account_and_region_through_its_role(
     emulator: Emulator, organization: DemoOrganization, tmp_path: Path
 ) -> None:
@@ -117,6 +118,7 @@ def test_an_organization_scan_reads_every_account_and_region_through_its_role(
     assert len({organization.count(a.account_id, "us-east-1", EC2_INSTANCE) for a in organization.accounts}) > 1
 
 
+@pytest.mark.slow
 def test_a_denied_role_fails_only_its_account(
     emulator: Emulator, organization: DemoOrganization, tmp_path: Path
 ) -> None:
@@ -169,6 +171,7 @@ def report_fail_on() -> Any:
     return FailOn.NEVER
 
 
+@pytest.mark.slow
 def test_a_throttling_storm_on_every_service_loses_nothing(
     emulator: Emulator, organization: DemoOrganization, tmp_path: Path
 ) -> None:
@@ -207,6 +210,7 @@ def assume_role_calls(emulator: Emulator, counters: dict[str, int], account_id: 
     return next(active.injected for active in emulator.faults.rules() if active.id == counters[account_id])
 
 
+@pytest.mark.slow
 def test_an_expired_token_mid_scan_is_refreshed_and_nothing_is_lost(
     emulator: Emulator, organization: DemoOrganization, tmp_path: Path
 ) -> None:
@@ -226,6 +230,7 @@ def test_an_expired_token_mid_scan_is_refreshed_and_nothing_is_lost(
     assert assume_role_calls(emulator, counters, organization.account("staging").account_id) == 1
 
 
+@pytest.mark.slow
 def test_credentials_near_expiry_are_refreshed_during_the_scan(
     emulator: Emulator, organization: DemoOrganization, tmp_path: Path
 ) -> None:
@@ -278,6 +283,7 @@ def test_accounts_file_with_roles_and_exclusions(
     assert set(per_target(evaluations, "iam-inactive-user")) == {(prod.account_id, "us-east-1")}
 
 
+@pytest.mark.slow
 def test_shards_split_the_organization_without_overlap(
     emulator: Emulator, organization: DemoOrganization, tmp_path: Path
 ) -> None:
@@ -373,6 +379,7 @@ def test_a_region_the_account_has_not_enabled_fails_only_that_target(
     )
 
 
+@pytest.mark.slow
 def test_all_regions_are_the_regions_each_account_has_enabled(
     emulator: Emulator, organization: DemoOrganization, tmp_path: Path
 ) -> None:

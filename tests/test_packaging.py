@@ -51,6 +51,7 @@ def product_wheel(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], 
         return names, wheel.read(metadata).decode()
 
 
+@pytest.mark.slow
 def test_the_product_wheel_holds_cloudsweep_and_its_checks_only(product_wheel: tuple[list[str], str]) -> None:
     names, _ = product_wheel
     top_level = {name.split("/", 1)[0] for name in names}

@@ -198,6 +198,7 @@ def test_cli_lists_describes_and_refuses_through_checks_dir(tmp_path: Path) -> N
     assert "check id 'restricted-ssh' is registered twice: from built-in and from" in refused.output
 
 
+@pytest.mark.slow
 def test_a_scan_with_workers_runs_checks_dir_checks_in_every_worker(
     aws_env: Emulator, boto_session: Any, tmp_path: Path
 ) -> None:

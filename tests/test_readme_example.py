@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from cloudsweep_emulator.server import Emulator
 
@@ -40,6 +41,7 @@ def test_the_check_is_about_twenty_lines_of_code(tmp_path: Path) -> None:
     assert len([line for line in code if line.strip()]) <= 32
 
 
+@pytest.mark.slow
 def test_the_example_test_passes_with_pytest_and_would_catch_a_broken_check(tmp_path: Path) -> None:
     checks_dir = example_files(tmp_path)
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(checks_dir)]

@@ -84,6 +84,7 @@ def uninterrupted(aws_env: Emulator, members: list[str], tmp_path: Path) -> list
     return records(directory / "out.jsonl")
 
 
+@pytest.mark.slow
 def test_a_killed_scan_resumes_to_what_an_uninterrupted_run_writes(
     aws_env: Emulator, members: list[str], tmp_path: Path
 ) -> None:
@@ -117,6 +118,7 @@ def test_a_killed_scan_resumes_to_what_an_uninterrupted_run_writes(
     assert target_lines(state) == 8
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("stop", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_stops_flushes_and_resumes(
     aws_env: Emulator, members: list[str], tmp_path: Path, stop: signal.Signals, code: int
@@ -144,6 +146,7 @@ def test_a_signal_stops_flushes_and_resumes(
     assert without_time(records(tmp_path / "out.jsonl")) == without_time(expected)
 
 
+@pytest.mark.slow
 def test_a_state_file_of_another_scan_or_with_a_torn_line(
     aws_env: Emulator, members: list[str], tmp_path: Path
 ) -> None:
@@ -182,6 +185,7 @@ def test_a_state_file_of_another_scan_or_with_a_torn_line(
     assert b"belongs to another scan" in other.stderr
 
 
+@pytest.mark.slow
 def test_a_hung_target_is_abandoned_at_its_deadline(aws_env: Emulator, members: list[str], tmp_path: Path) -> None:
     slow = members[0]
     aws_env.faults.install(FaultRule.latency(3000, account=slow, operation="ListDiscoveredResources"))
@@ -310,6 +314,7 @@ def refused(aws_env: Emulator, members: list[str], tmp_path: Path, state: Path) 
     return stderr
 
 
+@pytest.mark.slow
 def test_a_line_edited_without_its_checksum_is_refused(
     aws_env: Emulator, members: list[str], tmp_path: Path, interrupted: Path
 ) -> None:
@@ -366,6 +371,7 @@ def _not_a_record(targets: list[dict[str, Any]]) -> None:
     targets[1]["evaluations"][0] = ["a", "list"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
@@ -399,6 +405,7 @@ def test_a_forged_line_is_refused_for_what_it_claims(
     assert f"--state {interrupted}: " + expected.format(account=members[0]) in " ".join(stderr.split())
 
 
+@pytest.mark.slow
 def test_a_state_file_of_an_older_version_or_with_a_bad_header_is_refused(
     aws_env: Emulator, members: list[str], tmp_path: Path, interrupted: Path
 ) -> None:
@@ -411,6 +418,7 @@ def test_a_state_file_of_an_older_version_or_with_a_bad_header_is_refused(
     assert "line 1 needs `now`" in stderr
 
 
+@pytest.mark.slow
 def test_a_verified_file_resumes_and_only_then_drops_its_torn_end(
     aws_env: Emulator, members: list[str], tmp_path: Path, interrupted: Path
 ) -> None:

@@ -147,6 +147,7 @@ def test_desired_instance_type_covers_every_page(aws_env: Emulator, account: Acc
     assert large["annotation"] == "instance type m5.large is not one of t3.micro"
 
 
+@pytest.mark.slow
 def test_evaluation_records_have_exactly_the_documented_keys(
     aws_env: Emulator, account: Account, tmp_path: Path
 ) -> None:
@@ -357,6 +358,7 @@ def test_a_malformed_params_file_is_a_usage_error(aws_env: Emulator, tmp_path: P
     assert "params.json is not valid JSON" in result.output
 
 
+@pytest.mark.slow
 def test_a_param_option_overrides_the_file_under_either_spelling(
     aws_env: Emulator, account: Account, tmp_path: Path
 ) -> None:

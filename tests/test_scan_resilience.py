@@ -60,6 +60,7 @@ DESIRED = {"desired-instance-type": {"desiredInstanceType": "t3.micro"}}
 COUNT = {"resource-count-max": {"applicableResourceType": "AWS::EC2::Instance", "maxCount": "500"}}
 
 
+@pytest.mark.slow
 def test_unprocessed_keys_are_retried_and_then_read_from_history(
     aws_env: Emulator, instances: list[str], tmp_path: Path
 ) -> None:
@@ -73,6 +74,7 @@ def test_unprocessed_keys_are_retried_and_then_read_from_history(
     assert {e["compliance"] for e in evaluations} == {"COMPLIANT"}
 
 
+@pytest.mark.slow
 def test_throttling_is_retried_and_loses_nothing(aws_env: Emulator, instances: list[str], tmp_path: Path) -> None:
     aws_env.faults.add(FaultRule.throttle(count=3, operation="ListDiscoveredResources"))
     aws_env.faults.add(FaultRule.throttle(count=2, operation="BatchGetResourceConfig"))

@@ -95,6 +95,7 @@ def test_a_scan_whose_error_message_is_hostile_prints_it_as_text_and_exits_3(
     assert_no_raw_data(result.stderr)
 
 
+@pytest.mark.slow
 def test_piped_summary_tables_show_every_check_and_account_whole(aws_env: Emulator, tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "scanner", "scan", "--output", str(tmp_path / "out.jsonl")],
@@ -152,6 +153,7 @@ def diff(*arguments: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_diff_text_escapes_hostile_ids_and_annotations_and_json_keeps_them(tmp_path: Path) -> None:
     old = write_lines(tmp_path / "old.jsonl", [record("i-gone", "NON_COMPLIANT", f"was {HOSTILE}")])
     new = write_lines(tmp_path / "new.jsonl", [record(HOSTILE, "NON_COMPLIANT", f"now {HOSTILE}")])

@@ -128,6 +128,7 @@ def test_invoke_runs_a_periodic_evaluation_over_the_listed_resources(tmp_path: P
         assert put == {"i-0": "COMPLIANT", "i-1": "NON_COMPLIANT", "i-2": "COMPLIANT"}
 
 
+@pytest.mark.slow
 def test_invoke_exits_2_on_a_bad_event_and_3_when_the_call_fails(tmp_path: Path, alibaba_env: None) -> None:
     runner = CliRunner()
     bad = tmp_path / "bad.json"

@@ -32,6 +32,7 @@ def instance(emulator: Emulator, boto_session: Any) -> str:
     return str(ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"])
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 async def test_a_throttled_operation_lowers_only_its_own_bucket(
     emulator: Emulator, boto_session: Any, instance: str

@@ -65,6 +65,7 @@ def open_group(ec2: Any, name: str, permissions: list[dict[str, Any]]) -> str:
 # --- ListDiscoveredResources -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_list_discovered_resources_pages_every_instance_in_hundreds(ec2: Any, config: Any) -> None:
     launched = set(launch(ec2, 230, InstanceType="t3.micro"))
 
@@ -84,6 +85,7 @@ def test_list_discovered_resources_honours_a_small_limit(ec2: Any, config: Any) 
     assert {item["resourceId"] for item in identifiers} == launched
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 async def test_aioboto3_paginator_reads_every_page(emulator: Emulator, ec2: Any) -> None:
     launched = set(launch(ec2, 120))

@@ -256,6 +256,7 @@ def record_one_of_each(endpoint: str, boto_session: Any) -> dict[str, dict[str, 
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("resource_type", sorted(REFERENCE_FILES))
 def test_items_have_the_reference_key_sets(resource_type: str, recorded: dict[str, dict[str, Any]]) -> None:
     reference = reference_item(resource_type)

@@ -121,6 +121,7 @@ def test_the_report_has_a_default_root_row_as_aws_writes_it(emulator: Emulator, 
     assert (summary["AccountMFAEnabled"], summary["AccountAccessKeysPresent"], summary["Users"]) == (0, 0, 1)
 
 
+@pytest.mark.slow
 def test_root_mfa_and_access_keys_are_set_per_account_over_http(
     emulator: Emulator, boto_session: Any, iam: Any
 ) -> None:

@@ -86,6 +86,7 @@ def instances(ec2: Any, **params: Any) -> list[dict[str, Any]]:
     return [instance for reservation in reservations for instance in reservation["Instances"]]
 
 
+@pytest.mark.slow
 def test_the_organization_has_four_active_accounts_in_their_ous(emulator: Emulator, demo: DemoOrganization) -> None:
     organizations = boto3.client(
         "organizations", region_name="us-east-1", endpoint_url=emulator.endpoint_url, **MANAGEMENT_CREDENTIALS
@@ -120,6 +121,7 @@ def test_the_organization_has_four_active_accounts_in_their_ous(emulator: Emulat
     assert [account.name for account in demo.members] == ["prod", "staging", "sandbox"]
 
 
+@pytest.mark.slow
 def test_every_account_has_the_audit_role_and_members_can_be_entered(
     emulator: Emulator, demo: DemoOrganization
 ) -> None:
@@ -142,6 +144,7 @@ def test_every_account_has_the_audit_role_and_members_can_be_entered(
             assert sts.get_caller_identity()["Account"] == account.account_id
 
 
+@pytest.mark.slow
 def test_the_inventory_matches_the_counts_in_every_account_and_region(
     emulator: Emulator, demo: DemoOrganization
 ) -> None:
@@ -244,6 +247,7 @@ def _has(read: Any, **params: Any) -> bool:
     return True
 
 
+@pytest.mark.slow
 def test_the_planted_violations_are_really_there(emulator: Emulator, demo: DemoOrganization) -> None:
     violations = demo.known_violations
     clients = {account.account_id: Clients(emulator.endpoint_url, account) for account in demo.accounts}
@@ -346,6 +350,7 @@ def ids_by_place(refs: tuple[ResourceRef, ...]) -> dict[tuple[str, str], list[st
     return {place: sorted(ids) for place, ids in grouped.items()}
 
 
+@pytest.mark.slow
 def test_the_account_settings_are_planted_per_account(emulator: Emulator, demo: DemoOrganization) -> None:
     ids = {account.name: account.account_id for account in demo.accounts}
     management, prod, staging, sandbox = ids["master"], ids["prod"], ids["staging"], ids["sandbox"]
@@ -392,6 +397,7 @@ def test_the_account_settings_are_planted_per_account(emulator: Emulator, demo: 
     }
 
 
+@pytest.mark.slow
 def test_the_workloads_are_planted(emulator: Emulator, demo: DemoOrganization) -> None:
     violations, examples = demo.known_violations, demo.compliant_examples
     clients = {account.account_id: Clients(emulator.endpoint_url, account) for account in demo.accounts}
@@ -488,6 +494,7 @@ def test_the_workloads_are_planted(emulator: Emulator, demo: DemoOrganization) -
     }
 
 
+@pytest.mark.slow
 def test_the_same_seed_builds_the_same_organization(emulator: Emulator) -> None:
     first = seed_demo(emulator.endpoint_url, seed=7)
     emulator.reset()

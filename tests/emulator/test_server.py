@@ -29,6 +29,7 @@ def test_endpoint_is_on_loopback(emulator: Emulator) -> None:
     assert emulator.endpoint_url.startswith("http://127.0.0.1:")
 
 
+@pytest.mark.slow
 def test_the_command_prints_its_endpoint_first_and_serves_until_terminated() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "scanner", "emulator", "--seed", "none"],
@@ -69,6 +70,7 @@ def test_the_command_refuses_a_public_host() -> None:
     assert result.stdout == ""
 
 
+@pytest.mark.slow
 def test_command_line_faults_apply_after_the_demo_seed() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "scanner", "emulator", "--seed", "demo", "--throttle-rate", "1.0"],

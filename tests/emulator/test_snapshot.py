@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from cloudsweep_emulator.demo import DEMO_CREDENTIALS, demo_checks
 from cloudsweep_emulator.faults import FaultKind, FaultRule
 from cloudsweep_emulator.pytest_plugin import Estates
@@ -39,6 +40,7 @@ def scan(emulator: Emulator, organization: DemoOrganization, output: Path) -> li
     return sorted((json.loads(line) for line in output.read_text().splitlines()), key=json.dumps)
 
 
+@pytest.mark.slow
 def test_a_restored_demo_scans_exactly_as_the_seeded_one(emulator: Emulator, boto_session: Any, tmp_path: Path) -> None:
     organization = seed_demo(emulator.endpoint_url)
     snapshot = emulator.snapshot()

@@ -38,6 +38,7 @@ def scan(aws_env: Emulator, *extra: str, limit: int | None = None) -> subprocess
     return subprocess.run(command, capture_output=True, timeout=120, check=False, preexec_fn=small_files)
 
 
+@pytest.mark.slow
 def test_a_write_error_keeps_the_previous_file_and_says_so(aws_env: Emulator, instances: None, tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     out.write_text('{"previous": true}\n' * 3)
@@ -58,6 +59,7 @@ def test_a_write_error_keeps_the_previous_file_and_says_so(aws_env: Emulator, in
     assert "OutputNotWritten" in done.stderr.decode()
 
 
+@pytest.mark.slow
 def test_planted_links_are_never_written_through(aws_env: Emulator, instances: None, tmp_path: Path) -> None:
     victim = tmp_path / "victim"
     victim.write_text("precious\n")
@@ -80,6 +82,7 @@ def test_planted_links_are_never_written_through(aws_env: Emulator, instances: N
     assert json.loads((directory / "summary.json").read_text())["totals"]["evaluations"] == 60
 
 
+@pytest.mark.slow
 def test_the_state_file_is_never_opened_through_a_link(aws_env: Emulator, instances: None, tmp_path: Path) -> None:
     victim = tmp_path / "victim"
     victim.write_text("precious\n")
@@ -121,6 +124,7 @@ def test_conflicting_outputs_and_caps_are_refused_before_any_call(
     assert (tmp_path / "m.yaml").read_text() == "entries: []\n"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("failure", ["identity-throttled", "no-organization", "organization-without-accounts"])
 def test_a_scan_that_fails_before_reading_anything_leaves_the_outputs_untouched(
     aws_env: Emulator, boto_session: Any, tmp_path: Path, failure: str

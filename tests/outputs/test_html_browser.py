@@ -23,6 +23,7 @@ TILES = (
 )
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)  # time to install chromium with apt when it is missing
 def test_the_report_filters_sorts_and_loads_nothing(aws_env: Emulator, estate: dict[str, Any], tmp_path: Path) -> None:
     report = tmp_path / "report.html"

@@ -285,6 +285,7 @@ def test_diff_of_two_periodic_runs_lists_what_changed(
     assert "nope.jsonl" in missing.output
 
 
+@pytest.mark.slow
 def test_reports_from_two_workers_hold_what_one_process_writes(
     aws_env: Emulator, boto_session: Any, tmp_path: Path
 ) -> None:

@@ -53,6 +53,7 @@ def open_ssh(ec2: Any) -> str:
     return group
 
 
+@pytest.mark.slow
 def test_findings_are_imported_in_batches_updated_in_place_and_resolved(
     aws_env: Emulator, boto_session: Any, tmp_path: Path
 ) -> None:
@@ -193,6 +194,7 @@ def test_a_malformed_aggregation_account_is_refused(value: str) -> None:
     assert f"--security-hub-account: {value!r} is not a 12-digit account id" in result.output
 
 
+@pytest.mark.slow
 def test_refused_findings_are_retried_then_reported(aws_env: Emulator, boto_session: Any, tmp_path: Path) -> None:
     ec2 = client(boto_session, "ec2", aws_env.endpoint_url)
     group = open_ssh(ec2)

@@ -108,6 +108,7 @@ def directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("accounts")
 
 
+@pytest.mark.slow
 @given(account_files(), styles)
 def test_a_valid_file_loads_its_accounts_normalised(
     directory: Path, case: tuple[dict[str, Any], list[Account]], style: str
@@ -256,6 +257,7 @@ MUTATIONS: dict[str, Callable[[dict[str, Any], st.DataObject], str]] = {
 }
 
 
+@pytest.mark.slow
 @given(account_files(), st.sampled_from(sorted(MUTATIONS)), styles, st.data())
 def test_one_broken_entry_is_one_usage_error_naming_it(
     directory: Path, case: tuple[dict[str, Any], list[Account]], mutation: str, style: str, data: st.DataObject
@@ -280,6 +282,7 @@ def test_one_broken_entry_is_one_usage_error_naming_it(
         assert f"(account {spelled})" in message
 
 
+@pytest.mark.slow
 @given(account_files(min_size=1), styles, st.data())
 def test_a_repeated_account_is_one_usage_error_naming_both_entries(
     directory: Path, case: tuple[dict[str, Any], list[Account]], style: str, data: st.DataObject
@@ -296,6 +299,7 @@ def test_a_repeated_account_is_one_usage_error_naming_both_entries(
     assert f"duplicate account_id {expected[first].account_id}, already at entry {first}" in str(raised.value)
 
 
+@pytest.mark.slow
 @given(account_files(), st.one_of(json_scalars, st.lists(json_scalars, max_size=2)), styles, st.data())
 def test_an_entry_that_is_not_an_object_is_one_usage_error(
     directory: Path, case: tuple[dict[str, Any], list[Account]], entry: Any, style: str, data: st.DataObject
@@ -309,6 +313,7 @@ def test_an_entry_that_is_not_an_object_is_one_usage_error(
     assert str(raised.value).startswith(f"accounts file {path}, entry {index}: an account must be an object")
 
 
+@pytest.mark.slow
 @given(
     st.one_of(
         json_values().filter(lambda value: not isinstance(value, dict)),

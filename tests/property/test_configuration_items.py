@@ -147,6 +147,7 @@ def with_configuration_string(document: dict[str, Any]) -> dict[str, Any]:
     return {**document, "configuration": json.dumps(document["configuration"])}
 
 
+@pytest.mark.slow
 @given(api_items())
 def test_both_models_and_the_string_form_parse_to_the_same_item(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
     document, expected = case
@@ -263,6 +264,7 @@ def _is_iso(text: str) -> bool:
     return True
 
 
+@pytest.mark.slow
 @given(api_items(), st.sampled_from(sorted(FIELD_GARBAGE)), st.booleans(), st.data())
 def test_one_bad_field_raises_one_item_error_naming_it(
     case: tuple[dict[str, Any], dict[str, Any]], field: str, invocation: bool, data: st.DataObject

@@ -417,6 +417,7 @@ def test_the_recording_mapping_sees_what_a_check_reads() -> None:
     assert ("configuration", "a", "b", 0) in reads
 
 
+@pytest.mark.slow
 def test_every_field_of_every_seed_mangled_to_every_other_type() -> None:
     """The sweep: each fixed junk value of another JSON type at each path of each seed."""
     problems = [

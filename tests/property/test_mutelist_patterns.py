@@ -128,6 +128,7 @@ def directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("mutelist")
 
 
+@pytest.mark.slow
 @given(st.lists(entries(), max_size=5), st.lists(evaluated, min_size=1, max_size=6), st.booleans())
 def test_valid_entries_match_as_fnmatch_and_fullmatch_say(
     directory: Path,
@@ -245,6 +246,7 @@ BREAKERS: dict[str, Callable[[dict[str, Any], st.DataObject], tuple[str, str]]] 
 }
 
 
+@pytest.mark.slow
 @given(st.lists(entries(), max_size=4), st.sampled_from(sorted(BREAKERS)), st.data())
 def test_one_bad_entry_is_one_mutelist_error_naming_it(
     directory: Path, raw_entries: list[dict[str, Any]], breaker: str, data: st.DataObject
@@ -261,6 +263,7 @@ def test_one_bad_entry_is_one_mutelist_error_naming_it(
     assert problem in message
 
 
+@pytest.mark.slow
 @given(st.lists(entries(), max_size=3), st.integers(0, 2), st.data())
 def test_a_not_a_mapping_entry_is_one_mutelist_error_naming_it(
     directory: Path, raw_entries: list[dict[str, Any]], position: int, data: st.DataObject

@@ -189,6 +189,7 @@ def arbitrary_parameters(draw: st.DrawFn, check: Check) -> Any:
     )
 
 
+@pytest.mark.slow
 @given(st.data())
 def test_arbitrary_parameters_parse_or_raise_one_parameter_error(data: st.DataObject) -> None:
     check = data.draw(checks, "check")
