@@ -214,8 +214,6 @@ class AwsClients:
 
     def _signing_session(self) -> aioboto3.Session:
         botocore_session = AioSession()
-        # One service-model loader: loading models is the other expensive part of a client.
-        botocore_session.register_component("data_loader", self._ambient._session.get_component("data_loader"))
         # No public setter takes a credentials object; botocore reads this attribute when it makes a client.
         botocore_session._credentials = AccountCredentials(self._ambient_keys)
         tune_session(botocore_session)

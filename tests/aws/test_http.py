@@ -183,3 +183,18 @@ async def test_a_forgotten_account_is_refused_never_signed_as_the_caller(
         # Entered again, it signs as itself again.
         clients.use_static_credentials(MEMBER_ACCOUNT, member_credentials)
         assert await listed(clients, MEMBER_ACCOUNT, "us-east-1") == [instances[(MEMBER_ACCOUNT, "us-east-1")]]
+
+
+@pytest.mark.anyio
+async def test_every_scan_in_a_process_reads_the_service_models_through_one_loader(
+    emulator: Emulator, member_credentials: Credentials
+) -> None:
+    # A warm Lambda invocation or a second scan must not parse botocore's JSON service models again.
+    loaders: list[Any] = []
+    for _ in range(2):
+        async with AwsClients(AwsSettings(endpoint_url=emulator.endpoint_url), ambient()) as clients:
+            clients.use_static_credentials(MEMBER_ACCOUNT, member_credentials)
+            loaders.append((await clients.client("ec2", "us-east-1", account=MEMBER_ACCOUNT))._loader)
+            loaders.append((await clients.control_client("sts", "us-east-1"))._loader)
+    assert len(loaders) == 4
+    assert all(loader is loaders[0] for loader in loaders)
