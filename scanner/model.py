@@ -15,6 +15,15 @@ import orjson
 
 from scanner.errors import CloudSweepError
 
+
+class _Delete:
+    def __repr__(self) -> str:
+        return "DELETE"  # the same in every process: pytest-xdist workers must collect the same test ids
+
+
+# Removes a key from an example item's configuration: scanner.testing's reference items and Alibaba's examples.
+DELETE: Any = _Delete()
+
 ANNOTATION_LIMIT = 256
 TRUNCATION_MARKER = " [truncated]"
 ACCOUNT_RESOURCE_TYPE = "AWS::::Account"

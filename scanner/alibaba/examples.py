@@ -21,19 +21,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scanner.alibaba.items import parse_item
-from scanner.model import ConfigurationItem
+from scanner.model import DELETE, ConfigurationItem
 
 DEFAULT_ACCOUNT = 1812345678901234
 DEFAULT_REGION = "cn-hangzhou"
-
-
-# Remove a key from the example configuration: alibaba_item(..., configuration={"ImageId": DELETE}).
-class _Delete:
-    def __repr__(self) -> str:
-        return "DELETE"  # the same in every process: pytest-xdist workers must collect the same test ids
-
-
-DELETE: Any = _Delete()
 _CREATED = 1709190480000  # 2024-02-29T07:08:00Z
 
 _CONFIGURATIONS: dict[str, dict[str, Any]] = {

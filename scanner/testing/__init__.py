@@ -23,21 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from scanner import rule_tools
-from scanner.model import ACCOUNT_RESOURCE_TYPE, Compliance, ConfigurationItem, Evaluation, ItemError
+from scanner.model import ACCOUNT_RESOURCE_TYPE, DELETE, Compliance, ConfigurationItem, Evaluation, ItemError
 from scanner.registry import Check, CheckScope, ExtraData, ParameterValues, Result, Snapshot
 
 REFERENCE_ITEMS = Path(__file__).resolve().parent / "reference"
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
-
-
-# Remove a key from the reference configuration: reference_item(..., configuration={"publicIpAddress": DELETE}).
-class _Delete:
-    def __repr__(self) -> str:
-        return "DELETE"  # the same in every process: pytest-xdist workers must collect the same test ids
-
-
-DELETE: Any = _Delete()
 
 
 def reference_types() -> list[str]:

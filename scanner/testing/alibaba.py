@@ -11,13 +11,13 @@ from __future__ import annotations
 from scanner.alibaba.examples import (
     DEFAULT_ACCOUNT,
     DEFAULT_REGION,
-    DELETE,
     alibaba_item,
     alibaba_item_document,
     change_event,
     example_types,
     scheduled_event,
 )
+from scanner.model import DELETE
 
 __all__ = [
     "DEFAULT_ACCOUNT",
