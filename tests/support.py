@@ -6,12 +6,17 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
+import anyio.lowlevel
 import boto3
 import botocore.loaders
 from botocore.config import Config as BotoConfig
 from cloudsweep_emulator.pytest_plugin import Estates
+from cloudsweep_emulator.seed import DemoOrganization
 
 from scanner import testing
+from scanner.aws.limits import RateLimits
+from scanner.retrying import RetryPolicy
+from scanner.scan.request import ScanLimits
 
 AMI = "ami-0123456789abcdef0"
 
@@ -64,7 +69,9 @@ def organization_with_instances(
     if estates is not None:
         key = ("organization_with_instances", accounts, tuple(regions), tuple(instances), prefix, role)
         return estates.get(
-            key, lambda: organization_with_instances(session, endpoint_url, accounts, regions, instances, prefix, role)
+            key,
+            lambda: organization_with_instances(session, endpoint_url, accounts, regions, instances, prefix, role),
+            record=lambda members: [(member, region) for member in members for region in regions],
         )
     organizations = client(session, "organizations", endpoint_url)
     organizations.create_organization(FeatureSet="ALL")
@@ -120,3 +127,31 @@ BUILTIN_IDS = [
     "s3-bucket-versioning-enabled",
     "vpc-default-security-group-closed",
 ]
+
+
+class FakeTime:
+    """A clock that only moves when someone sleeps on it: other tasks run first, then the time passes."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        await anyio.lowlevel.checkpoint()
+        self.now += seconds
+
+
+def waitless_limits(**options: Any) -> ScanLimits:
+    """A scan's limits that back off and pace every call as a real scan does, in virtual time: nothing waited."""
+    time = FakeTime()
+    rates = RateLimits(clock=time.clock, sleep=time.sleep)
+    return ScanLimits(retry=RetryPolicy(sleep=time.sleep), rates=rates, **options)
+
+
+def demo_targets(demo: DemoOrganization) -> list[tuple[str, str]]:
+    """Every (account, region) of the demo organization: what its estate has recorded before a test reads it."""
+    return [(account.account_id, region) for account in demo.accounts for region in demo.regions]

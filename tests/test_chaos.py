@@ -23,13 +23,14 @@ from cloudsweep_emulator.faults import FaultRule
 from cloudsweep_emulator.server import Emulator
 
 from checks import BUILTIN
+from scanner.aws.limits import RateLimits
 from scanner.registry import SelectedCheck
 from scanner.results import FailOn, ScanReport
 from scanner.retrying import RetryPolicy
 from scanner.runner import run_scan
 from scanner.scan.request import Access, AccountSource, Destinations, RunControl, ScanLimits, ScanRequest
 from scanner.scan.targets import Account
-from tests.support import assumed_session, client
+from tests.support import FakeTime, assumed_session, client
 
 AMI = "ami-0123456789abcdef0"
 ROLE = "OrganizationAccountAccessRole"
@@ -93,7 +94,7 @@ def estate(aws_env: Emulator, boto_session: Any) -> dict[str, Any]:
     }
 
 
-def request(aws_env: Emulator, estate: dict[str, Any], output: Path) -> ScanRequest:
+def request(aws_env: Emulator, estate: dict[str, Any], output: Path, time: FakeTime) -> ScanRequest:
     return ScanRequest(
         checks=tuple(
             SelectedCheck(BUILTIN.get(check_id), BUILTIN.get(check_id).parameters.parse(check_id, params))
@@ -104,7 +105,10 @@ def request(aws_env: Emulator, estate: dict[str, Any], output: Path) -> ScanRequ
         access=Access(role_name=ROLE, endpoint_url=aws_env.endpoint_url),
         destinations=Destinations(output=output),
         run=RunControl(now=NOW),
-        limits=ScanLimits(retry=RetryPolicy(max_attempts=12, sleep=quick)),
+        # The buckets still halve and probe on every throttle, in virtual time: the pacing without the wait.
+        limits=ScanLimits(
+            retry=RetryPolicy(max_attempts=12, sleep=quick), rates=RateLimits(clock=time.clock, sleep=time.sleep)
+        ),
     )
 
 
@@ -132,7 +136,7 @@ def test_chaos_loses_nothing_it_could_reach(aws_env: Emulator, estate: dict[str,
     for seed in SEEDS:
         install_chaos(aws_env, estate, seed)
         output = tmp_path / f"chaos-{seed}.jsonl"
-        report = run_scan(request(aws_env, estate, output))
+        report = run_scan(request(aws_env, estate, output, FakeTime()))
         for injection, count in aws_env.faults.injected().items():
             injected[injection.kind.value] += count
         chaos_runs.append((seed, report, lines(output)))
@@ -144,7 +148,7 @@ def test_chaos_loses_nothing_it_could_reach(aws_env: Emulator, estate: dict[str,
     doomed_session = assumed_session(estate["boto_session"], aws_env.endpoint_url, estate["doomed_account"], ROLE)
     client(doomed_session, "ec2", aws_env.endpoint_url, REGIONS[0]).terminate_instances(InstanceIds=[estate["doomed"]])
     truth_path = tmp_path / "truth.jsonl"
-    truth = run_scan(request(aws_env, estate, truth_path))
+    truth = run_scan(request(aws_env, estate, truth_path, FakeTime()))
     assert truth.all_failures == []
     unreachable = {(estate["denied"], region) for region in REGIONS} | {(estate["opted_out"], REGIONS[1])}
     expected = [line for line in lines(truth_path) if _target(json.loads(line)) not in unreachable]

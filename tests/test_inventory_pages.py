@@ -45,7 +45,7 @@ def instances(emulator: Emulator, boto_session: Any, estates: Estates) -> list[s
             found += [instance["InstanceId"] for instance in reservation["Instances"]]
         return sorted(found)
 
-    return estates.get(("450 instances", AMI), build)
+    return estates.get(("450 instances", AMI), build, record=lambda _: [(TARGET.account_id, TARGET.region)])
 
 
 @pytest.fixture

@@ -25,15 +25,18 @@ from scanner.retrying import RetryPolicy
 from scanner.runner import run_scan
 from scanner.scan.request import Access, AccountSource, Destinations, RunControl, ScanLimits, ScanRequest
 from scanner.scan.targets import Account
-from tests.support import client
+from tests.support import FakeTime, client, demo_targets
 
 SCAN_TIME = datetime.now(UTC).replace(microsecond=0)
 MANAGEMENT_CREDENTIALS = Credentials("AKIAIOSFODNN7EXAMPLE", "secret")
 REGIONS = ("us-east-1", "eu-west-1")
-# Fast tests: no real backoff sleeps, and buckets far above what the emulator can serve.
+# Fast tests: no real backoff sleeps, and buckets far above what the emulator can serve, paced in virtual time.
+PACING = FakeTime()
 FAST_RATES = RateLimits(
     overrides={service: 100_000.0 for service in ("config", "sts", "iam", "ec2", "organizations", "s3")},
     default_rate=100_000.0,
+    clock=PACING.clock,
+    sleep=PACING.sleep,
 )
 
 
@@ -56,7 +59,7 @@ CHECKS = (
 
 @pytest.fixture
 def organization(emulator: Emulator, estates: Estates) -> DemoOrganization:
-    return estates.get(("demo", 42), lambda: seed_demo(emulator.endpoint_url))
+    return estates.get(("demo", 42), lambda: seed_demo(emulator.endpoint_url), record=demo_targets)
 
 
 def run(

@@ -20,18 +20,13 @@ from cloudsweep_emulator.server import Emulator
 from checks import BUILTIN
 from scanner.cli import cli
 from scanner.registry import SelectedCheck
-from scanner.retrying import RetryPolicy
 from scanner.runner import run_scan
-from scanner.scan.request import Access, Destinations, RunControl, ScanLimits, ScanRequest
+from scanner.scan.request import Access, Destinations, RunControl, ScanRequest
 from tests.conftest import MANAGEMENT_ACCOUNT
-from tests.support import client
+from tests.support import client, waitless_limits
 
 AMI = "ami-0123456789abcdef0"
 WORLD = "0.0.0.0/0"
-
-
-async def no_sleep(_: float) -> None:
-    return None
 
 
 def rule(protocol: str, first: int | None = None, last: int | None = None, cidr: str = WORLD) -> dict[str, Any]:
@@ -209,7 +204,7 @@ def test_missing_security_group_data_is_never_compliant(aws_env: Emulator, accou
             checks=selected,
             destinations=Destinations(output=output),
             access=Access(endpoint_url=aws_env.endpoint_url),
-            limits=ScanLimits(retry=RetryPolicy(sleep=no_sleep)),
+            limits=waitless_limits(),
         )
     )
     evaluations = {json.loads(line)["resource_id"]: json.loads(line) for line in output.read_text().splitlines()}

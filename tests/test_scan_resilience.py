@@ -14,16 +14,11 @@ from structlog.testing import capture_logs
 from checks import BUILTIN
 from scanner.registry import SelectedCheck
 from scanner.results import EXIT_INCOMPLETE, FailOn, ScanReport
-from scanner.retrying import RetryPolicy
 from scanner.runner import run_scan
-from scanner.scan.request import Access, Destinations, ScanLimits, ScanRequest
-from tests.support import client
+from scanner.scan.request import Access, Destinations, ScanRequest
+from tests.support import client, waitless_limits
 
 AMI = "ami-0123456789abcdef0"
-
-
-async def no_sleep(_: float) -> None:
-    return None
 
 
 def selected(params: dict[str, dict[str, str]]) -> tuple[SelectedCheck, ...]:
@@ -43,7 +38,7 @@ def scan(
             checks=selected(params),
             destinations=Destinations(output=output),
             access=Access(endpoint_url=emulator.endpoint_url),
-            limits=ScanLimits(retry=RetryPolicy(sleep=no_sleep)),
+            limits=waitless_limits(),
         )
     )
     return report, [json.loads(line) for line in output.read_text().splitlines()]

@@ -31,10 +31,9 @@ from scanner.errors import MESSAGE_LIMIT, REDACTED, AwsError, redact, scrub, tok
 from scanner.logs import configure_logging, is_secret_key, redact_secrets
 from scanner.outputs.reports import OutputSpec
 from scanner.registry import SelectedCheck
-from scanner.retrying import RetryPolicy
 from scanner.runner import run_scan
-from scanner.scan.request import Access, AccountSource, Destinations, ScanLimits, ScanRequest
-from tests.support import assumed_session, client
+from scanner.scan.request import Access, AccountSource, Destinations, ScanRequest
+from tests.support import assumed_session, client, waitless_limits
 
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 TEMPORARY_KEY_ID = "ASIAQAAAAAAAJ3TXQX4M"
@@ -535,10 +534,6 @@ def _text(value: str | bytes) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-async def no_sleep(_: float) -> None:
-    return None
-
-
 @pytest.mark.usefixtures("restore_logging")
 def test_a_full_scan_at_debug_level_leaks_no_credential_into_logs_or_outputs(
     aws_env: Emulator, organization: Organization, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -575,7 +570,7 @@ def test_a_full_scan_at_debug_level_leaks_no_credential_into_logs_or_outputs(
                 output_dir=out / "accounts",
                 result_tokens=ResultTokens(by_check={CHECK: RESULT_TOKEN}, test_mode=True),
             ),
-            limits=ScanLimits(retry=RetryPolicy(sleep=no_sleep)),
+            limits=waitless_limits(),
         ),
         log_level="debug",
     )

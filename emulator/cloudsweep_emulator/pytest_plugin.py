@@ -11,7 +11,7 @@ any test suite has them (the way anyio ships its own plugin).
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import boto3
@@ -61,19 +61,27 @@ def boto_session(emulator: Emulator) -> Any:
 class Estates:
     """Estates (a seeded organization, a fleet of instances) built once per session: the first test that asks for
     one builds it on a reset emulator and a snapshot is kept; each later test gets the emulator restored to that
-    snapshot and a copy of what the build returned. The key names everything the build depends on."""
+    snapshot and a copy of what the build returned. The key names everything the build depends on.
+
+    `record` gives, from what the build returned, the (account, region) pairs the Config recorder catches up with
+    before the snapshot: later copies start with those resources recorded instead of each recording them again.
+    """
 
     def __init__(self, emulator: Emulator) -> None:
         self._emulator = emulator
         self._built: dict[Hashable, tuple[EmulatorSnapshot, Any]] = {}
 
-    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+    def get(
+        self, key: Hashable, build: Callable[[], T], record: Callable[[T], Iterable[tuple[str, str]]] | None = None
+    ) -> T:
         if key in self._built:
             snapshot, value = self._built[key]
             self._emulator.restore(snapshot)
             restored: T = copy.deepcopy(value)
             return restored
         value = build()
+        for account_id, region in record(value) if record else ():
+            self._emulator.record(account_id, region)
         self._built[key] = (self._emulator.snapshot(), copy.deepcopy(value))
         return value
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from cloudsweep_emulator.collectors import (
     COLLECTOR_FOR_TYPE,
+    COLLECTORS,
     GLOBAL_REGION,
     Collector,
     ResourceState,
@@ -142,6 +143,11 @@ class Recorder:
         states = collector.collect(self._moto, account_id, region)
         self._record(account_id, collector, scope, states)
         self._seen[(account_id, collector.name, scope)] = generation
+
+    def record(self, account_id: str, region: str) -> None:
+        """Records every resource type of an account in a region now, as a recorder that has caught up has."""
+        for collector in COLLECTORS:
+            self.refresh(account_id, region, min(collector.resource_types))
 
     def _next_capture_time(self, history: list[RecordedItem]) -> datetime:
         now = self._clock()

@@ -229,6 +229,11 @@ class Emulator:
         self.root_users.reset()
         self.security_hub.clear()
 
+    def record(self, account_id: str, region: str) -> None:
+        """The Config recorder catches up with an account's resources in a region now, not at the next read."""
+        with self._lock:
+            self.config.recorder.record(account_id, region)
+
     def snapshot(self) -> EmulatorSnapshot:
         """All AWS state now (moto, the Config layer's history and rules, root users): `restore` brings it back, so
         a test builds an estate once and every later test starts from a copy of it instead of rebuilding it."""

@@ -56,10 +56,16 @@ def _parse_rate(option: str) -> tuple[str, float]:
 
 @dataclass(frozen=True)
 class RateLimits:
-    """Calls per second per service: the defaults above, `overrides`, and `default_rate` for the rest."""
+    """Calls per second per service: the defaults above, `overrides`, and `default_rate` for the rest.
+
+    `clock` and `sleep` are the time the buckets pace calls in: real time, or a test's virtual time (the retry
+    policy's backoff has its own `sleep`).
+    """
 
     overrides: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     default_rate: float | None = DEFAULT_RATE
+    clock: Clock = field(default=time.monotonic, compare=False, repr=False)
+    sleep: Sleep = field(default=anyio.sleep, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "overrides", MappingProxyType(dict(self.overrides)))
@@ -96,14 +102,14 @@ class RateLimiter:
         *,
         min_rate: float = DEFAULT_MIN_RATE,
         recovery_step: float = DEFAULT_RECOVERY_STEP,
-        clock: Clock = time.monotonic,
-        sleep: Sleep = anyio.sleep,
+        clock: Clock | None = None,
+        sleep: Sleep | None = None,
     ) -> None:
         self.limits = limits or RateLimits()
         self._min_rate = min_rate
         self._recovery_step = recovery_step
-        self._clock = clock
-        self._sleep = sleep
+        self._clock = clock or self.limits.clock
+        self._sleep = sleep or self.limits.sleep
         self._buckets: dict[tuple[str, str], dict[tuple[str, str], TokenBucket]] = {}
 
     def bucket(self, account: str, region: str, service: str, operation: str = "") -> TokenBucket:

@@ -12,25 +12,10 @@ import pytest
 from scanner.aws.limits import DEFAULT_RATE, RateLimiter, RateLimits
 from scanner.errors import UsageError
 from scanner.rates import TokenBucket
+from tests.support import FakeTime
 
 # Float sums of 0.2 s steps land a hair either side of the exact times.
 SLACK = 1e-9
-
-
-class FakeTime:
-    """A clock that only moves when someone sleeps on it: other tasks run first, then the time passes."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        await anyio.lowlevel.checkpoint()
-        self.now += seconds
 
 
 def bucket_on(fake: FakeTime, rate: float, burst: float | None = None, **options: float) -> TokenBucket:

@@ -36,6 +36,8 @@ from cloudsweep_emulator.seed import (
 )
 from cloudsweep_emulator.server import Emulator
 
+from tests.support import demo_targets
+
 CIS_PASSWORD_POLICY = {
     "MinimumPasswordLength": 14,
     "RequireSymbols": True,
@@ -50,7 +52,7 @@ MANAGEMENT_CREDENTIALS = {"aws_access_key_id": "AKIAIOSFODNN7EXAMPLE", "aws_secr
 
 @pytest.fixture
 def demo(emulator: Emulator, estates: Estates) -> DemoOrganization:
-    return estates.get(("demo", 42), lambda: seed_demo(emulator.endpoint_url))
+    return estates.get(("demo", 42), lambda: seed_demo(emulator.endpoint_url), record=demo_targets)
 
 
 class Clients:

@@ -25,12 +25,11 @@ from scanner.errors import UsageError
 from scanner.model import Compliance, Evaluation
 from scanner.registry import SelectedCheck
 from scanner.results import EXIT_INCOMPLETE, EXIT_NON_COMPLIANT, FailOn, Failure, ScanReport
-from scanner.retrying import RetryPolicy
 from scanner.runner import run_scan
-from scanner.scan.request import Access, AccountSource, Destinations, RunControl, ScanLimits, ScanRequest
+from scanner.scan.request import Access, AccountSource, Destinations, RunControl, ScanRequest
 from scanner.scan.targets import Account
 from tests.conftest import MANAGEMENT_ACCOUNT
-from tests.support import assumed_session, client
+from tests.support import assumed_session, client, waitless_limits
 
 MEMBER_ACCOUNT = "210987654321"
 MEMBER_ROLE = "OrganizationAccountAccessRole"
@@ -44,10 +43,6 @@ EXPOSED = "ec2-exposed-instance"
 CHECK_IDS = [check.id for check in BUILTIN]
 # What AWS hands a Lambda rule: long mixed-case base64, padded with "=".
 REAL_LOOKING_TOKEN = "eyJjb25maWdSdWxlTmFtZSI6ImRlc2lyZWQtaW5zdGFuY2UtdHlwZSIsImFjY291bnRJZCI6IjEyMzQ1Njc4OTAxMiJ9=="
-
-
-async def no_sleep(_: float) -> None:
-    return None
 
 
 def selected(params: dict[str, dict[str, str]]) -> tuple[SelectedCheck, ...]:
@@ -286,7 +281,7 @@ def run(
             source=source,
             destinations=Destinations(output=output, result_tokens=tokens),
             access=Access(endpoint_url=emulator.endpoint_url, credentials=MANAGEMENT_CREDENTIALS),
-            limits=ScanLimits(retry=RetryPolicy(sleep=no_sleep)),
+            limits=waitless_limits(),
             run=RunControl(now=SCAN_TIME),
         )
     )
