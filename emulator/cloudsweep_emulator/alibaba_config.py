@@ -32,7 +32,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from cloudsweep_emulator.wsgi import StartResponse, WSGIEnviron, json_reply, request_body
+from cloudsweep_emulator.wsgi import STOP_POLL_SECONDS, StartResponse, WSGIEnviron, json_reply, request_body
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 API_VERSION = "2020-09-07"
@@ -214,7 +214,12 @@ class AlibabaConfigEndpoint:
 
     def start(self) -> AlibabaConfigEndpoint:
         self._server = make_server("127.0.0.1", self.port, self, threaded=True, request_handler=_QuietHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="alibaba-config", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": STOP_POLL_SECONDS},
+            name="alibaba-config",
+            daemon=True,
+        )
         self._thread.start()
         return self
 

@@ -32,6 +32,7 @@ from cloudsweep_emulator.regions import RegionControls, RegionLayer
 from cloudsweep_emulator.root_user import RootUser, RootUserControls, RootUserLayer, organization_join_time
 from cloudsweep_emulator.security_hub import SecurityHubControls, SecurityHubLayer
 from cloudsweep_emulator.todays_defaults import TodaysDefaultsLayer
+from cloudsweep_emulator.wsgi import STOP_POLL_SECONDS
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -167,7 +168,12 @@ class Emulator:
             with _running_lock:
                 _running = None
             raise
-        self._thread = threading.Thread(target=self._server.serve_forever, name="cloudsweep-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": STOP_POLL_SECONDS},
+            name="cloudsweep-emulator",
+            daemon=True,
+        )
         self._thread.start()
         try:
             self._seed()

@@ -19,6 +19,8 @@ StartResponse = Callable[..., Any]
 WSGIApp = Callable[[WSGIEnviron, StartResponse], Iterable[bytes]]
 
 ACCOUNT_HEADER_ENVIRON = "HTTP_X_MOTO_ACCOUNT_ID"
+# How often a serving loop looks for a stop (socketserver's default, half a second, is what each test's stop waited).
+STOP_POLL_SECONDS = 0.02
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request")
 _QUERY_CREDENTIAL = re.compile(r"^([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request$")
 _FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
