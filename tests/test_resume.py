@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -280,10 +281,20 @@ def rewrite(state: Path, header: dict[str, Any], targets: list[dict[str, Any]], 
     state.write_text(text, encoding="utf-8")
 
 
+# The interrupted scan's files, by the members it scanned: the scan runs once per session, each test edits a copy.
+_INTERRUPTED: dict[tuple[str, ...], Path] = {}
+
+
 @pytest.fixture
-def interrupted(aws_env: Emulator, members: list[str], tmp_path: Path) -> Path:
-    """A state file of a one-account scan whose two targets finished, as if killed before its end."""
+def interrupted(
+    aws_env: Emulator, members: list[str], tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A state file of a one-account scan whose two targets finished, as if killed before its end, beside the
+    outputs that scan wrote."""
     state = tmp_path / "scan.state"
+    if tuple(members) in _INTERRUPTED:
+        shutil.copytree(_INTERRUPTED[tuple(members)], tmp_path, dirs_exist_ok=True)
+        return state
     first = subprocess.run(
         command(aws_env, members[:1], tmp_path, "--state", str(state)), capture_output=True, timeout=120, check=False
     )
@@ -295,6 +306,9 @@ def interrupted(aws_env: Emulator, members: list[str], tmp_path: Path) -> Path:
     ]
     assert all(len(line["sha256"]) == 64 for line in targets)
     rewrite(state, header, targets, sign=False)
+    kept = tmp_path_factory.mktemp("interrupted")
+    shutil.copytree(tmp_path, kept, dirs_exist_ok=True)
+    _INTERRUPTED[tuple(members)] = kept
     return state
 
 
