@@ -311,6 +311,22 @@ async def test_limiter_buckets_use_its_clock() -> None:
     assert fake.now == pytest.approx(0.5)
 
 
+@pytest.mark.anyio
+async def test_the_limits_carry_the_time_their_buckets_pace_in() -> None:
+    fake = FakeTime()
+    limits = RateLimits(overrides={"organizations": 2.0}, clock=fake.clock, sleep=fake.sleep)
+    bucket = RateLimiter(limits).bucket("111111111111", "us-east-1", "organizations")
+
+    for _ in range(5):
+        await bucket.acquire()
+
+    # Three calls past the burst of two, at 2/s: 1.5 s of the limits' time, slept on its sleep.
+    assert fake.sleeps == pytest.approx([0.5, 0.5, 0.5])
+    assert fake.now == pytest.approx(1.5)
+    assert limits == RateLimits(overrides={"organizations": 2.0})
+    assert RateLimits().sleep is anyio.sleep
+
+
 # --- adaptive buckets ------------------------------------------------------------------------------------------------
 
 
