@@ -51,7 +51,7 @@ emulator: $(STAMP)
 
 # sample-style vs threaded boto3 vs cloudsweep on a synthetic AWS (workloads a, b, c and a memory pair): ~5 minutes.
 bench: $(STAMP)
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 bench-emulator: $(STAMP)
 	$(BIN)/python bench/emulator_startup.py 5

@@ -1,9 +1,11 @@
 """The scanners cloudsweep is measured against, on the same endpoint and the same checks.
 
 - `sample_style`: AWS's sample algorithm done correctly: sequential boto3, AssumeRole per account,
-  ListDiscoveredResources paged, one GetResourceConfigHistory per resource, one PutEvaluations per evaluation.
+  ListDiscoveredResources paged, one GetResourceConfigHistory per resource, one PutEvaluations per evaluation. Like
+  AWS's samples it judges each item alone: it does not run on workloads whose checks look up other items.
 - `threaded`: how c7n-org and Prowler work: a thread pool over account-regions with a cap on concurrent
-  requests, BatchGetResourceConfig in 100s, PutEvaluations in 100s.
+  requests, BatchGetResourceConfig in 100s, PutEvaluations in 100s; the items checks look up (security groups)
+  read first.
 
 Both evaluate with cloudsweep's own pure check functions, so all three scanners must produce the same
 evaluations; what differs is only how they talk to AWS.
@@ -57,8 +59,10 @@ def _session_for(job: Job, account: str, sts: Any) -> boto3.Session:
     )
 
 
-def _evaluate(job: Job, account: str, region: str, items: Sequence[ConfigurationItem]) -> list[Evaluation]:
-    snapshot = Snapshot(account, region, job.now)
+def _evaluate(
+    job: Job, account: str, region: str, items: Sequence[ConfigurationItem], snapshot: Snapshot | None = None
+) -> list[Evaluation]:
+    snapshot = snapshot or Snapshot(account, region, job.now)
     evaluations = []
     for item in items:
         for choice in job.checks:
@@ -81,6 +85,11 @@ def _evaluate(job: Job, account: str, region: str, items: Sequence[Configuration
 
 def _types(job: Job) -> list[str]:
     return sorted({resource_type for choice in job.checks for resource_type in choice.check.resource_types})
+
+
+def _lookup_types(job: Job) -> list[str]:
+    """Types the checks look items up in (an instance's security groups), read before the items they judge."""
+    return sorted({resource_type for choice in job.checks for resource_type in choice.check.lookup_types})
 
 
 def _resource_ids(config: Any, resource_type: str, limit: int | None = None) -> Iterator[str]:
@@ -140,14 +149,23 @@ def threaded(job: Job, workers: int | None = None) -> list[Evaluation]:
             config = sessions[account].client(
                 "config", region_name=region, endpoint_url=job.endpoint_url, config=_config(job.max_concurrency)
             )
-        evaluations: list[Evaluation] = []
-        for resource_type in _types(job):
+
+        def batches(resource_type: str) -> Iterator[list[ConfigurationItem]]:
             ids = list(_resource_ids(config, resource_type))
             for start in range(0, len(ids), 100):
                 keys = [{"resourceType": resource_type, "resourceId": rid} for rid in ids[start : start + 100]]
                 response = gate(config.batch_get_resource_config, resourceKeys=keys)
-                items = [ConfigurationItem.parse(raw) for raw in response["baseConfigurationItems"]]
-                evaluations += _evaluate(job, account, region, items)
+                yield [ConfigurationItem.parse(raw) for raw in response["baseConfigurationItems"]]
+
+        looked_up = {
+            resource_type: [item for batch in batches(resource_type) for item in batch]
+            for resource_type in _lookup_types(job)
+        }
+        snapshot = Snapshot(account, region, job.now, items=looked_up)
+        evaluations: list[Evaluation] = []
+        for resource_type in _types(job):
+            for items in [looked_up[resource_type]] if resource_type in looked_up else batches(resource_type):
+                evaluations += _evaluate(job, account, region, items, snapshot)
         for start in range(0, len(evaluations), 100):
             batch = [evaluation.to_put_evaluation() for evaluation in evaluations[start : start + 100]]
             gate(config.put_evaluations, Evaluations=batch, ResultToken=RESULT_TOKEN)

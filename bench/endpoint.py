@@ -15,7 +15,8 @@ Its first stdout line is `endpoint: http://127.0.0.1:PORT`; it serves until SIGT
   response is a lookup or a join of precomputed fragments.
 - Every request waits `--latency-ms` (asyncio.sleep, not blocking the loop); a token bucket per (account, region, API)
   of `--rate` requests/s (burst `--rate`) answers AWS's throttling error once empty.
-- `GET /_bench/stats` reports requests, per operation counts, throttles, evaluations put and the process's CPU seconds;
+- `GET /_bench/stats` reports requests, the monotonic time of the first, per operation counts, throttles, evaluations
+  put and the process's CPU seconds;
   `POST /_bench/reset` zeroes the counters.
 """
 
@@ -99,6 +100,8 @@ class Workload:
     resources: int = 100
     huge: tuple[tuple[int, str, int], ...] = ()
     seed: str = "cloudsweep"
+    # Resources of each type per account-region, in place of `resources` spread evenly over the four types.
+    mix: tuple[tuple[str, int], ...] = ()
 
     def member_accounts(self) -> list[str]:
         return [str(FIRST_MEMBER_ACCOUNT + index) for index in range(self.accounts)]
@@ -116,6 +119,8 @@ class Workload:
         for huge_index, huge_type, huge_count in self.huge:
             if index == huge_index and region == self.regions[0] and resource_type == huge_type:
                 return huge_count
+        if self.mix:
+            return dict(self.mix).get(resource_type, 0)
         position = RESOURCE_TYPES.index(resource_type)
         share, remainder = divmod(self.resources, len(RESOURCE_TYPES))
         return share + (1 if position < remainder else 0)
@@ -381,6 +386,8 @@ class Endpoint:
         self.rate = rate
         self.buckets: dict[tuple[str, str, str], Bucket] = {}
         self.requests = 0
+        # time.monotonic() of the first request since the last reset: when a scanner started talking to AWS.
+        self.first_request_at: float | None = None
         self.by_operation: Counter[str] = Counter()
         self.throttles: Counter[str] = Counter()
         self.evaluations: Counter[str] = Counter()
@@ -408,6 +415,7 @@ class Endpoint:
     def stats(self) -> dict[str, Any]:
         return {
             "requests": self.requests,
+            "first_request_at": self.first_request_at,
             "by_operation": dict(self.by_operation),
             "throttles": sum(self.throttles.values()),
             "throttles_by_operation": dict(self.throttles),
@@ -421,6 +429,7 @@ class Endpoint:
 
     def reset(self) -> None:
         self.requests = 0
+        self.first_request_at = None
         self.by_operation.clear()
         self.throttles.clear()
         self.evaluations.clear()
@@ -468,6 +477,8 @@ class Endpoint:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.path.startswith("/_bench/"):
             return self.control(request)
+        if self.first_request_at is None:
+            self.first_request_at = time.monotonic()
         body = await request.read()
         account, region = self.scope(request.headers.get("Authorization", ""))
         target = request.headers.get("X-Amz-Target")
@@ -704,6 +715,13 @@ def parse_huge(value: str) -> tuple[int, str, int]:
     return int(index), resource_type, int(count)
 
 
+def parse_mix(value: str) -> tuple[str, int]:
+    resource_type, _, count = value.rpartition("=")
+    if resource_type not in RESOURCE_TYPES or not count.isdigit():
+        raise argparse.ArgumentTypeError(f"expected TYPE=COUNT with TYPE in {RESOURCE_TYPES}")
+    return resource_type, int(count)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--host", default="127.0.0.1")
@@ -718,6 +736,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=[],
         metavar="ACCOUNT_INDEX:TYPE:COUNT",
         help="that account's first region holds COUNT resources of TYPE (repeatable)",
+    )
+    parser.add_argument(
+        "--mix",
+        type=parse_mix,
+        action="append",
+        default=[],
+        metavar="TYPE=COUNT",
+        help="COUNT resources of TYPE per account-region, in place of --resources (repeatable)",
     )
     parser.add_argument("--latency-ms", type=float, default=40.0, help="added to every request")
     parser.add_argument("--rate", type=float, default=0.0, help="requests/s per (account, region, API); 0: unlimited")
@@ -735,6 +761,7 @@ async def serve(args: argparse.Namespace) -> None:
         resources=args.resources,
         huge=tuple(args.huge),
         seed=args.seed,
+        mix=tuple(args.mix),
     )
     endpoint = Endpoint(workload, latency=args.latency_ms / 1000, rate=args.rate)
     if args.prewarm:

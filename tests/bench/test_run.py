@@ -1,4 +1,4 @@
-"""The benchmark's smoke run (`bench/run.py --workloads smoke`), so the full benchmark never rots.
+"""The benchmark's smoke runs (`bench/run.py --workloads smoke,smoke-lookups`), so the full benchmark never rots.
 
 The runner itself exits non-zero when any scanner's evaluations differ from the others', when a scanner made a
 different number of evaluations than it put, or when the count is not the workload's; this test checks that it
@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.run import WORKLOADS, evaluations_expected, lower_bound, sample_full_calls  # noqa: E402
+from bench.run import WORKLOADS, cpu_floor, evaluations_expected, lower_bound, sample_full_calls  # noqa: E402
 
 
 def test_the_lower_bound_of_workload_a_is_the_huge_types_chain() -> None:
@@ -47,12 +47,28 @@ def test_workload_counts() -> None:
     assert sample_full_calls(WORKLOADS["b"]) == 200 + 200 * 2 * (4 + 2 * 50)
 
 
+def test_workload_d_counts_the_security_groups_its_checks_look_up() -> None:
+    # desired-instance-type and ec2-exposed-instance judge the 250 instances of each of 80 targets.
+    assert evaluations_expected(WORKLOADS["d"]) == 40 * 2 * 250 * 2
+    # Per target: 3 pages and 3 batches of instances, 1 and 1 of security groups (looked up, not judged), 5 puts.
+    bound = lower_bound(WORKLOADS["d"])
+    assert bound.calls == 40 + 80 * (3 + 3 + 1 + 1 + 5)
+    # The chain: AssumeRole, 80 pages of 8,000 instances, the last batch, the last put.
+    assert lower_bound(WORKLOADS["e"]).chain_seconds == pytest.approx(83 * 0.040)
+
+
+def test_the_cpu_floor_parses_every_body_the_work_reads() -> None:
+    assert cpu_floor(WORKLOADS["smoke-lookups"]) > 0
+    bound = lower_bound(WORKLOADS["smoke-lookups"], cpu_seconds=5.0)
+    assert bound.seconds == bound.cpu_seconds == 5.0
+
+
 @pytest.mark.slow
 def test_the_smoke_run_runs_every_scanner_to_the_same_evaluations(tmp_path: Path) -> None:
     figures = tmp_path / "bench.json"
 
     run = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--workloads", "smoke", "--json", str(figures)],
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--workloads", "smoke,smoke-lookups", "--json", str(figures)],
         capture_output=True,
         text=True,
         timeout=110,
@@ -61,7 +77,7 @@ def test_the_smoke_run_runs_every_scanner_to_the_same_evaluations(tmp_path: Path
 
     assert run.returncode == 0, run.stderr[-3000:]
     document = json.loads(figures.read_text())
-    rows = {row["scanner"]: row for row in document["rows"]}
+    rows = {row["scanner"]: row for row in document["rows"] if row["workload"] == "smoke"}
     assert set(rows) == {"sample", "threaded", "cloudsweep", "cloudsweep-w2"}
     expected = evaluations_expected(WORKLOADS["smoke"])
     assert expected == 2 * 2 * 120 - 30 + 450
@@ -74,3 +90,14 @@ def test_the_smoke_run_runs_every_scanner_to_the_same_evaluations(tmp_path: Path
     assert rows["sample"]["extrapolated"] is True
     assert "x lower bound" in run.stdout
     assert "cloudsweep-w2" in run.stdout
+    # The lookups workload: both scanners read the security groups and judge every instance twice, identically
+    # (the runner exits non-zero otherwise).
+    lookups = {row["scanner"]: row for row in document["rows"] if row["workload"] == "smoke-lookups"}
+    assert set(lookups) == {"threaded", "cloudsweep"}
+    for row in lookups.values():
+        assert row["evaluations"] == evaluations_expected(WORKLOADS["smoke-lookups"]) == 2 * 2 * 130 * 2
+        assert row["api_calls"] >= lower_bound(WORKLOADS["smoke-lookups"]).calls == 2 + 4 * (2 + 2 + 1 + 1 + 3)
+        assert 0 < row["startup"] < row["total"]
+    assert document["startup_floor"] > 0
+    assert document["scan_first_call"] > 0
+    assert document["lambda_handler_import"] > 0
