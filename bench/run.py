@@ -247,7 +247,7 @@ def startup_floor() -> float:
     return best
 
 
-def command_startup(runs: int = 3) -> tuple[float, float]:
+def command_startup(output: Path, runs: int = 3) -> tuple[float, float]:
     """Best of `runs`: seconds from starting `python -m scanner scan` to its first API call (one account, one
     instance, an endpoint of its own), and seconds to import the Lambda handler in a fresh process."""
     from bench.baselines import MANAGEMENT_KEYS, ROLE_NAME
@@ -270,7 +270,7 @@ def command_startup(runs: int = 3) -> tuple[float, float]:
             sys.executable, "-m", "scanner", "scan", "--accounts", str(FIRST_MEMBER_ACCOUNT), "--role-name", ROLE_NAME,
             "--regions", "us-east-1", "--checks", "desired-instance-type",
             "--param", "desired-instance-type.desiredInstanceType=t3.micro", "--endpoint-url", endpoint,
-            "--output", os.devnull,
+            "--output", str(output),
         ]  # fmt: skip
         for _ in range(runs):
             _get(endpoint, "/_bench/reset", "POST")
@@ -652,7 +652,7 @@ def main() -> None:
     rows: list[Row] = []
     bounds: dict[str, LowerBound] = {}
     floor = startup_floor()
-    first_call, handler_import = command_startup()
+    first_call, handler_import = command_startup(scratch / "startup.jsonl")
     for name in options.workloads.split(","):
         workload = _custom(options) if name == "custom" else WORKLOADS[name]
         if options.scanners:

@@ -2,7 +2,8 @@
 
 The temporary name is new for every file (`NAME.<random>.partial`, created with O_EXCL and O_NOFOLLOW), so a file or
 symlink planted under a predictable name is never opened, let alone written through. The rename replaces a symlink
-at the final name itself, never what it points to. A write that fails (a full disk, a quota) is remembered rather
+at the final name itself, never what it points to; a device, pipe or socket at the final name is refused, never
+replaced. A write that fails (a full disk, a quota) is remembered rather
 than raised at the writer, the file stops taking data, and `commit` removes the temporary file and raises
 `OutputError`: the previous file at the final name stays as it was.
 """
@@ -36,6 +37,7 @@ def fresh_partial(path: Path, what: str) -> tuple[int, Path]:
     """An exclusive, new file beside `path` (its descriptor and name), refusing a directory at `path`."""
     if path.is_dir():
         raise UsageError(f"{what} {path} is a directory: give a file name")
+    refuse_special(path, what)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor, name = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".partial", dir=path.parent)
@@ -43,6 +45,20 @@ def fresh_partial(path: Path, what: str) -> tuple[int, Path]:
         raise UsageError(f"cannot write {what} {path}: {exc.strerror}") from exc
     os.fchmod(descriptor, _FILE_MODE)
     return descriptor, Path(name)
+
+
+def refuse_special(path: Path, what: str) -> None:
+    """A UsageError for a device, pipe or socket at `path`: the rename into place would replace it with a regular
+    file (/dev/null itself, for root). Nothing there, a regular file or a symlink is fine."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        raise UsageError(
+            f"{what} {path} is not a regular file (a device, a pipe or a socket): outputs are written whole and "
+            "renamed into place, which would replace it; give a file name"
+        )
 
 
 class GuardedText(io.TextIOWrapper):

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from scanner.errors import OutputError, UsageError
 from scanner.model import Compliance, Evaluation
-from scanner.outputs.atomic import GuardedText, fresh_partial, open_for_append, put_in_place, write_atomically
+from scanner.outputs.atomic import (
+    GuardedText,
+    fresh_partial,
+    open_for_append,
+    put_in_place,
+    refuse_special,
+    write_atomically,
+)
 
 if TYPE_CHECKING:
     from scanner.results import ScanReport, TargetOutcome
@@ -33,6 +40,9 @@ class AccountFilesSink:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise UsageError(f"cannot create --output-dir {directory}: {exc.strerror}") from exc
+        # Refused before the scan, not when its file comes to be written.
+        for existing in (directory / "summary.json", *directory.glob("*.jsonl")):
+            refuse_special(existing, "--output-dir")
         self.directory = directory
         self._max_open = max_open
         self._open: OrderedDict[str, GuardedText] = OrderedDict()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -80,6 +81,23 @@ def test_planted_links_are_never_written_through(aws_env: Emulator, instances: N
     assert not account_file.is_symlink()
     assert account_file.read_text() == out.read_text()
     assert json.loads((directory / "summary.json").read_text())["totals"]["evaluations"] == 60
+
+
+@pytest.mark.parametrize("option", ["--output", "--output-dir"])
+def test_a_pipe_at_an_output_is_refused_never_replaced(aws_env: Emulator, tmp_path: Path, option: str) -> None:
+    """A device or a pipe at an output's name (`--output /dev/null`) would be replaced by the rename into place:
+    refused before any call, and left as it was. A FIFO stands in for /dev/null, which a failing test would break."""
+    pipe = tmp_path / "od" / "summary.json" if option == "--output-dir" else tmp_path / "out.jsonl"
+    pipe.parent.mkdir(exist_ok=True)
+    os.mkfifo(pipe)
+    # Nothing listens on port 9: a scan that got as far as an API call would end 3 (connection refused), not 2.
+    unreachable = ("--endpoint-url", "http://127.0.0.1:9")
+
+    done = scan(aws_env, *unreachable, option, str(pipe.parent if option == "--output-dir" else pipe))
+
+    assert done.returncode == 2, done.stderr.decode()[-2000:]
+    assert f"{pipe} is not a regular file (a device, a pipe or a socket)" in done.stderr.decode()
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
 
 
 @pytest.mark.slow
