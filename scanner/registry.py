@@ -10,14 +10,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 from scanner.errors import CloudSweepError
 from scanner.model import Compliance, ConfigurationItem
+
+T = TypeVar("T")
 
 
 class Severity(Enum):
@@ -331,14 +333,27 @@ class Snapshot:
     counts: Mapping[str, int] = field(default_factory=dict)
     extra: Mapping[ExtraData, Any] = field(default_factory=dict)
     _index: dict[tuple[str, str], ConfigurationItem] = field(init=False, repr=False, compare=False)
+    _derived: dict[Hashable, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Lookups (an instance's security groups) happen per evaluated item: index once, by id.
         index = {(item.resource_type, item.resource_id): item for items in self.items.values() for item in items}
         object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_derived", {})
 
     def item(self, resource_type: str, resource_id: str) -> ConfigurationItem | None:
         return self._index.get((resource_type, resource_id))
+
+    def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, once per snapshot for each `key`: what checks derive from a shared item (a security group's
+        exposures, judged for each of its instances). The key names everything the value depends on besides this
+        snapshot (the check, the item's id, the parameters). An exception is raised again on the next call, not kept.
+        """
+        try:
+            value: T = self._derived[key]
+        except KeyError:
+            value = self._derived[key] = compute()
+        return value
 
 
 ResourceEvaluator = Callable[[ConfigurationItem, ParameterValues, Snapshot], Result]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
+from typing import Any
+
 from checks.shared.common import UnreadableFieldError, cannot_judge, fit_findings
 from checks.shared.ec2 import INSTANCE, SECURITY_GROUP, attached_group_ids, group_exposures, has_ingress_rules
 from scanner.model import Compliance, ConfigurationItem
@@ -23,6 +27,12 @@ def _forbidden_ports(params: ParameterValues) -> tuple[PortRange, ...]:
     return tuple(dict.fromkeys(value for value in params.values() if isinstance(value, PortRange)))
 
 
+def _described_exposures(
+    group_id: str, configuration: Mapping[str, Any] | None, forbidden: tuple[PortRange, ...]
+) -> tuple[str, ...]:
+    return tuple(str(exposure) for exposure in group_exposures(group_id, configuration, forbidden))
+
+
 def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapshot) -> Result:
     forbidden = _forbidden_ports(params)
     try:
@@ -40,7 +50,12 @@ def evaluate(item: ConfigurationItem, params: ParameterValues, snapshot: Snapsho
             missing.append(group_id)
             continue
         try:
-            findings.extend(str(exposure) for exposure in group_exposures(group_id, configuration, forbidden))
+            # Many instances share a group: its exposures are worked out once per target.
+            exposures = snapshot.derived(
+                ("ec2-exposed-instance", group_id, forbidden),
+                functools.partial(_described_exposures, group_id, configuration, forbidden),
+            )
+            findings.extend(exposures)
         except UnreadableFieldError as exc:
             findings.append(f"the item of security group {group_id} {exc.detail}, so it cannot be judged")
     if missing:

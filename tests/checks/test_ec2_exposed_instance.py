@@ -307,3 +307,22 @@ def test_security_groups_listed_in_the_wrong_type_are_never_compliant(field: str
     raw["configuration"][field] = value
     result = run(ConfigurationItem.parse(raw), {"ssh": "22"}, group("sg-fd215482"))
     assert result == Result(Compliance.NON_COMPLIANT, f"the configuration item records {what}, so it cannot be judged")
+
+
+def test_instances_sharing_a_snapshot_are_judged_as_each_alone() -> None:
+    """The group's exposures are worked out once per snapshot, per set of forbidden ports: never another set's."""
+    assert CHECK.evaluate_resource is not None
+    open_ssh = group("sg-open", rule("tcp", (22, 22), "0.0.0.0/0"))
+    closed = group("sg-closed", rule("tcp", (443, 443), "10.0.0.0/8"))
+    snapshot = Snapshot("681361479661", "us-east-1", NOW, items={SG: (open_ssh, closed)})
+    items = [instance("sg-open"), instance("sg-closed"), instance("sg-open", "sg-closed")]
+    shared = {
+        (index, ports): CHECK.evaluate_resource(item, CHECK.parameters.parse(CHECK.id, {"p": ports}), snapshot)
+        for ports in ("22", "3389", "22")
+        for index, item in enumerate(items)
+    }
+    for (index, ports), result in shared.items():
+        assert result == run(items[index], {"p": ports}, open_ssh, closed)
+    assert shared[(0, "22")].compliance is Compliance.NON_COMPLIANT
+    assert shared[(0, "3389")].compliance is Compliance.COMPLIANT
+    assert shared[(2, "22")].compliance is Compliance.NON_COMPLIANT

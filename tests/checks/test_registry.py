@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -390,3 +391,30 @@ class TestPortRange:
 
     def test_display(self) -> None:
         assert (str(PortRange(22, 22)), str(PortRange(1, 1024))) == ("22", "1-1024")
+
+
+def test_a_snapshot_derives_each_value_once_and_keeps_no_exception() -> None:
+    snapshot = Snapshot("111111111111", "us-east-1", datetime(2026, 1, 1, tzinfo=UTC))
+    calls: list[str] = []
+
+    def compute(name: str) -> str:
+        calls.append(name)
+        return name.upper()
+
+    assert snapshot.derived(("check", "a"), lambda: compute("a")) == "A"
+    assert snapshot.derived(("check", "a"), lambda: compute("again")) == "A"
+    assert snapshot.derived(("check", "b"), lambda: compute("b")) == "B"
+    assert calls == ["a", "b"]
+    # Another snapshot of the same target derives its own values.
+    other = Snapshot("111111111111", "us-east-1", datetime(2026, 1, 1, tzinfo=UTC))
+    assert other.derived(("check", "a"), lambda: compute("fresh")) == "FRESH"
+    assert other == snapshot  # what was derived is no part of a snapshot's value
+
+    def fail() -> str:
+        calls.append("failed")
+        raise ValueError("unreadable")
+
+    for _ in range(2):
+        with pytest.raises(ValueError, match="unreadable"):
+            snapshot.derived(("check", "c"), fail)
+    assert calls.count("failed") == 2
