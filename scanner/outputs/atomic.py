@@ -3,9 +3,9 @@
 The temporary name is new for every file (`NAME.<random>.partial`, created with O_EXCL and O_NOFOLLOW), so a file or
 symlink planted under a predictable name is never opened, let alone written through. The rename replaces a symlink
 at the final name itself, never what it points to; a device, pipe or socket at the final name is refused, never
-replaced. A write that fails (a full disk, a quota) is remembered rather
-than raised at the writer, the file stops taking data, and `commit` removes the temporary file and raises
-`OutputError`: the previous file at the final name stays as it was.
+replaced. A write that fails (a full disk, a quota) is remembered rather than raised at the writer, the file stops
+taking data, and `commit` removes the temporary file and raises `OutputError`: the previous file at the final name
+stays as it was.
 """
 
 from __future__ import annotations
