@@ -235,12 +235,12 @@ def cpu_floor(workload: Workload) -> float:
     return best
 
 
-def startup_floor() -> float:
-    """Wall seconds, best of three, of a process that imports botocore and loads Config's service model: what any
+def startup_floor(runs: int = 3) -> float:
+    """Wall seconds, best of `runs`, of a process that imports botocore and loads Config's service model: what any
     Python scanner on botocore pays before its first call."""
     probe = "import botocore.session; botocore.session.get_session().get_service_model('config')"
     best = math.inf
-    for _ in range(3):
+    for _ in range(runs):
         started = time.monotonic()
         subprocess.run([sys.executable, "-c", probe], check=True)
         best = min(best, time.monotonic() - started)
@@ -623,6 +623,7 @@ def main() -> None:
     parser.add_argument("--scanners", help="comma-separated subset of sample,threaded,cloudsweep")
     parser.add_argument("--sample-slice", type=int, help="resources per type sample-style reads on a and c; 0: all")
     parser.add_argument("--json", type=Path, help="also write the rows and lower bounds here")
+    parser.add_argument("--startup-runs", type=int, default=3, help="fresh processes per start-up figure (best of N)")
     custom = parser.add_argument_group("the custom workload")
     custom.add_argument("--accounts", type=int, default=5)
     custom.add_argument("--regions", default="us-east-1,eu-west-1")
@@ -651,8 +652,8 @@ def main() -> None:
     scratch.mkdir(parents=True, exist_ok=True)
     rows: list[Row] = []
     bounds: dict[str, LowerBound] = {}
-    floor = startup_floor()
-    first_call, handler_import = command_startup(scratch / "startup.jsonl")
+    floor = startup_floor(options.startup_runs)
+    first_call, handler_import = command_startup(scratch / "startup.jsonl", options.startup_runs)
     for name in options.workloads.split(","):
         workload = _custom(options) if name == "custom" else WORKLOADS[name]
         if options.scanners:
