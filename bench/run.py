@@ -42,6 +42,7 @@ the earlier runs in docs/benchmarks.md give it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -49,7 +50,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -247,20 +248,30 @@ def startup_floor(runs: int = 3) -> float:
     return best
 
 
+@contextlib.contextmanager
+def _endpoint(arguments: Sequence[str]) -> Iterator[str]:
+    """bench/endpoint.py in its own process with these arguments: its URL, until the block ends."""
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("endpoint.py")), *arguments],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        yield process.stdout.readline().split()[1]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+
+
 def command_startup(output: Path, runs: int = 3) -> tuple[float, float]:
     """Best of `runs`: seconds from starting `python -m scanner scan` to its first API call (one account, one
     instance, an endpoint of its own), and seconds to import the Lambda handler in a fresh process."""
     from bench.baselines import MANAGEMENT_KEYS, ROLE_NAME
 
-    endpoint_process = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("endpoint.py")), "--accounts", "1", "--latency-ms", "0",
-         "--mix", "AWS::EC2::Instance=1"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
     first_call = math.inf
-    try:
-        assert endpoint_process.stdout is not None
-        endpoint = endpoint_process.stdout.readline().split()[1]
+    with _endpoint(["--accounts", "1", "--latency-ms", "0", "--mix", "AWS::EC2::Instance=1"]) as endpoint:
         environment = {
             **os.environ,
             "AWS_ACCESS_KEY_ID": MANAGEMENT_KEYS["aws_access_key_id"],
@@ -280,9 +291,6 @@ def command_startup(output: Path, runs: int = 3) -> tuple[float, float]:
             if started is None:
                 raise SystemExit("cloudsweep scan made no API call")
             first_call = min(first_call, started - spawned)
-    finally:
-        endpoint_process.send_signal(signal.SIGTERM)
-        endpoint_process.wait(timeout=60)
     probe = "import time; t = time.perf_counter(); import scanner.lambda_handler; print(time.perf_counter() - t)"
     handler_import = min(
         float(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout)
@@ -468,18 +476,10 @@ def _sorted_lines(path: Path) -> list[str]:
 
 
 def run_workload(workload: Workload, now: datetime, scratch: Path) -> tuple[list[Row], LowerBound]:
-    endpoint_process = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("endpoint.py")), *workload.endpoint_arguments(), "--prewarm"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
     rows: list[Row] = []
     reference: list[str] | None = None
     sample_lines: list[str] | None = None
-    try:
-        assert endpoint_process.stdout is not None
-        endpoint = endpoint_process.stdout.readline().split()[1]
+    with _endpoint([*workload.endpoint_arguments(), "--prewarm"]) as endpoint:
         for name in workload.scanners:
             _get(endpoint, "/_bench/reset", "POST")
             output = scratch / f"{workload.name}-{name}.json"
@@ -537,9 +537,6 @@ def run_workload(workload: Workload, now: datetime, scratch: Path) -> tuple[list
             )
             if result["evaluations"] != stats["evaluations_put"]:
                 raise SystemExit(f"{workload.name}: {name} made {result['evaluations']} evaluations but put {stats}")
-    finally:
-        endpoint_process.send_signal(signal.SIGTERM)
-        endpoint_process.wait(timeout=60)
     expected = evaluations_expected(workload)
     if reference is not None and len(reference) != expected:
         raise SystemExit(f"{workload.name}: {len(reference)} evaluations, expected {expected}")

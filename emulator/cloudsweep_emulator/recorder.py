@@ -133,8 +133,15 @@ class Recorder:
 
     def refresh(self, account_id: str, region: str, resource_type: str) -> None:
         collector = COLLECTOR_FOR_TYPE.get(resource_type)
-        if collector is None:
-            return
+        if collector is not None:
+            self._refresh(account_id, region, collector)
+
+    def record(self, account_id: str, region: str) -> None:
+        """Records every resource type of an account in a region now, as a recorder that has caught up has."""
+        for collector in COLLECTORS:
+            self._refresh(account_id, region, collector)
+
+    def _refresh(self, account_id: str, region: str, collector: Collector) -> None:
         scope = region if collector.regional else GLOBAL_REGION
         generation = self._generations.get(account_id, 0)
         if self._seen.get((account_id, collector.name, scope)) == generation:
@@ -143,11 +150,6 @@ class Recorder:
         states = collector.collect(self._moto, account_id, region)
         self._record(account_id, collector, scope, states)
         self._seen[(account_id, collector.name, scope)] = generation
-
-    def record(self, account_id: str, region: str) -> None:
-        """Records every resource type of an account in a region now, as a recorder that has caught up has."""
-        for collector in COLLECTORS:
-            self.refresh(account_id, region, min(collector.resource_types))
 
     def _next_capture_time(self, history: list[RecordedItem]) -> datetime:
         now = self._clock()
